@@ -1,0 +1,180 @@
+"""Checks across the spec that a field-by-field schema cannot make.
+
+Each check yields (path, message, hint); the loader adds the location.  Names are checked
+against what every target accepts: a Swarm service is named ``<app>_<workload>`` (at most 63
+characters) and a Kubernetes CronJob name at most 52.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from crossdock.specs.model import App, Service, Workload
+from crossdock.specs.yamlsrc import Path
+
+Finding = tuple[Path, str, str | None]
+
+SWARM_NAME_MAX = 63
+
+
+def check(app: App) -> list[Finding]:
+    out: list[Finding] = []
+    for fn in (_names, _references, _ports, _mounts, _dependencies):
+        out.extend(fn(app))
+    return out
+
+
+def _names(app: App) -> Iterator[Finding]:
+    seen: dict[str, str] = {}
+    for section, name, w in app.workloads():
+        if name in seen:
+            yield ((section, name), f"'{name}' is also defined under {seen[name]}",
+                   "workload names share one namespace on every target; rename one")
+        seen.setdefault(name, section)
+        if len(app.name) + 1 + len(name) > SWARM_NAME_MAX:
+            yield ((section, name), f"'{app.name}_{name}' is longer than {SWARM_NAME_MAX} characters",
+                   "Swarm names services <app>_<workload>; shorten the app or workload name")
+        steps = [(kind, i, s.name) for kind in ("init", "sidecars") for i, s in enumerate(getattr(w, kind, []))]
+        step_seen = {name}
+        for kind, i, sname in steps:
+            if sname in step_seen:
+                yield ((section, name, kind, i, "name"), f"container name '{sname}' is used twice in this workload",
+                       "init steps, sidecars and the workload itself need distinct names")
+            step_seen.add(sname)
+
+
+def _references(app: App) -> Iterator[Finding]:
+    for section, name, w in app.workloads():
+        for i, s in enumerate(w.secrets):
+            if s.secret not in app.secrets:
+                yield ((section, name, "secrets", i, "secret"), f"unknown secret '{s.secret}'",
+                       _known("secrets", app.secrets))
+        for i, v in enumerate(w.volumes):
+            if v.volume is not None and v.volume not in app.volumes:
+                yield ((section, name, "volumes", i, "volume"), f"unknown volume '{v.volume}'",
+                       _known("volumes", app.volumes))
+            elif v.volume is not None and app.volumes[v.volume].per_replica and section != "services":
+                yield ((section, name, "volumes", i, "volume"),
+                       f"volume '{v.volume}' is per_replica, which only services can mount", None)
+        for i, dep in enumerate(w.depends_on):
+            if dep == name:
+                yield ((section, name, "depends_on", i), f"'{name}' depends on itself", None)
+            elif dep not in app.services and dep not in app.jobs:
+                yield ((section, name, "depends_on", i), f"unknown service or job '{dep}'",
+                       _known("services or jobs", {**app.services, **app.jobs}))
+        if isinstance(w, Service):
+            yield from _port_refs(section, name, w)
+    users: dict[str, list[str]] = {}
+    for section, name, w in app.workloads():
+        for v in w.volumes:
+            if v.volume is not None:
+                users.setdefault(v.volume, []).append(name)
+    for vol, names in sorted(users.items()):
+        if vol in app.volumes and app.volumes[vol].per_replica and len(set(names)) > 1:
+            yield (("volumes", vol), f"per_replica volume '{vol}' is mounted by {', '.join(sorted(set(names)))}",
+                   "each replica gets its own copy, so only one service may use it")
+
+
+def _port_refs(section: str, name: str, svc: Service) -> Iterator[Finding]:
+    names = {p.name for p in svc.ports}
+    refs: list[tuple[Path, int | str]] = []
+    if svc.route is not None:
+        refs.append(((section, name, "route", "port"), svc.route.port))
+    for kind in ("liveness", "readiness", "startup"):
+        probe = getattr(svc.health, kind) if svc.health else None
+        check = (probe.http or probe.tcp) if probe else None
+        if check is not None:
+            sub = "http" if probe and probe.http else "tcp"
+            refs.append(((section, name, "health", kind, sub, "port"), check.port))
+    for path, ref in refs:
+        if isinstance(ref, str) and ref not in names:
+            yield (path, f"unknown port name '{ref}'",
+                   f"declared ports: {', '.join(sorted(names))}" if names else "declare it under ports:")
+    if svc.route is not None and isinstance(svc.route.port, int) and svc.route.port not in {p.port for p in svc.ports}:
+        yield ((section, name, "route", "port"), f"port {svc.route.port} is not declared under ports",
+               "a route sends traffic to one of the service's ports")
+
+
+def _ports(app: App) -> Iterator[Finding]:
+    published: dict[tuple[int, str], str] = {}
+    for section, name, w in app.workloads():
+        if not isinstance(w, Service):
+            continue
+        seen: dict[tuple[int, str], int] = {}
+        names: dict[str, int] = {}
+        for i, p in enumerate(w.ports):
+            path = (section, name, "ports", i)
+            if (p.port, p.protocol) in seen:
+                yield (path + ("port",), f"port {p.port}/{p.protocol} is declared twice "
+                       f"(also ports[{seen[(p.port, p.protocol)]}])", None)
+            seen.setdefault((p.port, p.protocol), i)
+            if p.name in names:
+                yield (path + ("name",), f"port name '{p.name}' is used twice (also ports[{names[p.name]}])", None)
+            names.setdefault(p.name, i)
+            if p.publish:
+                key = (p.published_port or p.port, p.protocol)
+                if key in published:
+                    yield (path + ("published_port" if p.published_port else "port",),
+                           f"published port {key[0]}/{key[1]} is also published by {published[key]}",
+                           "each published port can be used once per app")
+                published.setdefault(key, f"services.{name}")
+
+
+def _mounts(app: App) -> Iterator[Finding]:
+    for section, name, w in app.workloads():
+        seen: dict[str, Path] = {}
+        items: list[tuple[Path, str]] = [((section, name, "files", i, "path"), f.path) for i, f in enumerate(w.files)]
+        items += [((section, name, "volumes", i, "path"), v.path) for i, v in enumerate(w.volumes)]
+        items += [((section, name, "secrets", i, "path"), s.path) for i, s in enumerate(w.secrets) if s.path]
+        for path, target in items:
+            if target in seen:
+                from crossdock.specs.yamlsrc import format_path
+                yield (path, f"path {target} is already used by {format_path(seen[target])}", None)
+            seen.setdefault(target, path)
+        envs = set(w.env)
+        for i, s in enumerate(w.secrets):
+            if s.env and s.env in envs:
+                yield ((section, name, "secrets", i, "env"), f"{s.env} is also set under env", None)
+            if s.env:
+                envs.add(s.env)
+
+
+def _dependencies(app: App) -> Iterator[Finding]:
+    graph: dict[str, list[str]] = {}
+    where: dict[str, str] = {}
+    for section, name, w in app.workloads():
+        graph[name] = list(w.depends_on)
+        where[name] = section
+    state: dict[str, int] = {}
+    reported: set[frozenset[str]] = set()
+
+    def visit(node: str, stack: list[str]) -> Iterator[Finding]:
+        state[node] = 1
+        stack.append(node)
+        for dep in graph.get(node, []):
+            if state.get(dep) == 1:
+                cycle = stack[stack.index(dep):] + [dep]
+                if frozenset(cycle) not in reported:
+                    reported.add(frozenset(cycle))
+                    yield ((where[node], node, "depends_on", graph[node].index(dep)),
+                           f"depends_on cycle: {' -> '.join(cycle)}", "remove one of these dependencies")
+            elif dep in graph and state.get(dep) is None:
+                yield from visit(dep, stack)
+        stack.pop()
+        state[node] = 2
+
+    for node in sorted(graph):
+        if state.get(node) is None:
+            yield from visit(node, [])
+
+
+def _known(what: str, names: object) -> str:
+    listed = sorted(names) if isinstance(names, dict) else []
+    return f"defined {what}: {', '.join(listed)}" if listed else f"no {what} are defined"
+
+
+
+
+
+
+__all__ = ["check", "Finding", "Workload"]

@@ -1,0 +1,285 @@
+"""Load a spec file: read, overlay, expand variables, validate, check, resolve.
+
+Every problem found in one run is reported together, each with file:line:col and spec path.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any, Mapping, Sequence
+
+from pydantic import BaseModel, ValidationError
+
+from crossdock.errors import Location, Problem, SpecError
+from crossdock.specs import checks, overlay, variables, yamlsrc
+from crossdock.specs.model import API_VERSION, App
+from crossdock.specs.yamlsrc import Located, Path, format_path
+
+MAX_INCLUDED_FILE_BYTES = 1024 * 1024  # a config file or secret read from disk
+
+
+class SecretValue:
+    """A secret's value: shown as ``***`` by str/repr so it cannot leak into logs."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "SecretValue('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SecretValue) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    """A valid app and what was read for it: what the translators take."""
+
+    app: App
+    source: str
+    located: Located = field(repr=False, compare=False)
+    # Values of secrets declared from_env / from_file; external secrets have none.
+    secret_values: Mapping[str, SecretValue] = field(default_factory=dict, repr=False)
+    # Contents of config files given as `file:`, keyed by (section, workload, index).
+    file_contents: Mapping[tuple[str, str, int], str] = field(default_factory=dict, repr=False)
+
+    def where(self, path: Path) -> Location:
+        return self.located.where(path)
+
+
+def load(file: str, *, env: str | None = None, overlays: Sequence[str] = (),
+         set_vars: Mapping[str, str] | None = None, environ: Mapping[str, str] | None = None,
+         text: str | bytes | None = None) -> LoadedSpec:
+    """Load and validate one spec file.
+
+    Raises SpecError with every problem found (file:line:col, spec path, hint).
+    """
+    environ = os.environ if environ is None else environ
+    located = yamlsrc.parse(file, text)
+    data = located.data
+    if not isinstance(data, dict):
+        raise SpecError([Problem("", f"expected a mapping with apiVersion, kind, metadata, got "
+                                 f"{'a list' if isinstance(data, list) else repr(data)}",
+                                 located.where(()), f"start with 'apiVersion: {API_VERSION}'")])
+    problems: list[Problem] = []
+    _apply_environment(located, env, problems)
+    for path in overlays:
+        _apply_overlay_file(located, path, problems)
+    if problems:
+        raise SpecError(problems)
+    data.pop("environments", None)
+    spec_vars = data.get("variables") if isinstance(data.get("variables"), dict) else {}
+    sources = [dict(set_vars or {}), environ, {k: str(v) for k, v in (spec_vars or {}).items()}]
+    problems += variables.expand(located, sources)
+    try:
+        app = App.model_validate(data)
+    except ValidationError as e:
+        problems += [_problem(located, err) for err in e.errors()]
+        raise SpecError(_dedupe(problems)) from None
+    problems += [Problem(format_path(p), msg, located.where(p), hint) for p, msg, hint in checks.check(app)]
+    base_dir = FsPath(file).resolve().parent if file != "-" else FsPath.cwd()
+    secret_values = _read_secrets(app, located, base_dir, environ, problems)
+    contents = _read_files(app, located, base_dir, problems)
+    if problems:
+        raise SpecError(_dedupe(problems))
+    return LoadedSpec(app, file, located, secret_values, contents)
+
+
+def _apply_environment(located: Located, env: str | None, problems: list[Problem]) -> None:
+    envs = located.data.get("environments")
+    if env is None:
+        return
+    if not isinstance(envs, dict) or env not in envs:
+        known = sorted(envs) if isinstance(envs, dict) else []
+        hint = _did_you_mean(env, known) or (f"known: {', '.join(known)}" if known else
+                                             "add environments: {" + env + ": {...}} to the spec")
+        problems.append(Problem("environments", f"no environment named '{env}'",
+                                located.where(("environments",), key=True), hint))
+        return
+    chosen = envs[env]
+    if chosen is None:
+        return
+    if not isinstance(chosen, dict):
+        problems.append(Problem(f"environments.{env}", "expected a mapping",
+                                located.where(("environments", env))))
+        return
+    _check_overlay_header(located, chosen, ("environments", env), problems)
+    overlay.merge(located, chosen, located, ("environments", env))
+
+
+def _apply_overlay_file(located: Located, path: str, problems: list[Problem]) -> None:
+    try:
+        src = yamlsrc.parse(path)
+    except SpecError as e:
+        problems.extend(e.problems)
+        return
+    if not isinstance(src.data, dict):
+        problems.append(Problem("", "an overlay file must be a mapping", src.where(())))
+        return
+    _check_overlay_header(src, src.data, (), problems)
+    overlay.merge(located, src.data, src, ())
+
+
+def _check_overlay_header(src: Located, data: dict[str, Any], root: Path, problems: list[Problem]) -> None:
+    for key, want in (("apiVersion", API_VERSION), ("kind", "App")):
+        if key in data and data[key] != want:
+            problems.append(Problem(format_path(root + (key,)), f"an overlay cannot change {key}",
+                                    src.where(root + (key,)), f"remove it or set it to {want}"))
+    if "environments" in data:
+        problems.append(Problem(format_path(root + ("environments",)), "overlays cannot nest environments",
+                                src.where(root + ("environments",), key=True)))
+
+
+# ---- pydantic errors -> problems ------------------------------------------------------------
+
+def _problem(located: Located, err: Any) -> Problem:
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if loc and loc[-1] == "[key]":
+        path = loc[:-1]
+        return Problem(format_path(path), f"invalid name '{path[-1]}': {_message(kind, err, ctx)}",
+                       located.where(path, key=True))
+    if kind == "extra_forbidden":
+        name = str(loc[-1])
+        allowed = _allowed_keys(loc[:-1])
+        hint = _did_you_mean(name, allowed) or (f"expected one of: {', '.join(allowed)}" if allowed else None)
+        return Problem(format_path(loc), f"unknown field '{name}'", located.where(loc, key=True), hint)
+    if kind == "missing":
+        return Problem(format_path(loc[:-1]), f"missing required field '{loc[-1]}'", located.where(loc[:-1]))
+    return Problem(format_path(loc), _message(kind, err, ctx), located.where(loc))
+
+
+def _message(kind: str, err: Any, ctx: Mapping[str, Any]) -> str:
+    from crossdock.specs.types import describe
+    got = describe(err.get("input"))
+    msg: str = err["msg"]
+    if kind == "crossdock":
+        return msg
+    if kind == "value_error":
+        return msg.removeprefix("Value error, ")
+    if kind == "literal_error":
+        return f"expected {ctx.get('expected')}, got {got}"
+    if kind in ("dict_type", "model_type", "model_attributes_type", "mapping_type"):
+        return f"expected a mapping, got {got}"
+    if kind in ("list_type", "tuple_type"):
+        return f"expected a list, got {got}"
+    if kind == "string_type":
+        return f"expected a string, got {got}"
+    if kind == "too_short":
+        return f"expected at least {ctx.get('min_length')} item(s)"
+    return msg[0].lower() + msg[1:] if msg else kind
+
+
+def _unwrap(tp: Any) -> Any:
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            tp = models[0] if models else args[0]
+        else:
+            return tp
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    tp: Any = App
+    for part in loc:
+        tp = _unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            fields = {(f.alias or n): f.annotation for n, f in tp.model_fields.items()}
+            if part not in fields:
+                return []
+            tp = fields[part]
+        elif typing.get_origin(tp) in (dict, list):
+            tp = typing.get_args(tp)[-1]
+        else:
+            return []
+    tp = _unwrap(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return sorted((f.alias or n) for n, f in tp.model_fields.items() if not f.exclude)
+    return []
+
+
+def _did_you_mean(name: str, choices: Sequence[str]) -> str | None:
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for p in problems:
+        if (p.path, p.message) not in seen:
+            seen.add((p.path, p.message))
+            out.append(p)
+    return out
+
+
+# ---- files and secrets read from disk or the environment -------------------------------------
+
+def _read_local(base_dir: FsPath, name: str) -> str:
+    path = (base_dir / name)
+    with open(path, "rb") as fh:
+        raw = fh.read(MAX_INCLUDED_FILE_BYTES + 1)
+    if len(raw) > MAX_INCLUDED_FILE_BYTES:
+        raise ValueError(f"larger than {MAX_INCLUDED_FILE_BYTES // 1024} KiB")
+    return raw.decode("utf-8")
+
+
+def _read_secrets(app: App, located: Located, base_dir: FsPath, environ: Mapping[str, str],
+                  problems: list[Problem]) -> dict[str, SecretValue]:
+    out: dict[str, SecretValue] = {}
+    for name, sec in sorted(app.secrets.items()):
+        path = ("secrets", name)
+        if sec.from_env is not None:
+            if sec.from_env not in environ:
+                problems.append(Problem(format_path(path + ("from_env",)),
+                                        f"environment variable {sec.from_env} is not set",
+                                        located.where(path + ("from_env",)),
+                                        "set it, or use external: true if the secret is already on the platform"))
+            else:
+                out[name] = SecretValue(environ[sec.from_env])
+        elif sec.from_file is not None:
+            try:
+                out[name] = SecretValue(_read_local(base_dir, sec.from_file))
+            except (OSError, ValueError) as e:
+                why = getattr(e, "strerror", None) or str(e)
+                problems.append(Problem(format_path(path + ("from_file",)), f"cannot read {sec.from_file}: {why}",
+                                        located.where(path + ("from_file",)),
+                                        "paths are relative to the spec file's folder"))
+    return out
+
+
+def _read_files(app: App, located: Located, base_dir: FsPath,
+                problems: list[Problem]) -> dict[tuple[str, str, int], str]:
+    out: dict[tuple[str, str, int], str] = {}
+    for section, wname, w in app.workloads():
+        for i, cf in enumerate(w.files):
+            if cf.file is None:
+                continue
+            path = (section, wname, "files", i, "file")
+            try:
+                out[(section, wname, i)] = _read_local(base_dir, cf.file)
+            except (OSError, ValueError) as e:
+                why = getattr(e, "strerror", None) or str(e)
+                problems.append(Problem(format_path(path), f"cannot read {cf.file}: {why}", located.where(path),
+                                        "paths are relative to the spec file's folder"))
+    return out

@@ -1,0 +1,299 @@
+"""The crossdock app spec (``apiVersion: crossdock/v1``) as a typed model.
+
+The model is the contract: ``crossdock schema`` prints the JSON Schema generated from it, and
+the loader validates against it.  It knows nothing of Kubernetes, Swarm or Nomad; the
+``x-kubernetes``/``x-swarm``/``x-nomad`` blocks are opaque mappings that only the matching
+translator reads.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from crossdock.specs.types import (
+    AbsPath, AppName, Bool, Count, Cpu, Cron, Duration, EnvName, EnvValue, FileMode, Hostname,
+    HttpPath, LabelKey, LabelValue, Memory, ObjectName, Percent, Port, PortName, PortRef,
+    PositiveCount, Replicas, Size, Text, WorkloadName,
+)
+
+API_VERSION = "crossdock/v1"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class _Extensible(_Model):
+    """Blocks merged verbatim into one target's output: the escape hatch."""
+
+    x_kubernetes: dict[str, Any] | None = Field(None, alias="x-kubernetes")
+    x_swarm: dict[str, Any] | None = Field(None, alias="x-swarm")
+    x_nomad: dict[str, Any] | None = Field(None, alias="x-nomad")
+
+
+def _exactly_one(model: BaseModel, names: tuple[str, ...], what: str) -> None:
+    given = [n for n in names if getattr(model, n) not in (None, False)]
+    if len(given) != 1:
+        listed = ", ".join(f"'{n}'" for n in names)
+        raise ValueError(f"expected exactly one of {listed} {what}, got {len(given)}")
+
+
+class Metadata(_Model):
+    name: AppName
+    labels: dict[LabelKey, LabelValue] = {}
+    annotations: dict[LabelKey, Text] = {}
+
+
+class SecretDef(_Model):
+    """A named secret: its value comes from an env var, a file, or is already on the platform."""
+
+    from_env: EnvName | None = None
+    from_file: Text | None = None
+    external: Bool = False
+    description: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SecretDef:
+        _exactly_one(self, ("from_env", "from_file", "external"), "as the secret's source")
+        return self
+
+
+class VolumeDef(_Model):
+    """A named persistent volume. ``per_replica`` gives each replica its own copy."""
+
+    size: Size = "1Gi"
+    per_replica: Bool = False
+    storage_class: Text | None = None
+
+
+class SecretMount(_Model):
+    secret: ObjectName
+    env: EnvName | None = None
+    path: AbsPath | None = None
+    mode: FileMode | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> SecretMount:
+        _exactly_one(self, ("env", "path"), "to say how the secret is delivered")
+        if self.mode is not None and self.path is None:
+            raise ValueError("'mode' applies only to a secret delivered as a file ('path')")
+        return self
+
+
+class ConfigFile(_Model):
+    path: AbsPath
+    content: Text | None = None
+    file: Text | None = None
+    mode: FileMode | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ConfigFile:
+        _exactly_one(self, ("content", "file"), "as the file's content")
+        return self
+
+
+class VolumeMount(_Model):
+    path: AbsPath
+    volume: ObjectName | None = None
+    scratch: Bool = False
+    size: Size | None = None
+    read_only: Bool = False
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> VolumeMount:
+        _exactly_one(self, ("volume", "scratch"), "(a named volume or scratch space)")
+        if self.size is not None and not self.scratch:
+            raise ValueError("'size' applies only to scratch space; a named volume's size is set under volumes:")
+        return self
+
+
+class PortSpec(_Model):
+    name: PortName
+    port: Port
+    protocol: Literal["tcp", "udp"] = "tcp"
+    publish: Bool = False
+    published_port: Port | None = None
+
+    @model_validator(mode="after")
+    def _published(self) -> PortSpec:
+        if self.published_port is not None and not self.publish:
+            raise ValueError("'published_port' is set but 'publish' is false")
+        return self
+
+
+class HttpCheck(_Model):
+    path: HttpPath = "/"
+    port: PortRef
+
+
+class TcpCheck(_Model):
+    port: PortRef
+
+
+class Probe(_Model):
+    http: HttpCheck | None = None
+    tcp: TcpCheck | None = None
+    exec: list[Text] | None = Field(None, min_length=1)
+    interval: Duration = "10s"
+    timeout: Duration = "1s"
+    retries: PositiveCount = 3
+    start_period: Duration = "0s"
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Probe:
+        _exactly_one(self, ("http", "tcp", "exec"), "as the check")
+        return self
+
+
+class Health(_Model):
+    liveness: Probe | None = None
+    readiness: Probe | None = None
+    startup: Probe | None = None
+
+
+class Amounts(_Model):
+    cpu: Cpu | None = None
+    memory: Memory | None = None
+
+
+class Resources(_Model):
+    requests: Amounts = Amounts()
+    limits: Amounts = Amounts()
+
+
+class Autoscale(_Model):
+    min: PositiveCount
+    max: PositiveCount
+    cpu_target: Percent = 80
+
+    @model_validator(mode="after")
+    def _range(self) -> Autoscale:
+        if self.max < self.min:
+            raise ValueError(f"expected max >= min, got min {self.min} and max {self.max}")
+        return self
+
+
+class UpdatePolicy(_Model):
+    """How a new version replaces the old one.
+
+    parallelism: replicas replaced at a time; surge: extra replicas started above the desired
+    count during an update (0 stops an old one first); wait_healthy: each new replica must pass
+    its health checks before the next step; deadline: how long a replica may take to become
+    healthy before the update counts as failed; auto_rollback: go back to the previous version
+    when an update fails.
+    """
+
+    parallelism: PositiveCount = 1
+    surge: Count = 1
+    wait_healthy: Bool = True
+    min_ready: Duration = "0s"
+    deadline: Duration = "5m"
+    auto_rollback: Bool = False
+
+
+class Placement(_Model):
+    constraints: dict[LabelKey, Text] = {}
+    spread: list[LabelKey] = []
+
+
+class Step(_Model):
+    """An init step or a sidecar: a second container beside the main one."""
+
+    name: WorkloadName
+    image: Text
+    command: list[Text] | None = None
+    args: list[Text] | None = None
+    env: dict[EnvName, EnvValue] = {}
+    resources: Resources | None = None
+
+
+class Route(_Model):
+    host: Hostname
+    path: HttpPath = "/"
+    port: PortRef
+
+
+class _Workload(_Extensible):
+    image: Text
+    command: list[Text] | None = None
+    args: list[Text] | None = None
+    env: dict[EnvName, EnvValue] = {}
+    secrets: list[SecretMount] = []
+    files: list[ConfigFile] = []
+    volumes: list[VolumeMount] = []
+    resources: Resources | None = None
+    labels: dict[LabelKey, LabelValue] = {}
+    placement: Placement | None = None
+    init: list[Step] = []
+    depends_on: list[WorkloadName] = []
+
+
+class Service(_Workload):
+    """A long-running workload."""
+
+    ports: list[PortSpec] = []
+    health: Health | None = None
+    replicas: Replicas | None = None
+    autoscale: Autoscale | None = None
+    restart: Literal["always", "on-failure"] = "always"
+    update: UpdatePolicy = UpdatePolicy()
+    sidecars: list[Step] = []
+    route: Route | None = None
+
+    @model_validator(mode="after")
+    def _scale(self) -> Service:
+        if self.replicas is not None and self.autoscale is not None:
+            raise ValueError("set either 'replicas' or 'autoscale', not both")
+        return self
+
+
+class Job(_Workload):
+    """A workload that runs to completion."""
+
+    restart: Literal["on-failure", "never"] = "never"
+    retries: Count = 0
+    deadline: Duration | None = None
+    completions: PositiveCount = 1
+    parallelism: PositiveCount = 1
+
+
+class CronJob(Job):
+    """A job started on a schedule."""
+
+    schedule: Cron
+    timezone: Text | None = None
+    concurrency: Literal["allow", "forbid", "replace"] = "forbid"
+    suspend: Bool = False
+
+
+class App(_Extensible):
+    """One application: its services, jobs and cron jobs, and what they share."""
+
+    api_version: Literal["crossdock/v1"] = Field(alias="apiVersion")
+    kind: Literal["App"]
+    metadata: Metadata
+    variables: dict[EnvName, EnvValue] = {}
+    secrets: dict[ObjectName, SecretDef] = {}
+    volumes: dict[ObjectName, VolumeDef] = {}
+    services: dict[WorkloadName, Service] = {}
+    jobs: dict[WorkloadName, Job] = {}
+    cron_jobs: dict[WorkloadName, CronJob] = {}
+    # Applied by the loader before validation (`--env NAME`) and removed from the result.
+    environments: dict[AppName, dict[str, Any]] = Field({}, exclude=True)
+
+    @property
+    def name(self) -> str:
+        return self.metadata.name
+
+    def workloads(self) -> list[tuple[str, str, _Workload]]:
+        """(section, name, workload) for every workload, in a stable order."""
+        out: list[tuple[str, str, _Workload]] = []
+        for section in ("services", "jobs", "cron_jobs"):
+            items: dict[str, _Workload] = getattr(self, section)
+            out.extend((section, n, items[n]) for n in sorted(items))
+        return out
+
+
+Workload = _Workload

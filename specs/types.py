@@ -1,0 +1,198 @@
+"""Constrained scalar types of the app spec.
+
+Each type checks its value itself (a ``BeforeValidator``) so that the message a person sees
+says what was expected in the spec's own words, and carries ``Field`` constraints so that the
+JSON Schema states the same rule.  YAML 1.1 turns ``yes``/``on`` into booleans and ``0644``
+into an octal integer; a string type therefore never accepts a boolean silently.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Callable
+
+from pydantic import BeforeValidator, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+
+def describe(value: Any) -> str:
+    """How a wrong value is shown back to a person: short, typed, never a secret."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return repr(shown)
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def fail(expected: str, value: Any) -> PydanticCustomError:
+    return PydanticCustomError("crossdock", "expected {expected}, got {got}",
+                               {"expected": expected, "got": describe(value)})
+
+
+def _checked(base: Any, check: Callable[[Any], Any], **field: Any) -> Any:
+    return Annotated[base, Field(**field), BeforeValidator(check)]
+
+
+def bounded_int(lo: int, hi: int | None = None) -> Any:
+    expected = f"an integer {lo}-{hi}" if hi is not None else f"an integer >= {lo}"
+
+    def check(v: Any) -> Any:
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise fail(expected, v)
+        if v < lo or (hi is not None and v > hi):
+            raise fail(expected, v)
+        return v
+
+    return _checked(int, check, ge=lo, le=hi) if hi is not None else _checked(int, check, ge=lo)
+
+
+def pattern_str(pattern: str, expected: str, max_length: int | None = None) -> Any:
+    rx = re.compile(pattern)
+
+    def check(v: Any) -> Any:
+        if not isinstance(v, str) or not rx.fullmatch(v) or (max_length and len(v) > max_length):
+            raise fail(expected, v)
+        return v
+
+    extra: dict[str, Any] = {"pattern": pattern}
+    if max_length:
+        extra["max_length"] = max_length
+    return _checked(str, check, **extra)
+
+
+def _plain_str(v: Any) -> Any:
+    if not isinstance(v, str):
+        hint = " (YAML reads yes/no/on/off as booleans: quote the value)" if isinstance(v, bool) else ""
+        raise PydanticCustomError("crossdock", "expected a string, got {got}{hint}",
+                                  {"got": describe(v), "hint": hint})
+    if "\x00" in v or _SURROGATE.search(v):
+        raise PydanticCustomError("crossdock", "a string cannot contain a NUL character or a lone UTF-16 "
+                                  "surrogate: no platform can carry it", {})
+    return v
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+Text = Annotated[str, BeforeValidator(_plain_str)]
+
+
+def _env_value(v: Any) -> Any:
+    if isinstance(v, bool) or isinstance(v, float):
+        raise PydanticCustomError(
+            "crossdock", "expected a string, got {got} (quote it: YAML would change its text, e.g. yes -> true, 1.10 -> 1.1)",
+            {"got": describe(v)})
+    if isinstance(v, int):
+        return str(v)
+    return _plain_str(v)
+
+
+# Env values may be written as integers (PORT: 8080) as in compose; booleans and floats are
+# refused because YAML has already changed their text before we see it.
+EnvValue = Annotated[str, BeforeValidator(_env_value)]
+
+DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+DNS_1035 = r"[a-z]([-a-z0-9]*[a-z0-9])?"
+
+# App names become Kubernetes label values, Swarm stack names and Nomad job IDs.
+AppName = pattern_str(DNS_LABEL, "a name of lowercase letters, digits and '-', starting and ending "
+                      "with a letter or digit, at most 40 characters (e.g. 'shop')", 40)
+# Workload names become Kubernetes Service names (DNS-1035: must start with a letter).
+WorkloadName = pattern_str(DNS_1035, "a name of lowercase letters, digits and '-', starting with a "
+                           "letter, at most 52 characters (e.g. 'web')", 52)
+ObjectName = pattern_str(DNS_LABEL, "a name of lowercase letters, digits and '-', at most 63 "
+                         "characters (e.g. 'db-password')", 63)
+PortName = pattern_str(r"[a-z]([-a-z0-9]*[a-z0-9])?", "a port name of lowercase letters, digits "
+                       "and '-', at most 15 characters (e.g. 'http')", 15)
+EnvName = pattern_str(r"[A-Za-z_][A-Za-z0-9_]*", "an environment variable name "
+                      "(letters, digits, '_', not starting with a digit)")
+LabelKey = pattern_str(r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+                       r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?",
+                       "a label key such as 'team' or 'example.com/team'", 253)
+LabelValue = pattern_str(r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?",
+                         "a label value of at most 63 letters, digits, '-', '_' or '.'", 63)
+AbsPath = pattern_str(r"/[^\x00]*", "an absolute path inside the container (e.g. /etc/app/app.conf)")
+Duration = pattern_str(r"([0-9]+(ms|s|m|h))+", "a duration such as 500ms, 10s, 1m30s or 2h")
+Cpu = pattern_str(r"[0-9]+(\.[0-9]+)?m?", "a CPU amount such as 250m, 0.5 or 2")
+Memory = pattern_str(r"[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?", "a memory amount such as 512Mi or 2Gi")
+Size = Memory
+Cron = pattern_str(r"(@(yearly|annually|monthly|weekly|daily|hourly)|(\S+\s+){4}\S+)",
+                   "a cron schedule of five fields such as '0 3 * * *', or @daily")
+Hostname = pattern_str(r"(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*",
+                       "a host name such as shop.example.com", 253)
+HttpPath = pattern_str(r"/[^\s]*", "an HTTP path starting with '/'")
+
+
+def _mode(v: Any) -> Any:
+    # YAML 1.1 reads an unquoted 0644 as octal (420); a quoted "0644" is read as octal text.
+    if isinstance(v, str) and re.fullmatch(r"0?[0-7]{3,4}", v):
+        return int(v, 8)
+    if isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 0o7777:
+        return v
+    raise fail("a file mode such as 0644 or \"0400\"", v)
+
+
+FileMode = Annotated[int, Field(ge=0, le=0o7777), BeforeValidator(_mode)]
+Port = bounded_int(1, 65535)
+
+_PORT_NAME = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
+
+
+def _port_ref(v: Any) -> Any:
+    if isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 65535:
+        return v
+    if isinstance(v, str) and _PORT_NAME.fullmatch(v) and len(v) <= 15:
+        return v
+    raise fail("a port name declared under ports (e.g. 'http') or a port number 1-65535", v)
+
+
+# One type rather than a union, so that a wrong value gives one message, not one per branch.
+PortRef = Annotated[
+    int | str,
+    BeforeValidator(_port_ref),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1, "maximum": 65535},
+                              {"type": "string", "pattern": _PORT_NAME.pattern, "maxLength": 15}]}),
+]
+Replicas = bounded_int(0, 10000)
+Percent = bounded_int(1, 100)
+Count = bounded_int(0)
+PositiveCount = bounded_int(1)
+
+
+def _bool(v: Any) -> Any:
+    if not isinstance(v, bool):
+        raise fail("true or false", v)
+    return v
+
+
+Bool = Annotated[bool, BeforeValidator(_bool)]
+
+
+def duration_seconds(text: str) -> float:
+    """'1m30s' -> 90.0; the text is already checked by ``Duration``."""
+    unit = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+    return sum(float(n) * unit[u] for n, u in re.findall(r"([0-9]+)(ms|s|m|h)", text))
+
+
+def cpu_millicores(text: str) -> int:
+    if text.endswith("m"):
+        return int(float(text[:-1]))
+    return int(round(float(text) * 1000))
+
+
+_MEMORY_UNITS = {"": 1, "k": 1000, "K": 1000, "M": 1000**2, "G": 1000**3, "T": 1000**4,
+                 "Ki": 1024, "Mi": 1024**2, "Gi": 1024**3, "Ti": 1024**4}
+
+
+def memory_bytes(text: str) -> int:
+    m = re.fullmatch(r"([0-9]+)([A-Za-z]*)", text)
+    assert m, text
+    return int(m.group(1)) * _MEMORY_UNITS[m.group(2)]

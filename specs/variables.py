@@ -1,0 +1,90 @@
+"""``${NAME}``, ``${NAME:-default}`` and ``$$`` in spec string values.
+
+Where values come from, first match wins: ``--set NAME=VALUE``, then the process environment,
+then the spec's own ``variables:``.  ``${NAME:-default}`` uses the default when NAME is unset
+or empty, ``${NAME-default}`` only when it is unset (as in POSIX shells and compose).  ``$$``
+is a literal ``$``; a ``$`` not followed by ``{`` or ``$`` is kept as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Mapping
+
+import yaml
+
+from crossdock.errors import Problem
+from crossdock.specs.yamlsrc import Located, Path, format_path
+
+_TOKEN = re.compile(r"\$(\$|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?-)(?P<default>[^}]*))?\}|\{)")
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def substitute(text: str, lookup: Callable[[str], str | None]) -> tuple[str, list[str]]:
+    """Expand one string; returns the result and the problems (as messages) found in it."""
+    problems: list[str] = []
+
+    def repl(m: re.Match[str]) -> str:
+        if m.group(1) == "$":
+            return "$"
+        name = m.group("name")
+        if name is None:
+            problems.append("'${' is not followed by a variable name and '}'")
+            return m.group(0)
+        value = lookup(name)
+        op = m.group("op")
+        if op == ":-" and not value:
+            return m.group("default")
+        if op == "-" and value is None:
+            return m.group("default")
+        if value is None:
+            problems.append(f"variable '{name}' is not set")
+            return m.group(0)
+        return value
+
+    return _TOKEN.sub(repl, text), problems
+
+
+def _retype(text: str) -> Any:
+    """Type a substituted plain scalar as YAML would have typed the same text written out."""
+    node = yaml.ScalarNode(tag=_Loader("").resolve(yaml.ScalarNode, text, (True, False)), value=text)
+    return _Loader("").construct_object(node)
+
+
+def expand(located: Located, sources: list[Mapping[str, str]]) -> list[Problem]:
+    """Expand variables in every string value of ``located.data`` in place (keys are left alone).
+
+    ``sources`` are consulted in order.  The ``variables`` section itself is not expanded.
+    """
+    problems: list[Problem] = []
+
+    def lookup(name: str) -> str | None:
+        for src in sources:
+            if name in src:
+                return src[name]
+        return None
+
+    def walk(value: Any, path: Path) -> Any:
+        if isinstance(value, dict):
+            for k in list(value):
+                if path == () and k == "variables":
+                    continue
+                value[k] = walk(value[k], path + (k,))
+            return value
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                value[i] = walk(item, path + (i,))
+            return value
+        if isinstance(value, str) and "$" in value:
+            out, errs = substitute(value, lookup)
+            for err in errs:
+                hint = "set it with --set NAME=VALUE, in the environment, or under variables:; write $$ for a literal $"
+                problems.append(Problem(format_path(path), err, located.where(path), hint))
+            if path in located.plain and out != value:
+                return _retype(out)
+            return out
+        return value
+
+    walk(located.data, ())
+    return problems

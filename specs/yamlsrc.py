@@ -1,0 +1,206 @@
+"""YAML read with locations, safely.
+
+PyYAML composes a node tree that keeps each node's position; this module turns it into plain
+Python data plus a table from spec path to file location, so that every later error can point
+at ``file:line:col``.  On the way it refuses what a spec must not contain: duplicate keys
+(last-wins would hide a mistake), tabs in indentation, several documents, alias expansion past
+a budget (a "billion laughs" file), and files over a size cap.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from crossdock.errors import Location, Problem, SpecError
+
+MAX_FILE_BYTES = 4 * 1024 * 1024  # a 1,000-service app is about 0.5 MiB
+MAX_ALIAS_NODES = 50_000  # nodes produced by expanding aliases, per file
+MAX_DEPTH = 64
+
+Path = tuple[str | int, ...]
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def format_path(path: Path) -> str:
+    """('services', 'web', 'ports', 1, 'port') -> 'services.web.ports[1].port'."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + part
+    return out
+
+
+@dataclass
+class Located:
+    """Plain data read from one file, and where each key and value stands in it."""
+
+    data: Any
+    file: str
+    values: dict[Path, Location] = field(default_factory=dict)
+    keys: dict[Path, Location] = field(default_factory=dict)
+    # Paths of plain (unquoted) scalars: after variable substitution their text is typed
+    # again, so `replicas: ${N}` becomes an integer as it would be if written out.
+    plain: set[Path] = field(default_factory=set)
+
+    def where(self, path: Path, *, key: bool = False) -> Location:
+        """The closest known location of ``path`` (the value, or its key with ``key=True``)."""
+        probe = tuple(path)
+        while probe:
+            table = self.keys if key else self.values
+            if probe in table:
+                return table[probe]
+            if probe in self.values:
+                return self.values[probe]
+            probe = probe[:-1]
+            key = False
+        return self.values.get((), Location(self.file, 1, 1))
+
+
+def read_text(file: str, text: str | bytes | None = None) -> str:
+    """The file's text, refusing what is too large or not UTF-8. Raises SpecError."""
+    if text is None:
+        try:
+            with open(file, "rb") as fh:
+                raw = fh.read(MAX_FILE_BYTES + 1)
+        except OSError as e:
+            raise SpecError([Problem("", f"cannot read the file: {e.strerror or e}",
+                                     Location(file), "check the path")]) from e
+    else:
+        raw = text.encode() if isinstance(text, str) else text
+    if len(raw) > MAX_FILE_BYTES:
+        raise SpecError([Problem("", f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB",
+                                 Location(file), "a spec should be far smaller; split it or check the file")])
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
+        raise SpecError([Problem("", "file is not valid UTF-8", Location(file, line, col),
+                                 "save it as UTF-8")]) from e
+
+
+_TAB_INDENT = re.compile(r"^( *)\t", re.M)
+
+
+def parse(file: str, text: str | bytes | None = None) -> Located:
+    """Read one YAML document with locations. Raises SpecError listing every problem found."""
+    source = read_text(file, text)
+    problems: list[Problem] = []
+    for m in _TAB_INDENT.finditer(source):
+        line = source.count("\n", 0, m.start()) + 1
+        problems.append(Problem("", "tab character in indentation",
+                                Location(file, line, len(m.group(1)) + 1),
+                                "YAML indents with spaces only"))
+    if problems:
+        raise SpecError(problems)
+    try:
+        nodes = list(yaml.compose_all(source, Loader=_Loader))
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
+        what = " ".join(x for x in (e.context, e.problem) if x)
+        raise SpecError([Problem("", f"YAML syntax error: {what}", loc,
+                                 "check indentation, quotes and ':' near this place")]) from e
+    except yaml.YAMLError as e:
+        raise SpecError([Problem("", f"YAML error: {e}", Location(file))]) from e
+    nodes = [n for n in nodes if n is not None]
+    if not nodes:
+        raise SpecError([Problem("", "the file is empty", Location(file, 1, 1),
+                                 "start with 'apiVersion: crossdock/v1'")])
+    if len(nodes) > 1:
+        mark = nodes[1].start_mark
+        raise SpecError([Problem("", "more than one YAML document",
+                                 Location(file, mark.line + 1, mark.column + 1),
+                                 "one app per file; remove the '---' and what follows")])
+    conv = _Converter(file)
+    data = conv.convert(nodes[0], ())
+    if conv.problems:
+        raise SpecError(conv.problems)
+    return Located(data, file, conv.values, conv.keys, conv.plain)
+
+
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class _Converter:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.values: dict[Path, Location] = {}
+        self.keys: dict[Path, Location] = {}
+        self.plain: set[Path] = set()
+        self.problems: list[Problem] = []
+        self.alias_budget = MAX_ALIAS_NODES
+        self._seen: dict[int, int] = {}  # id(node) -> times converted, to tell alias use
+        self._scalar = _Loader("")
+
+    def loc(self, node: yaml.Node) -> Location:
+        m = node.start_mark
+        return Location(self.file, m.line + 1, m.column + 1)
+
+    def convert(self, node: yaml.Node, path: Path, depth: int = 0) -> Any:
+        if depth > MAX_DEPTH:
+            self._fail(path[:6], node, f"nesting deeper than {MAX_DEPTH} levels",
+                       "a spec is never this deep; is an alias referring to itself?")
+            raise SpecError(self.problems)
+        count = self._seen.get(id(node), 0)
+        self._seen[id(node)] = count + 1
+        if count:  # an alias: a node converted before is being expanded again
+            self.alias_budget -= 1
+            if self.alias_budget < 0:
+                self._fail(path, node, f"aliases expand to more than {MAX_ALIAS_NODES} values",
+                           "a spec this large from anchors is almost surely a 'billion laughs' file")
+                raise SpecError(self.problems)
+        self.values[path] = self.loc(node)
+        if isinstance(node, yaml.ScalarNode):
+            if not node.style and "$" in node.value:  # plain style: None or ""
+                self.plain.add(path)
+            return self._scalar.construct_object(node, deep=True) if node.tag != "tag:yaml.org,2002:str" else node.value
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path, depth)
+        self._fail(path, node, "unsupported YAML node")
+        return None
+
+    def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        merged: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                self._merge_into(merged, value_node, path, depth)
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._fail(path, key_node, "a mapping key must be a plain string")
+                continue
+            key = key_node.value
+            child = path + (key,)
+            if key in out:
+                first = self.keys[child]
+                self._fail(child, key_node, f"duplicate key '{key}' (first at line {first.line})",
+                           "each key may appear once; remove or rename one", key=True)
+                continue
+            self.keys[child] = self.loc(key_node)
+            out[key] = self.convert(value_node, child, depth + 1)
+        for key, value in merged.items():
+            out.setdefault(key, value)
+        return out
+
+    def _merge_into(self, merged: dict[str, Any], value_node: yaml.Node, path: Path, depth: int) -> None:
+        sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+        for src in sources:
+            if not isinstance(src, yaml.MappingNode):
+                self._fail(path, src, "'<<' must merge a mapping or a list of mappings")
+                continue
+            for key, value in self._mapping(src, path, depth).items():
+                merged.setdefault(key, value)
+
+    def _fail(self, path: Path, node: yaml.Node, message: str, hint: str | None = None,
+              key: bool = False) -> None:
+        self.problems.append(Problem(format_path(path), message, self.loc(node), hint))

@@ -1,0 +1,73 @@
+"""What every translator shares: the bundle it returns, the report it writes, its protocol."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from crossdock.specs.loader import LoadedSpec
+from crossdock.specs.yamlsrc import Path, format_path
+from crossdock.translators.support import BY_ID, Level, Target
+
+
+@dataclass(frozen=True, order=True)
+class PortabilityWarning:
+    """A spec field that a target cannot express, or expresses with a different meaning."""
+
+    target: str
+    path: str
+    message: str
+    level: Level = "unsupported"
+    feature: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.target}: {self.path}: {self.message}"
+
+
+@dataclass
+class Report:
+    target: Target
+    warnings: list[PortabilityWarning] = field(default_factory=list)
+
+    def note(self, feature: str, path: Path, detail: str | None = None) -> None:
+        """Record that ``feature`` is used at ``path``; silent where the target is native."""
+        support = BY_ID[feature].on(self.target)
+        if support.level == "native" and detail is None:
+            return
+        message = support.note if detail is None else (f"{support.note}; {detail}" if support.note else detail)
+        self.warnings.append(PortabilityWarning(self.target, format_path(path), message, support.level, feature))
+
+    def sorted(self) -> list[PortabilityWarning]:
+        return sorted(set(self.warnings))
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """What a translator produced for one target: files (relative path -> text) and warnings."""
+
+    target: Target
+    files: dict[str, str]
+    warnings: list[PortabilityWarning]
+    primary: str  # the file a person opens first (and what `-o -` prints first)
+
+
+class Translator(Protocol):
+    name: Target
+
+    def translate(self, spec: LoadedSpec) -> Bundle:
+        """Render ``spec`` for this target. Pure: no I/O, no clock, no environment."""
+        ...
+
+
+def get(target: str) -> Translator:
+    """The translator for ``target``; imported on demand so a CLI run loads only what it uses."""
+    if target == "kubernetes":
+        from crossdock.translators.kubernetes.translator import KubernetesTranslator
+        return KubernetesTranslator()
+    if target == "swarm":
+        from crossdock.translators.swarm.translator import SwarmTranslator
+        return SwarmTranslator()
+    if target == "nomad":
+        from crossdock.translators.nomad.translator import NomadTranslator
+        return NomadTranslator()
+    raise KeyError(target)

@@ -1,0 +1,152 @@
+"""What each target can express: the one source of truth for warnings and the support matrix.
+
+A translator that meets a spec feature its target cannot express natively calls
+``Report.note(feature, path)``; the level and the wording come from here, so the README's
+support matrix (``crossdock explain --matrix``) and the warnings can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Target = Literal["kubernetes", "swarm", "nomad"]
+TARGETS: tuple[Target, ...] = ("kubernetes", "swarm", "nomad")
+Level = Literal["native", "approximated", "unsupported"]
+
+
+@dataclass(frozen=True)
+class Support:
+    level: Level
+    note: str = ""  # for approximated/unsupported: what happens instead, said to the user
+
+
+@dataclass(frozen=True)
+class Feature:
+    id: str
+    title: str
+    kubernetes: Support
+    swarm: Support
+    nomad: Support
+
+    def on(self, target: Target) -> Support:
+        support: Support = getattr(self, target)
+        return support
+
+
+N = Support("native")
+
+
+def A(note: str) -> Support:
+    return Support("approximated", note)
+
+
+def U(note: str) -> Support:
+    return Support("unsupported", note)
+
+
+FEATURES: tuple[Feature, ...] = (
+    Feature("services", "services (long-running)", N, N, N),
+    Feature("jobs", "jobs (run to completion)", N, N, N),
+    Feature("cron_jobs", "cron jobs (schedule)", N,
+            U("Swarm has no scheduled jobs; not rendered"), N),
+    Feature("cron_timezone", "cron job time zone", N, U("not rendered"), N),
+    Feature("cron_concurrency", "cron job concurrency policy", N, U("not rendered"),
+            A("'forbid' becomes prohibit_overlap; 'allow' and 'replace' both allow overlapping runs")),
+    Feature("cron_suspend", "cron job suspended", N, U("not rendered"),
+            A("the periodic block is disabled (enabled = false)")),
+    Feature("command", "command and args", N, N, N),
+    Feature("env", "environment variables", N, N,
+            A("Nomad interpolates ${...} in env values at run time (e.g. ${NOMAD_TASK_NAME}); such values "
+              "may not arrive unchanged")),
+    Feature("secret_env", "secrets as environment variables", N,
+            A("Swarm delivers secrets only as files: the secret is mounted at /run/secrets/<secret> and "
+              "<ENV>_FILE holds that path; <ENV> itself is not set"), N),
+    Feature("secret_file", "secrets as files", N, N, N),
+    Feature("secret_values", "secret values from env or file", N,
+            A("a stack file cannot carry the value: the secret is declared external and `crossdock deploy` "
+              "creates it (by hand: docker secret create <app>_<secret> -)"),
+            A("values live in Nomad Variables at nomad/jobs/<app>/<secret> (key 'value'): `crossdock deploy` "
+              "writes them (by hand: nomad var put)")),
+    Feature("secret_external", "external secrets (already on the platform)", N, N,
+            A("read from the Nomad Variable nomad/jobs/<app>/<secret> (key 'value'), which must exist")),
+    Feature("files", "config files", N, N, N),
+    Feature("volumes", "named persistent volumes", N,
+            A("a local-driver volume on each node: replicas on different nodes do not share data, size is ignored"),
+            A("a host volume request by name: the client must declare a host_volume of that name; size is ignored")),
+    Feature("volume_per_replica", "per-replica volumes", N,
+            A("one local volume per node, shared by the replicas placed on it"),
+            A("per_alloc volume request: volumes named <volume>[0], <volume>[1]... must exist")),
+    Feature("volume_storage_class", "volume storage class", N, U("not rendered"), U("not rendered")),
+    Feature("scratch", "scratch space (ephemeral)", N, N, N),
+    Feature("ports", "ports", N, N, N),
+    Feature("publish", "published ports", N, N, N),
+    Feature("health_liveness", "liveness checks", N, N,
+            A("a service check with check_restart: an unhealthy task is restarted after the retries")),
+    Feature("health_readiness", "readiness checks", N,
+            A("Swarm has one health check: readiness and liveness are merged, so a task that is not ready "
+              "is restarted, not only taken out of load balancing"), N),
+    Feature("health_startup", "startup checks", N,
+            A("becomes the health check's start_period"),
+            A("becomes the check_restart grace period")),
+    Feature("health_http", "HTTP health checks", N,
+            A("an HTTP check becomes a command run in the container: the image must contain wget"), N),
+    Feature("health_tcp", "TCP health checks", N,
+            A("a TCP check becomes a command run in the container: the image must contain nc"), N),
+    Feature("health_exec", "command health checks", N, N,
+            A("a script check on the service (Nomad runs it in the task)")),
+    Feature("resources_requests", "resource requests", N, N,
+            A("Nomad reserves one amount: cpu (MHz, 1 core = 1000) and memory (MB) are the requests")),
+    Feature("resources_limits", "resource limits", N, N,
+            A("memory limit becomes memory_max (needs memory oversubscription); cpu limit is not enforced")),
+    Feature("replicas", "fixed replica count", N, N, N),
+    Feature("autoscale", "autoscaling", N,
+            U("Swarm cannot autoscale: rendered with min replicas"),
+            A("a scaling block (min, max, cpu target) for the Nomad Autoscaler, which must be running")),
+    Feature("restart", "restart policy", N, N, N),
+    Feature("restart_on_failure_service", "services restarted only on failure",
+            A("Deployments always restart containers; restart: on-failure is rendered as Always"), N, N),
+    Feature("update", "rolling update (parallelism, surge)",
+            A("parallelism becomes maxUnavailable and surge maxSurge"),
+            A("surge > 0 becomes order: start-first; its count is not expressible"),
+            A("surge > 0 becomes canaries of that count, promoted automatically")),
+    Feature("update_wait_healthy", "update waits for health", N, N, N),
+    Feature("update_rollback", "automatic rollback",
+            A("Kubernetes Deployments do not roll back by themselves: `crossdock deploy` rolls back when the "
+              "rollout fails (by hand: kubectl rollout undo)"), N, N),
+    Feature("placement_constraints", "placement: node label constraints", N, N,
+            A("node labels are read from the client's meta (${meta.<label>})")),
+    Feature("placement_spread", "placement: spread", N, N,
+            A("node labels are read from the client's meta (${meta.<label>})")),
+    Feature("labels", "labels", N, N, A("labels become meta")),
+    Feature("depends_on", "depends_on ordering",
+            U("Kubernetes starts workloads independently: not rendered; rely on readiness checks and retries"),
+            U("docker stack deploy ignores depends_on: not rendered"),
+            U("Nomad starts groups independently: not rendered")),
+    Feature("init", "init steps", N,
+            U("Swarm has no init containers: not rendered"), N),
+    Feature("sidecars", "sidecars", N,
+            A("a separate service on the app's network with the same replica count: it does not share the "
+              "main container's localhost or volumes"), N),
+    Feature("route", "HTTP routes", N,
+            U("Swarm has no HTTP router: not rendered; publish the port instead"),
+            A("Traefik tags on the service (traefik.http.routers...); needs Traefik in front of Nomad")),
+    Feature("job_retries", "job retries", N, A("restart_policy max_attempts"), N),
+    Feature("job_deadline", "job deadline", N, U("not rendered"), U("not rendered")),
+    Feature("job_completions", "job completions and parallelism", N,
+            A("replicas sets how many tasks run; completions is not expressible in a stack file"),
+            A("count sets how many run at once; completions is not expressible")),
+    Feature("metadata", "app labels and annotations", N, N, A("labels and annotations become job meta")),
+    Feature("extensions", "x-<target> escape hatch", N, N, N),
+)
+
+BY_ID: dict[str, Feature] = {f.id: f for f in FEATURES}
+
+
+def matrix_markdown() -> str:
+    """The README's support matrix, generated from FEATURES."""
+    words = {"native": "native", "approximated": "approximated", "unsupported": "not supported"}
+    rows = ["| feature | Kubernetes | Docker Swarm | Nomad |", "|---|---|---|---|"]
+    for f in FEATURES:
+        rows.append(f"| {f.title} | " + " | ".join(words[f.on(t).level] for t in TARGETS) + " |")
+    return "\n".join(rows) + "\n"
