@@ -89,7 +89,9 @@ def load(file: str, *, env: str | None = None, overlays: Sequence[str] = (),
     try:
         app = App.model_validate(data)
     except ValidationError as e:
-        problems += [_problem(located, err) for err in e.errors()]
+        # A value whose variable is unset is already reported; its type error would be noise.
+        unset = {p.path for p in problems}
+        problems += [p for p in (_problem(located, err) for err in e.errors()) if p.path not in unset]
         raise SpecError(_dedupe(problems)) from None
     problems += [Problem(format_path(p), msg, located.where(p), hint) for p, msg, hint in checks.check(app)]
     base_dir = FsPath(file).resolve().parent if file != "-" else FsPath.cwd()

@@ -285,7 +285,7 @@ class App(_Extensible):
 
     @property
     def name(self) -> str:
-        return self.metadata.name
+        return str(self.metadata.name)
 
     def workloads(self) -> list[tuple[str, str, _Workload]]:
         """(section, name, workload) for every workload, in a stable order."""

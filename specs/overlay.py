@@ -32,7 +32,7 @@ def _merge_map(base: Located, target: dict[str, Any], path: Path, overlay: dict[
             target.pop(key, None)
             _drop(base, here)
         elif isinstance(value, dict) and isinstance(target.get(key), dict):
-            base.keys.setdefault(here, src.keys.get(there, src.where(there)))
+            base.keys.setdefault(here, src.keys.get(there) or src.values.get(there) or (src.file, 1, 1))
             _merge_map(base, target[key], here, value, src, there)
         else:
             target[key] = value

@@ -9,9 +9,9 @@ into an octal integer; a string type therefore never accepts a boolean silently.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, WithJsonSchema
+from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 
@@ -38,8 +38,9 @@ def fail(expected: str, value: Any) -> PydanticCustomError:
                                {"expected": expected, "got": describe(value)})
 
 
-def _checked(base: Any, check: Callable[[Any], Any], **field: Any) -> Any:
-    return Annotated[base, Field(**field), BeforeValidator(check)]
+# Integer and boolean fields may hold a variable reference before substitution
+# (`replicas: ${REPLICAS}`); the schema allows that so editors do not flag it.
+VARIABLE_REF = {"type": "string", "pattern": r"^\$\{[A-Za-z_][A-Za-z0-9_]*(:?-[^}]*)?\}$"}
 
 
 def bounded_int(lo: int, hi: int | None = None) -> Any:
@@ -52,7 +53,10 @@ def bounded_int(lo: int, hi: int | None = None) -> Any:
             raise fail(expected, v)
         return v
 
-    return _checked(int, check, ge=lo, le=hi) if hi is not None else _checked(int, check, ge=lo)
+    number: dict[str, Any] = {"type": "integer", "minimum": lo}
+    if hi is not None:
+        number["maximum"] = hi
+    return Annotated[int, BeforeValidator(check), WithJsonSchema({"anyOf": [number, VARIABLE_REF]})]
 
 
 def pattern_str(pattern: str, expected: str, max_length: int | None = None) -> Any:
@@ -63,10 +67,13 @@ def pattern_str(pattern: str, expected: str, max_length: int | None = None) -> A
             raise fail(expected, v)
         return v
 
-    extra: dict[str, Any] = {"pattern": pattern}
+    # JSON Schema patterns are not anchored (the validator uses fullmatch), and for mapping
+    # keys pydantic keeps only the pattern, so the length goes into the pattern as well.
+    length = f"(?=.{{0,{max_length}}}$)" if max_length else ""
+    schema: dict[str, Any] = {"type": "string", "pattern": f"^{length}(?:{pattern})$"}
     if max_length:
-        extra["max_length"] = max_length
-    return _checked(str, check, **extra)
+        schema["maxLength"] = max_length
+    return Annotated[str, BeforeValidator(check), WithJsonSchema(schema)]
 
 
 def _plain_str(v: Any) -> Any:
@@ -97,7 +104,8 @@ def _env_value(v: Any) -> Any:
 
 # Env values may be written as integers (PORT: 8080) as in compose; booleans and floats are
 # refused because YAML has already changed their text before we see it.
-EnvValue = Annotated[str, BeforeValidator(_env_value)]
+EnvValue = Annotated[str, BeforeValidator(_env_value),
+                     WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "integer"}]})]
 
 DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 DNS_1035 = r"[a-z]([-a-z0-9]*[a-z0-9])?"
@@ -140,7 +148,8 @@ def _mode(v: Any) -> Any:
     raise fail("a file mode such as 0644 or \"0400\"", v)
 
 
-FileMode = Annotated[int, Field(ge=0, le=0o7777), BeforeValidator(_mode)]
+FileMode = Annotated[int, BeforeValidator(_mode), WithJsonSchema(
+    {"anyOf": [{"type": "integer", "minimum": 0, "maximum": 0o7777}, {"type": "string", "pattern": "^0?[0-7]{3,4}$"}]})]
 Port = bounded_int(1, 65535)
 
 _PORT_NAME = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
@@ -173,7 +182,7 @@ def _bool(v: Any) -> Any:
     return v
 
 
-Bool = Annotated[bool, BeforeValidator(_bool)]
+Bool = Annotated[bool, BeforeValidator(_bool), WithJsonSchema({"anyOf": [{"type": "boolean"}, VARIABLE_REF]})]
 
 
 def duration_seconds(text: str) -> float:

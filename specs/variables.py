@@ -47,9 +47,17 @@ def substitute(text: str, lookup: Callable[[str], str | None]) -> tuple[str, lis
 
 
 def _retype(text: str) -> Any:
-    """Type a substituted plain scalar as YAML would have typed the same text written out."""
-    node = yaml.ScalarNode(tag=_Loader("").resolve(yaml.ScalarNode, text, (True, False)), value=text)
-    return _Loader("").construct_object(node)
+    """Type a substituted plain scalar as YAML would have typed the same text written out.
+
+    Only numbers and booleans are retyped: an empty result stays an empty string, not null.
+    """
+    tag = _Loader("").resolve(yaml.ScalarNode, text, (True, False))
+    if tag not in _RETYPED:
+        return text
+    return _Loader("").construct_object(yaml.ScalarNode(tag=tag, value=text))
+
+
+_RETYPED = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool"}
 
 
 def expand(located: Located, sources: list[Mapping[str, str]]) -> list[Problem]:

@@ -37,14 +37,17 @@ def format_path(path: Path) -> str:
     return out
 
 
+Mark = tuple[str, int, int]  # (file, line, column): cheaper than a Location per node
+
+
 @dataclass
 class Located:
     """Plain data read from one file, and where each key and value stands in it."""
 
     data: Any
     file: str
-    values: dict[Path, Location] = field(default_factory=dict)
-    keys: dict[Path, Location] = field(default_factory=dict)
+    values: dict[Path, Mark] = field(default_factory=dict)
+    keys: dict[Path, Mark] = field(default_factory=dict)
     # Paths of plain (unquoted) scalars: after variable substitution their text is typed
     # again, so `replicas: ${N}` becomes an integer as it would be if written out.
     plain: set[Path] = field(default_factory=set)
@@ -55,12 +58,12 @@ class Located:
         while probe:
             table = self.keys if key else self.values
             if probe in table:
-                return table[probe]
+                return Location(*table[probe])
             if probe in self.values:
-                return self.values[probe]
+                return Location(*self.values[probe])
             probe = probe[:-1]
             key = False
-        return self.values.get((), Location(self.file, 1, 1))
+        return Location(*self.values.get((), (self.file, 1, 1)))
 
 
 def read_text(file: str, text: str | bytes | None = None) -> str:
@@ -132,17 +135,17 @@ _MERGE = "tag:yaml.org,2002:merge"
 class _Converter:
     def __init__(self, file: str) -> None:
         self.file = file
-        self.values: dict[Path, Location] = {}
-        self.keys: dict[Path, Location] = {}
+        self.values: dict[Path, Mark] = {}
+        self.keys: dict[Path, Mark] = {}
         self.plain: set[Path] = set()
         self.problems: list[Problem] = []
         self.alias_budget = MAX_ALIAS_NODES
         self._seen: dict[int, int] = {}  # id(node) -> times converted, to tell alias use
         self._scalar = _Loader("")
 
-    def loc(self, node: yaml.Node) -> Location:
+    def loc(self, node: yaml.Node) -> Mark:
         m = node.start_mark
-        return Location(self.file, m.line + 1, m.column + 1)
+        return (self.file, m.line + 1, m.column + 1)
 
     def convert(self, node: yaml.Node, path: Path, depth: int = 0) -> Any:
         if depth > MAX_DEPTH:
@@ -183,7 +186,7 @@ class _Converter:
             child = path + (key,)
             if key in out:
                 first = self.keys[child]
-                self._fail(child, key_node, f"duplicate key '{key}' (first at line {first.line})",
+                self._fail(child, key_node, f"duplicate key '{key}' (first at line {first[1]})",
                            "each key may appear once; remove or rename one", key=True)
                 continue
             self.keys[child] = self.loc(key_node)
@@ -203,4 +206,4 @@ class _Converter:
 
     def _fail(self, path: Path, node: yaml.Node, message: str, hint: str | None = None,
               key: bool = False) -> None:
-        self.problems.append(Problem(format_path(path), message, self.loc(node), hint))
+        self.problems.append(Problem(format_path(path), message, Location(*self.loc(node)), hint))

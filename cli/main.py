@@ -1,0 +1,216 @@
+"""The `crossdock` command: parse arguments, run the pipeline, print, map errors to exit codes.
+
+Exit codes: 0 ok; 1 runtime or platform error; 2 invalid input (spec, flags, files);
+3 --strict and some target cannot express part of the spec.  Errors are turned into one
+message in exactly one place, ``main()``; nothing below prints a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, Callable, Sequence
+
+import click
+
+from crossdock import __version__
+from crossdock.errors import EXIT_RUNTIME, CrossdockError, InputError, StrictModeError
+
+TARGET_CHOICES = ["kubernetes", "swarm", "nomad", "all"]
+
+EPILOG_EXIT = "Exit codes: 0 ok, 1 runtime/platform error, 2 invalid input, 3 --strict and warnings."
+
+
+def _spec_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option("--overlay", "overlays", multiple=True, type=click.Path(dir_okay=False),
+                      help="An overlay file merged onto the spec (after --env); repeatable.")(fn)
+    fn = click.option("--set", "set_vars", multiple=True, metavar="NAME=VALUE",
+                      help="Set a variable (wins over the environment and the spec's variables:).")(fn)
+    fn = click.option("--env", "env", metavar="NAME",
+                      help="Apply the spec's environments.NAME overlay.")(fn)
+    fn = click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))(fn)
+    return fn
+
+
+def _load(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequence[str]) -> Any:
+    from crossdock.specs.loader import load
+    parsed: dict[str, str] = {}
+    for item in set_vars:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise InputError(f"--set {item!r}: expected NAME=VALUE (e.g. --set TAG=1.2)")
+        parsed[name] = value
+    text = sys.stdin.buffer.read() if file == "-" else None
+    return load(file, env=env, overlays=overlays, set_vars=parsed, text=text)
+
+
+def _targets(target: str) -> list[str]:
+    from crossdock.translators.support import TARGETS
+    return list(TARGETS) if target == "all" else [target]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog=EPILOG_EXIT)
+@click.version_option(__version__, "--version", prog_name="crossdock")
+def cli() -> None:
+    """Describe an application once; run it on Kubernetes, Docker Swarm or Nomad.
+
+    \b
+    Examples:
+      crossdock validate app.yaml
+      crossdock render app.yaml --target all -o out/
+      crossdock render app.yaml --target kubernetes --env production --set TAG=1.4 | kubectl apply -f -
+      crossdock explain app.yaml
+      crossdock schema > crossdock.schema.json
+    """
+
+
+@cli.command(epilog=EPILOG_EXIT)
+@_spec_options
+def validate(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequence[str]) -> None:
+    """Check a spec and report every problem with file:line:col.
+
+    \b
+    Example:
+      crossdock validate app.yaml --env production
+    """
+    spec = _load(file, env, set_vars, overlays)
+    app = spec.app
+    counts = f"{len(app.services)} services, {len(app.jobs)} jobs, {len(app.cron_jobs)} cron jobs"
+    click.echo(f"{file}: valid ({app.name}: {counts})")
+
+
+@cli.command(epilog=EPILOG_EXIT)
+@_spec_options
+@click.option("-t", "--target", type=click.Choice(TARGET_CHOICES), required=True,
+              help="Which platform to render for.")
+@click.option("-o", "--output", default="-", show_default=True, metavar="DIR|-",
+              help="A folder (files go to DIR/<target>/, replaced whole) or - for standard output.")
+@click.option("--strict", is_flag=True, help="Fail (exit 3, nothing written) if any target cannot "
+              "express part of the spec.")
+@click.option("--layout", type=click.Choice(["single", "directory"]), default="single", show_default=True,
+              help="Kubernetes: one multi-document file, or one file per resource plus kustomization.yaml.")
+@click.option("-q", "--quiet", is_flag=True, help="Do not print the portability report.")
+def render(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequence[str], target: str,
+           output: str, strict: bool, layout: str, quiet: bool) -> None:
+    """Render a spec into files for one target or all of them.
+
+    The portability report (what a target cannot express) goes to standard error.
+
+    \b
+    Examples:
+      crossdock render app.yaml --target all -o out/
+      crossdock render app.yaml -t swarm -o - > stack.yml
+      crossdock render app.yaml -t kubernetes --layout directory -o deploy/
+    """
+    from crossdock.cli import output as out
+    from crossdock.translators import base
+    from crossdock.translators.kubernetes.translator import KubernetesTranslator
+
+    spec = _load(file, env, set_vars, overlays)
+    bundles = []
+    for name in _targets(target):
+        translator = KubernetesTranslator(layout=layout) if name == "kubernetes" else base.get(name)  # type: ignore[arg-type]
+        bundles.append(translator.translate(spec))
+    warnings = [w for b in bundles for w in b.warnings]
+    if warnings and not quiet:
+        click.echo("Portability report:", err=True)
+        for w in warnings:
+            click.echo(f"  {w}", err=True)
+    if strict and warnings:
+        raise StrictModeError(f"--strict: {len(warnings)} portability warning(s); nothing was written")
+    if output == "-":
+        out.to_stream(bundles, click.get_text_stream("stdout"))
+    else:
+        written = out.to_directory(bundles, output)
+        click.echo(f"wrote {len(written)} files under {output}", err=True)
+
+
+@cli.command(epilog=EPILOG_EXIT)
+@_spec_options
+@click.option("-o", "--output", "fmt", type=click.Choice(["table", "markdown", "json"]), default="table",
+              show_default=True)
+@click.option("--strict", is_flag=True, help="Exit 3 if the report is not empty.")
+def explain(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequence[str], fmt: str,
+            strict: bool) -> None:
+    """Show, all targets side by side, what each cannot express in this spec.
+
+    \b
+    Example:
+      crossdock explain app.yaml -o markdown >> pull-request.md
+    """
+    from crossdock.cli import report
+    from crossdock.translators import base
+    from crossdock.translators.support import TARGETS
+
+    spec = _load(file, env, set_vars, overlays)
+    warnings = [w for t in TARGETS for w in base.get(t).translate(spec).warnings]
+    text = report.as_json(warnings) if fmt == "json" else report.as_table(warnings, markdown=fmt == "markdown")
+    click.echo(text, nl=False)
+    if strict and warnings:
+        raise StrictModeError(f"--strict: {len(warnings)} portability warning(s)")
+
+
+@cli.command()
+@click.option("--matrix", is_flag=True, help="Print the feature support matrix (Markdown) instead.")
+def schema(matrix: bool) -> None:
+    """Print the JSON Schema of the app spec (for editors and CI).
+
+    \b
+    Use it in an editor with a first line such as:
+      # yaml-language-server: $schema=./crossdock.schema.json
+    """
+    if matrix:
+        from crossdock.translators.support import matrix_markdown
+        click.echo(matrix_markdown(), nl=False)
+        return
+    from crossdock.specs.schema import json_schema_text
+    click.echo(json_schema_text(), nl=False)
+
+
+@cli.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print a shell completion script.
+
+    \b
+    Example:
+      eval "$(crossdock completion bash)"
+    """
+    from click.shell_completion import get_completion_class
+    cls = get_completion_class(shell)
+    assert cls is not None
+    click.echo(cls(cli, {}, "crossdock", "_CROSSDOCK_COMPLETE").source())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; the one place where errors become a message and an exit code."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="crossdock", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    except click.exceptions.Exit as e:
+        return int(e.exit_code)
+    except click.ClickException as e:
+        e.show()
+        return e.exit_code
+    except CrossdockError as e:
+        click.echo(f"error: {e}" if not str(e).count("\n") else str(e), err=True)
+        return e.exit_code
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as e:  # noqa: BLE001 - the promise is: never a traceback
+        if os.environ.get("CROSSDOCK_DEBUG"):
+            raise
+        click.echo(f"internal error: {type(e).__name__}: {e} (this is a bug in crossdock; "
+                   "set CROSSDOCK_DEBUG=1 to see where)", err=True)
+        return EXIT_RUNTIME
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
