@@ -55,7 +55,9 @@ FEATURES: tuple[Feature, ...] = (
             A("'forbid' becomes prohibit_overlap; 'allow' and 'replace' both allow overlapping runs")),
     Feature("cron_suspend", "cron job suspended", N, U("not rendered"),
             A("the periodic block is disabled (enabled = false)")),
-    Feature("command", "command and args", N, N, N),
+    Feature("command", "command and args", N, N,
+            A("Nomad interpolates ${...} in the image, command and args at run time (e.g. ${NOMAD_TASK_NAME}); "
+              "such values may not arrive unchanged")),
     Feature("env", "environment variables", N, N,
             A("Nomad interpolates ${...} in env values at run time (e.g. ${NOMAD_TASK_NAME}); such values "
               "may not arrive unchanged")),
@@ -66,16 +68,17 @@ FEATURES: tuple[Feature, ...] = (
     Feature("secret_values", "secret values from env or file", N,
             A("a stack file cannot carry the value: the secret is declared external and `crossdock deploy` "
               "creates it (by hand: docker secret create <app>_<secret> -)"),
-            A("values live in Nomad Variables at nomad/jobs/<app>/<secret> (key 'value'): `crossdock deploy` "
-              "writes them (by hand: nomad var put)")),
+            A("values live in the Nomad Variable of the job, nomad/jobs/<job> (one item per secret, named "
+              "after it): `crossdock deploy` writes them (by hand: nomad var put nomad/jobs/<job> <secret>=...)")),
     Feature("secret_external", "external secrets (already on the platform)", N, N,
-            A("read from the Nomad Variable nomad/jobs/<app>/<secret> (key 'value'), which must exist")),
+            A("read from the Nomad Variable of the job, nomad/jobs/<job> (item <secret>), which must exist")),
     Feature("files", "config files", N, N, N),
     Feature("volumes", "named persistent volumes", N,
             A("a local-driver volume on each node: replicas on different nodes do not share data, size is ignored"),
             A("a host volume request by name: the client must declare a host_volume of that name; size is ignored")),
     Feature("volume_per_replica", "per-replica volumes", N,
-            A("one local volume per node, shared by the replicas placed on it"),
+            A("each replica slot gets its own local volume <app>_<volume>-<slot> (a {{.Task.Slot}} template) on the "
+              "node it runs on: a replica moved to another node starts empty; size is ignored"),
             A("per_alloc volume request: volumes named <volume>[0], <volume>[1]... must exist")),
     Feature("volume_storage_class", "volume storage class", N, U("not rendered"), U("not rendered")),
     Feature("scratch", "scratch space (ephemeral)", N, N, N),
@@ -87,14 +90,16 @@ FEATURES: tuple[Feature, ...] = (
             A("Swarm has one health check: readiness and liveness are merged, so a task that is not ready "
               "is restarted, not only taken out of load balancing"), N),
     Feature("health_startup", "startup checks", N,
-            A("becomes the health check's start_period"),
+            A("Swarm has no startup check: the time it allows (start_period + interval x retries) is added to "
+              "the health check's start_period"),
             A("becomes the check_restart grace period")),
     Feature("health_http", "HTTP health checks", N,
             A("an HTTP check becomes a command run in the container: the image must contain wget"), N),
     Feature("health_tcp", "TCP health checks", N,
-            A("a TCP check becomes a command run in the container: the image must contain nc"), N),
+            A("a TCP check becomes a shell command run in the container (nc -z, or a plain nc connect where "
+              "nc has no -z): the image must contain sh and nc"), N),
     Feature("health_exec", "command health checks", N, N,
-            A("a script check on the service (Nomad runs it in the task)")),
+            U("Nomad's own service checks are http and tcp only (script checks need Consul): not rendered")),
     Feature("resources_requests", "resource requests", N, N,
             A("Nomad reserves one amount: cpu (MHz, 1 core = 1000) and memory (MB) are the requests")),
     Feature("resources_limits", "resource limits", N, N,
@@ -105,16 +110,25 @@ FEATURES: tuple[Feature, ...] = (
             A("a scaling block (min, max, cpu target) for the Nomad Autoscaler, which must be running")),
     Feature("restart", "restart policy", N, N, N),
     Feature("restart_on_failure_service", "services restarted only on failure",
-            A("Deployments always restart containers; restart: on-failure is rendered as Always"), N, N),
+            A("Deployments always restart containers; restart: on-failure is rendered as Always"), N,
+            A("Nomad restarts a service's task whenever it exits, even with status 0: rendered as always")),
     Feature("update", "rolling update (parallelism, surge)",
-            A("parallelism becomes maxUnavailable and surge maxSurge"),
+            A("a rolling window, not batches: maxSurge = surge, maxUnavailable = parallelism - surge "
+              "(at least 0), so at most parallelism pods are replaced at once"),
             A("surge > 0 becomes order: start-first; its count is not expressible"),
             A("surge > 0 becomes canaries of that count, promoted automatically")),
-    Feature("update_wait_healthy", "update waits for health", N, N, N),
+    Feature("update_wait_healthy", "update waits for health",
+            A("a rollout always waits for a new pod's readiness check: wait_healthy: false is not expressible "
+              "when the service has one"),
+            A("Swarm always waits for a new task's health check during an update: wait_healthy: false is "
+              "not expressible when the service has a health check"), N),
     Feature("update_rollback", "automatic rollback",
             A("Kubernetes Deployments do not roll back by themselves: `crossdock deploy` rolls back when the "
               "rollout fails (by hand: kubectl rollout undo)"), N, N),
-    Feature("placement_constraints", "placement: node label constraints", N, N,
+    Feature("placement_constraints", "placement: node label constraints", N,
+            A("Swarm refuses a constraint on a label with '/' in its name (other than kubernetes.io/hostname, "
+              "os and arch, which map to node attributes) or with a value outside [A-Za-z0-9:_.*()?+[]\\^$|/ -]: "
+              "not rendered"),
             A("node labels are read from the client's meta (${meta.<label>})")),
     Feature("placement_spread", "placement: spread", N, N,
             A("node labels are read from the client's meta (${meta.<label>})")),
@@ -124,7 +138,8 @@ FEATURES: tuple[Feature, ...] = (
             U("docker stack deploy ignores depends_on: not rendered"),
             U("Nomad starts groups independently: not rendered")),
     Feature("init", "init steps", N,
-            U("Swarm has no init containers: not rendered"), N),
+            U("Swarm has no init containers: not rendered"),
+            A("prestart tasks: they run at the same time, not one after another")),
     Feature("sidecars", "sidecars", N,
             A("a separate service on the app's network with the same replica count: it does not share the "
               "main container's localhost or volumes"), N),

@@ -1,0 +1,219 @@
+"""A service's task group around its tasks: network, service registrations and checks, update,
+scaling, restart and placement.
+
+Network: bridge mode, so that the group's tasks (main, init steps, sidecars) share one network
+namespace and reach each other on localhost, as containers of a Kubernetes pod do (it needs
+the CNI reference plugins on the clients).  Each port gets a host port mapped to the container
+port (``to``): the published port when one is given (a reserved port), a dynamic one otherwise.
+
+Services: one ``provider = "nomad"`` registration per port, named ``<app>-<workload>`` for the
+first port and ``<app>-<workload>-<port>`` for the others.  Health checks go on the first
+registration: readiness is a check (it gates deployments and Traefik), liveness a check with
+``check_restart`` (restart after ``retries`` failures, grace = liveness start period plus the
+startup probe's window).  Nomad's own checks are http and tcp only; command checks need
+Consul and are reported, not rendered.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from crossdock.specs.model import Probe, Service, UpdatePolicy
+from crossdock.translators.base import Report
+from crossdock.translators.nomad.tasks import Path, interpolated
+
+_S = 10**9
+_MIN_CHECK = _S  # Nomad refuses check intervals and timeouts under one second
+
+
+def ns(text: str) -> int:
+    """A spec duration ('1m30s', '500ms') in integer nanoseconds."""
+    unit = {"ms": 10**6, "s": _S, "m": 60 * _S, "h": 3600 * _S}
+    return sum(int(n) * unit[u] for n, u in re.findall(r"([0-9]+)(ms|s|m|h)", text))
+
+
+def network(svc: Service) -> dict[str, Any]:
+    net: dict[str, Any] = {"Mode": "bridge"}
+    reserved = [{"Label": p.name, "Value": p.published_port, "To": p.port} for p in svc.ports
+                if p.publish and p.published_port is not None]
+    dynamic = [{"Label": p.name, "To": p.port} for p in svc.ports if not (p.publish and p.published_port)]
+    if reserved:
+        net["ReservedPorts"] = reserved
+    if dynamic:
+        net["DynamicPorts"] = dynamic
+    return net
+
+
+def services(app: str, name: str, svc: Service, report: Report) -> list[dict[str, Any]]:
+    path: Path = ("services", name)
+    out = []
+    for i, port in enumerate(svc.ports):
+        report.note("ports", path + ("ports", i))
+        if port.publish:
+            report.note("publish", path + ("ports", i, "publish"))
+        service_name = f"{app}-{name}" if i == 0 else f"{app}-{name}-{port.name}"
+        if len(service_name) > 63:
+            report.note("ports", path + ("ports", i), f"Nomad refuses service names over 63 characters: "
+                        f"'{service_name}' is {len(service_name)}; shorten the app, service or port name")
+        out.append({"Name": service_name, "Provider": "nomad", "PortLabel": port.name})
+    checks = _checks(svc, path, report)
+    if checks and out:
+        out[0]["Checks"] = checks
+    if svc.route is not None:
+        report.note("route", path + ("route",))
+        label = _port_label(svc, svc.route.port)
+        target = next((s for s in out if s["PortLabel"] == label), None)
+        if target is not None:
+            interpolated(report, "route", path + ("route", "path"), svc.route.path)
+            target["Tags"] = _traefik_tags(f"{app}-{name}", svc.route.host, svc.route.path)
+    return out
+
+
+def _traefik_tags(router: str, host: str, path: str) -> list[str]:
+    rule = f"Host({_rule_string(host)})"
+    if path != "/":
+        rule += f" && PathPrefix({_rule_string(path)})"
+    return ["traefik.enable=true", f"traefik.http.routers.{router}.rule={rule}"]
+
+
+def _rule_string(text: str) -> str:
+    # Traefik rules take Go string literals: raw in backquotes, or quoted with JSON-compatible escapes.
+    return f"`{text}`" if "`" not in text else json.dumps(text, ensure_ascii=False)
+
+
+def _port_label(svc: Service, ref: int | str) -> str | None:
+    if isinstance(ref, str):
+        return ref
+    return next((p.name for p in svc.ports if p.port == ref), None)
+
+
+def _checks(svc: Service, path: Path, report: Report) -> list[dict[str, Any]]:
+    health = svc.health
+    if health is None:
+        return []
+    checks = []
+    startup = health.startup
+    if startup is not None:
+        report.note("health_startup", path + ("health", "startup"),
+                    None if health.liveness else "there is no liveness check to delay: not rendered")
+    for kind in ("readiness", "liveness"):
+        probe: Probe | None = getattr(health, kind)
+        if probe is None:
+            continue
+        ppath = path + ("health", kind)
+        report.note(f"health_{kind}", ppath)
+        if probe.exec is not None:
+            report.note("health_exec", ppath + ("exec",))
+            continue
+        check = _check(svc, kind, probe, ppath, report)
+        if kind == "liveness":
+            grace = ns(probe.start_period)
+            if startup is not None:
+                grace += ns(startup.start_period) + ns(startup.interval) * startup.retries
+            check["CheckRestart"] = {"Limit": probe.retries, "Grace": grace}
+        checks.append(check)
+    return checks
+
+
+def _check(svc: Service, kind: str, probe: Probe, path: Path, report: Report) -> dict[str, Any]:
+    target = probe.http or probe.tcp
+    assert target is not None
+    check: dict[str, Any] = {"Name": kind, "Type": "http" if probe.http else "tcp"}
+    if probe.http is not None:
+        report.note("health_http", path + ("http",))
+        interpolated(report, "health_http", path + ("http", "path"), probe.http.path)
+        check["Path"] = probe.http.path
+    else:
+        report.note("health_tcp", path + ("tcp",))
+    label = _port_label(svc, target.port)
+    if label is not None:
+        check["PortLabel"] = label
+    else:
+        # A container port no ports entry declares: checked inside the group's namespace.
+        check["AddressMode"] = "alloc"
+        check["PortLabel"] = str(target.port)
+    for field in ("interval", "timeout"):
+        value = ns(getattr(probe, field))
+        if value < _MIN_CHECK:
+            report.note(f"health_{kind}", path + (field,),
+                        f"Nomad's minimum check {field} is 1s: {getattr(probe, field)} becomes 1s")
+            value = _MIN_CHECK
+        check[field.capitalize()] = value
+    return check
+
+
+def update(policy: UpdatePolicy, path: Path, report: Report) -> dict[str, Any]:
+    """Rolling update: max_parallel = parallelism; surge > 0 becomes that many canaries promoted
+    automatically; healthy_deadline = deadline and progress_deadline twice it (Nomad's default
+    ratio, 5m and 10m)."""
+    upath = path + ("update",)
+    deadline, min_ready = ns(policy.deadline), ns(policy.min_ready)
+    if min_ready >= deadline:
+        report.note("update", upath + ("deadline",), "Nomad needs healthy_deadline > min_healthy_time: "
+                    "healthy_deadline is min_ready + deadline")
+        deadline += min_ready
+    out: dict[str, Any] = {
+        "MaxParallel": policy.parallelism,
+        "HealthCheck": "checks" if policy.wait_healthy else "task_states",
+        "MinHealthyTime": min_ready,
+        "HealthyDeadline": deadline,
+        "ProgressDeadline": 2 * deadline,
+        "AutoRevert": policy.auto_rollback,
+        "Canary": policy.surge,
+        "AutoPromote": policy.surge > 0,
+    }
+    if policy.surge > 0 and "surge" in policy.model_fields_set:
+        report.note("update", upath + ("surge",))
+    if policy.wait_healthy:
+        report.note("update_wait_healthy", upath + ("wait_healthy",))
+    if policy.auto_rollback:
+        report.note("update_rollback", upath + ("auto_rollback",))
+    return out
+
+
+def scaling(svc: Service, path: Path, report: Report) -> dict[str, Any] | None:
+    scale = svc.autoscale
+    if scale is None:
+        return None
+    report.note("autoscale", path + ("autoscale",))
+    policy = {"check": [{"cpu": [{"source": "nomad-apm", "query": "avg_cpu-allocated",
+                                  "strategy": [{"target-value": [{"target": scale.cpu_target}]}]}]}]}
+    return {"Enabled": True, "Type": "horizontal", "Min": scale.min, "Max": scale.max, "Policy": policy}
+
+
+def restart_policy(svc: Service, path: Path, report: Report) -> dict[str, Any]:
+    """Restart in place, forever, with a delay (mode "delay"): 3 restarts per 5 minutes, then
+    wait for the window to pass, close to Kubernetes' capped back-off."""
+    if svc.restart == "on-failure":
+        report.note("restart_on_failure_service", path + ("restart",))
+    return {"Attempts": 3, "Interval": 300 * _S, "Delay": 15 * _S, "Mode": "delay"}
+
+
+def placement(w: Any, path: Path, report: Report) -> dict[str, Any]:
+    """Constraints and spread on node labels, read from the client's meta; the hostname label
+    is the node's name."""
+    out: dict[str, Any] = {}
+    if w.placement is None:
+        return out
+    constraints = []
+    for key, value in w.placement.constraints.items():
+        if key != "kubernetes.io/hostname":
+            report.note("placement_constraints", path + ("placement", "constraints", key))
+        interpolated(report, "placement_constraints", path + ("placement", "constraints", key), value)
+        constraints.append({"LTarget": _node_attribute(key), "Operand": "=", "RTarget": value})
+    spreads = []
+    for i, key in enumerate(w.placement.spread):
+        if key != "kubernetes.io/hostname":
+            report.note("placement_spread", path + ("placement", "spread", i))
+        spreads.append({"Attribute": _node_attribute(key)})
+    if constraints:
+        out["Constraints"] = constraints
+    if spreads:
+        out["Spreads"] = spreads
+    return out
+
+
+def _node_attribute(label: str) -> str:
+    return "${node.unique.name}" if label == "kubernetes.io/hostname" else "${meta." + label + "}"
