@@ -131,12 +131,13 @@ def _mounts(app: App) -> Iterator[Finding]:
                 from crossdock.specs.yamlsrc import format_path
                 yield (path, f"path {target} is already used by {format_path(seen[target])}", None)
             seen.setdefault(target, path)
-        envs = set(w.env)
+        envs = {e: "under env" for e in w.env}
         for i, s in enumerate(w.secrets):
             if s.env and s.env in envs:
-                yield ((section, name, "secrets", i, "env"), f"{s.env} is also set under env", None)
+                yield ((section, name, "secrets", i, "env"), f"{s.env} is also set {envs[s.env]}",
+                       "each environment variable can have one value")
             if s.env:
-                envs.add(s.env)
+                envs.setdefault(s.env, f"by secrets[{i}]")
 
 
 def _dependencies(app: App) -> Iterator[Finding]:
@@ -152,6 +153,8 @@ def _dependencies(app: App) -> Iterator[Finding]:
         state[node] = 1
         stack.append(node)
         for dep in graph.get(node, []):
+            if dep == node:
+                continue  # reported by _references as "depends on itself"
             if state.get(dep) == 1:
                 cycle = stack[stack.index(dep):] + [dep]
                 if frozenset(cycle) not in reported:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from crossdock.errors import Location, Problem, SpecError
 from crossdock.specs import checks, overlay, variables, yamlsrc
 from crossdock.specs.model import API_VERSION, App
+from crossdock.specs.types import describe
 from crossdock.specs.yamlsrc import Located, Path, format_path
 
 MAX_INCLUDED_FILE_BYTES = 1024 * 1024  # a config file or secret read from disk
@@ -73,8 +74,7 @@ def load(file: str, *, env: str | None = None, overlays: Sequence[str] = (),
     located = yamlsrc.parse(file, text)
     data = located.data
     if not isinstance(data, dict):
-        raise SpecError([Problem("", f"expected a mapping with apiVersion, kind, metadata, got "
-                                 f"{'a list' if isinstance(data, list) else repr(data)}",
+        raise SpecError([Problem("", f"expected a mapping with apiVersion, kind, metadata, got {describe(data)}",
                                  located.where(()), f"start with 'apiVersion: {API_VERSION}'")])
     problems: list[Problem] = []
     _apply_environment(located, env, problems)
@@ -91,9 +91,11 @@ def load(file: str, *, env: str | None = None, overlays: Sequence[str] = (),
     except ValidationError as e:
         # A value whose variable is unset is already reported; its type error would be noise.
         unset = {p.path for p in problems}
-        problems += [p for p in (_problem(located, err) for err in e.errors()) if p.path not in unset]
+        errors = _without_implied_missing(e.errors())
+        problems += [p for p in (_problem(located, err) for err in errors) if p.path not in unset]
         raise SpecError(_dedupe(problems)) from None
-    problems += [Problem(format_path(p), msg, located.where(p), hint) for p, msg, hint in checks.check(app)]
+    problems += [Problem(format_path(p), msg, located.where(p, key=_is_mapping(data, p)), hint)
+                 for p, msg, hint in checks.check(app)]
     base_dir = FsPath(file).resolve().parent if file != "-" else FsPath.cwd()
     secret_values = _read_secrets(app, located, base_dir, environ, problems)
     contents = _read_files(app, located, base_dir, problems)
@@ -163,12 +165,36 @@ def _problem(located: Located, err: Any) -> Problem:
         hint = _did_you_mean(name, allowed) or (f"expected one of: {', '.join(allowed)}" if allowed else None)
         return Problem(format_path(loc), f"unknown field '{name}'", located.where(loc, key=True), hint)
     if kind == "missing":
-        return Problem(format_path(loc[:-1]), f"missing required field '{loc[-1]}'", located.where(loc[:-1]))
-    return Problem(format_path(loc), _message(kind, err, ctx), located.where(loc))
+        return Problem(format_path(loc[:-1]), f"missing required field '{loc[-1]}'",
+                       located.where(loc[:-1], key=True))
+    # A rule about a whole mapping ("set either 'replicas' or 'autoscale'") points at its key.
+    whole = kind == "value_error" and isinstance(err.get("input"), dict)
+    return Problem(format_path(loc), _message(kind, err, ctx), located.where(loc, key=whole))
+
+
+def _is_mapping(data: Any, path: Path) -> bool:
+    """Whether ``path`` holds a mapping: a problem with a whole entry points at its key."""
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    return isinstance(data, dict)
+
+
+def _without_implied_missing(errors: list[Any]) -> list[Any]:
+    """Drop "missing 'image'" where the same mapping has 'imgae': one mistake, one message."""
+    misspelt: set[tuple[tuple[Any, ...], str]] = set()
+    for err in errors:
+        if err["type"] == "extra_forbidden":
+            parent = tuple(err["loc"][:-1])
+            close = difflib.get_close_matches(str(err["loc"][-1]), _allowed_keys(parent), n=1, cutoff=0.6)
+            misspelt.update((parent, name) for name in close)
+    return [err for err in errors
+            if not (err["type"] == "missing" and (tuple(err["loc"][:-1]), err["loc"][-1]) in misspelt)]
 
 
 def _message(kind: str, err: Any, ctx: Mapping[str, Any]) -> str:
-    from crossdock.specs.types import describe
     got = describe(err.get("input"))
     msg: str = err["msg"]
     if kind == "crossdock":

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crossdock.specs.types import (
     AbsPath, AppName, Bool, Count, Cpu, Cron, Duration, EnvName, EnvValue, FileMode, Hostname,
-    HttpPath, LabelKey, LabelValue, Memory, ObjectName, Percent, Port, PortName, PortRef,
+    HttpPath, Image, LabelKey, LabelValue, Memory, ObjectName, Percent, Port, PortName, PortRef,
     PositiveCount, Replicas, Size, Text, WorkloadName,
 )
 
@@ -202,7 +202,7 @@ class Step(_Model):
     """An init step or a sidecar: a second container beside the main one."""
 
     name: WorkloadName
-    image: Text
+    image: Image
     command: list[Text] | None = None
     args: list[Text] | None = None
     env: dict[EnvName, EnvValue] = {}
@@ -216,7 +216,7 @@ class Route(_Model):
 
 
 class _Workload(_Extensible):
-    image: Text
+    image: Image
     command: list[Text] | None = None
     args: list[Text] | None = None
     env: dict[EnvName, EnvValue] = {}

@@ -33,9 +33,12 @@ def describe(value: Any) -> str:
     return type(value).__name__
 
 
-def fail(expected: str, value: Any) -> PydanticCustomError:
-    return PydanticCustomError("crossdock", "expected {expected}, got {got}",
-                               {"expected": expected, "got": describe(value)})
+def fail(expected: str, value: Any, hint: str = "") -> PydanticCustomError:
+    return PydanticCustomError("crossdock", "expected {expected}, got {got}{hint}",
+                               {"expected": expected, "got": describe(value), "hint": hint})
+
+
+BOOL_HINT = " (YAML reads yes/no/on/off as booleans: quote the value)"
 
 
 # Integer and boolean fields may hold a variable reference before substitution
@@ -64,7 +67,7 @@ def pattern_str(pattern: str, expected: str, max_length: int | None = None) -> A
 
     def check(v: Any) -> Any:
         if not isinstance(v, str) or not rx.fullmatch(v) or (max_length and len(v) > max_length):
-            raise fail(expected, v)
+            raise fail(expected, v, BOOL_HINT if isinstance(v, bool) else "")
         return v
 
     # JSON Schema patterns are not anchored (the validator uses fullmatch), and for mapping
@@ -78,7 +81,7 @@ def pattern_str(pattern: str, expected: str, max_length: int | None = None) -> A
 
 def _plain_str(v: Any) -> Any:
     if not isinstance(v, str):
-        hint = " (YAML reads yes/no/on/off as booleans: quote the value)" if isinstance(v, bool) else ""
+        hint = BOOL_HINT if isinstance(v, bool) else ""
         raise PydanticCustomError("crossdock", "expected a string, got {got}{hint}",
                                   {"got": describe(v), "hint": hint})
     if "\x00" in v or _SURROGATE.search(v):
@@ -90,6 +93,17 @@ def _plain_str(v: Any) -> Any:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 Text = Annotated[str, BeforeValidator(_plain_str)]
+
+
+def _image(v: Any) -> Any:
+    v = _plain_str(v)
+    if not v or any(c.isspace() for c in v):
+        raise fail("an image reference such as nginx:1.27 or registry.example.com/app:1.0", v)
+    return v
+
+
+# An empty image (`image: ${TAG-}` with TAG set empty) or one with spaces no platform accepts.
+Image = Annotated[str, BeforeValidator(_image), WithJsonSchema({"type": "string", "pattern": r"^\S+$"})]
 
 
 def _env_value(v: Any) -> Any:

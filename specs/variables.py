@@ -21,16 +21,20 @@ _TOKEN = re.compile(r"\$(\$|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?-)(?P<
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def substitute(text: str, lookup: Callable[[str], str | None]) -> tuple[str, list[str]]:
-    """Expand one string; returns the result and the problems (as messages) found in it."""
-    problems: list[str] = []
+_UNSET_HINT = "set it with --set NAME=VALUE, in the environment, or under variables:"
+_SYNTAX_HINT = "write ${NAME}, ${NAME:-default} or ${NAME-default}; write $$ for a literal $"
+
+
+def substitute(text: str, lookup: Callable[[str], str | None]) -> tuple[str, list[tuple[str, str]]]:
+    """Expand one string; returns the result and the problems (message, hint) found in it."""
+    problems: list[tuple[str, str]] = []
 
     def repl(m: re.Match[str]) -> str:
         if m.group(1) == "$":
             return "$"
         name = m.group("name")
         if name is None:
-            problems.append("'${' is not followed by a variable name and '}'")
+            problems.append(("'${' is not followed by a variable name and '}'", _SYNTAX_HINT))
             return m.group(0)
         value = lookup(name)
         op = m.group("op")
@@ -39,7 +43,7 @@ def substitute(text: str, lookup: Callable[[str], str | None]) -> tuple[str, lis
         if op == "-" and value is None:
             return m.group("default")
         if value is None:
-            problems.append(f"variable '{name}' is not set")
+            problems.append((f"variable '{name}' is not set", _UNSET_HINT))
             return m.group(0)
         return value
 
@@ -86,8 +90,7 @@ def expand(located: Located, sources: list[Mapping[str, str]]) -> list[Problem]:
             return value
         if isinstance(value, str) and "$" in value:
             out, errs = substitute(value, lookup)
-            for err in errs:
-                hint = "set it with --set NAME=VALUE, in the environment, or under variables:; write $$ for a literal $"
+            for err, hint in errs:
                 problems.append(Problem(format_path(path), err, located.where(path), hint))
             if path in located.plain and out != value:
                 return _retype(out)

@@ -4,7 +4,8 @@ PyYAML composes a node tree that keeps each node's position; this module turns i
 Python data plus a table from spec path to file location, so that every later error can point
 at ``file:line:col``.  On the way it refuses what a spec must not contain: duplicate keys
 (last-wins would hide a mistake), tabs in indentation, several documents, alias expansion past
-a budget (a "billion laughs" file), and files over a size cap.
+a budget (a "billion laughs" file), recursive aliases, nesting deeper than ``MAX_DEPTH`` (which
+would crash libyaml's composer long before Python noticed), and files over a size cap.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from yaml.reader import ReaderError
 
 from crossdock.errors import Location, Problem, SpecError
 
@@ -90,27 +92,23 @@ def read_text(file: str, text: str | bytes | None = None) -> str:
 
 
 _TAB_INDENT = re.compile(r"^( *)\t", re.M)
+_INDENT = re.compile(r"^[ \t]*", re.M)
+# libyaml's composer recurses in C without a depth check: a few tens of thousands of nested
+# '[' crash the interpreter.  Files that could nest that deep are checked event by event first;
+# a spec with fewer nesting characters than this cannot get near the crash.
+_NESTING_SCAN_ABOVE = 5_000
 
 
 def parse(file: str, text: str | bytes | None = None) -> Located:
     """Read one YAML document with locations. Raises SpecError listing every problem found."""
     source = read_text(file, text)
-    problems: list[Problem] = []
-    for m in _TAB_INDENT.finditer(source):
-        line = source.count("\n", 0, m.start()) + 1
-        problems.append(Problem("", "tab character in indentation",
-                                Location(file, line, len(m.group(1)) + 1),
-                                "YAML indents with spaces only"))
-    if problems:
-        raise SpecError(problems)
+    _check_depth(file, source)
     try:
         nodes = list(yaml.compose_all(source, Loader=_Loader))
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
-        what = " ".join(x for x in (e.context, e.problem) if x)
-        raise SpecError([Problem("", f"YAML syntax error: {what}", loc,
-                                 "check indentation, quotes and ':' near this place")]) from e
+        raise SpecError(_syntax_problems(file, source, e)) from e
+    except ReaderError as e:
+        raise SpecError([_reader_problem(file, source, e)]) from e
     except yaml.YAMLError as e:
         raise SpecError([Problem("", f"YAML error: {e}", Location(file))]) from e
     nodes = [n for n in nodes if n is not None]
@@ -129,6 +127,67 @@ def parse(file: str, text: str | bytes | None = None) -> Located:
     return Located(data, file, conv.values, conv.keys, conv.plain)
 
 
+def _syntax_problems(file: str, source: str, e: yaml.MarkedYAMLError) -> list[Problem]:
+    mark = e.problem_mark or e.context_mark
+    loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
+    # Tabs are reported only when the parser stumbles on one: inside a block scalar
+    # (a Makefile in a config file) a tab after the indentation is content.
+    tabs = [(source.count("\n", 0, m.start()) + 1, len(m.group(1)) + 1) for m in _TAB_INDENT.finditer(source)]
+    if any(line == loc.line for line, _ in tabs):
+        return [Problem("", "tab character in indentation", Location(file, line, col),
+                        "YAML indents with spaces only") for line, col in tabs]
+    lines = source.split("\n")
+    what = e.problem or "invalid YAML"
+    if what == "found undefined alias" and mark is not None and mark.line < len(lines):  # libyaml does not name it
+        alias = re.match(r"\*[^\s,\[\]{}]+", lines[mark.line][mark.column:])
+        what += f" '{alias.group(0)}'" if alias else ""
+    cm = e.context_mark
+    if e.context and cm is not None and (cm.line, cm.column) != (loc.line - 1, loc.column - 1):
+        what += f", {e.context} that starts at line {cm.line + 1}, column {cm.column + 1}"
+    elif e.context:
+        what += f", {e.context}"
+    hint = "check indentation, quotes and ':' near this place"
+    first = cm.line if cm is not None else loc.line - 1
+    if "flow" in (e.context or "") and "${" in "".join(lines[first: loc.line]):
+        hint = "inside [...] or {...} the braces of ${NAME} end the collection: quote the value, \"${NAME}\""
+    return [Problem("", f"YAML syntax error: {what}", loc, hint)]
+
+
+def _reader_problem(file: str, source: str, e: ReaderError) -> Problem:
+    # libyaml counts the position in UTF-8 bytes.
+    before = source.encode("utf-8")[: e.position].decode("utf-8", "replace")
+    line = before.count("\n") + 1
+    col = len(before) - (before.rfind("\n") + 1) + 1
+    char = e.character if isinstance(e.character, int) else ord(e.character)
+    escape = f"\\x{char:02x}" if char < 0x100 else f"\\u{char:04x}"
+    return Problem("", f"character U+{char:04X} is not allowed in a YAML file", Location(file, line, col),
+                   f"remove it, or write it as {escape} inside a double-quoted string")
+
+
+def _check_depth(file: str, source: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH before libyaml's recursive composer sees it."""
+    # Each level needs a '[' (two with '[a: ...'), a '{', a '-' or '?' indicator, or one more
+    # space of indentation than its parent.
+    indent = max((len(m) for m in _INDENT.findall(source)), default=0)
+    indicators = sum(source.count(c) for c in ("- ", "-\n", "-\r", "-\t", "?"))
+    if 2 * source.count("[") + source.count("{") + indicators + indent < _NESTING_SCAN_ABOVE:
+        return
+    depth = 0
+    try:
+        for event in yaml.parse(source, Loader=_Loader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
+                    raise SpecError([Problem("", f"nesting deeper than {MAX_DEPTH} levels", loc,
+                                             "a spec is never this deep")])
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # reported by the full parse, which stops at the same place
+
+
 _MERGE = "tag:yaml.org,2002:merge"
 
 
@@ -141,6 +200,7 @@ class _Converter:
         self.problems: list[Problem] = []
         self.alias_budget = MAX_ALIAS_NODES
         self._seen: dict[int, int] = {}  # id(node) -> times converted, to tell alias use
+        self._open: set[int] = set()  # ids of the collections being converted, to tell recursion
         self._scalar = _Loader("")
 
     def loc(self, node: yaml.Node) -> Mark:
@@ -149,8 +209,7 @@ class _Converter:
 
     def convert(self, node: yaml.Node, path: Path, depth: int = 0) -> Any:
         if depth > MAX_DEPTH:
-            self._fail(path[:6], node, f"nesting deeper than {MAX_DEPTH} levels",
-                       "a spec is never this deep; is an alias referring to itself?")
+            self._fail(path[:6], node, f"nesting deeper than {MAX_DEPTH} levels", "a spec is never this deep")
             raise SpecError(self.problems)
         count = self._seen.get(id(node), 0)
         self._seen[id(node)] = count + 1
@@ -165,12 +224,26 @@ class _Converter:
             if not node.style and "$" in node.value:  # plain style: None or ""
                 self.plain.add(path)
             return self._scalar.construct_object(node, deep=True) if node.tag != "tag:yaml.org,2002:str" else node.value
-        if isinstance(node, yaml.SequenceNode):
-            return [self.convert(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path, depth)
+        if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)):
+            self._enter(node, path)
+            try:
+                if isinstance(node, yaml.SequenceNode):
+                    return [self.convert(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
+                return self._mapping(node, path, depth)
+            finally:
+                self._open.discard(id(node))
         self._fail(path, node, "unsupported YAML node")
         return None
+
+    def _enter(self, node: yaml.Node, path: Path) -> None:
+        """Refuse an alias to a collection that contains it: expanding it would never end."""
+        if id(node) in self._open:
+            m = node.start_mark
+            self.problems.append(Problem(
+                format_path(path), f"recursive alias: the value anchored at line {m.line + 1} contains itself",
+                Location(*self.keys.get(path, self.loc(node))), "an alias may only refer to a value outside itself"))
+            raise SpecError(self.problems)
+        self._open.add(id(node))
 
     def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -201,8 +274,12 @@ class _Converter:
             if not isinstance(src, yaml.MappingNode):
                 self._fail(path, src, "'<<' must merge a mapping or a list of mappings")
                 continue
-            for key, value in self._mapping(src, path, depth).items():
-                merged.setdefault(key, value)
+            self._enter(src, path)
+            try:
+                for key, value in self._mapping(src, path, depth + 1).items():
+                    merged.setdefault(key, value)
+            finally:
+                self._open.discard(id(src))
 
     def _fail(self, path: Path, node: yaml.Node, message: str, hint: str | None = None,
               key: bool = False) -> None:
