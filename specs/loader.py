@@ -76,6 +76,15 @@ def load(file: str, *, env: str | None = None, overlays: Sequence[str] = (),
     if not isinstance(data, dict):
         raise SpecError([Problem("", f"expected a mapping with apiVersion, kind, metadata, got {describe(data)}",
                                  located.where(()), f"start with 'apiVersion: {API_VERSION}'")])
+    try:
+        return _load_mapping(file, located, env, overlays, set_vars, environ)
+    except SpecError as e:
+        raise SpecError(_redacted(e.problems, _secret_texts(located.data, set_vars, environ))) from None
+
+
+def _load_mapping(file: str, located: Located, env: str | None, overlays: Sequence[str],
+                  set_vars: Mapping[str, str] | None, environ: Mapping[str, str]) -> LoadedSpec:
+    data = located.data
     problems: list[Problem] = []
     _apply_environment(located, env, problems)
     for path in overlays:
@@ -102,6 +111,29 @@ def load(file: str, *, env: str | None = None, overlays: Sequence[str] = (),
     if problems:
         raise SpecError(_dedupe(problems))
     return LoadedSpec(app, file, located, secret_values, contents)
+
+
+def _secret_texts(data: Any, set_vars: Mapping[str, str] | None, environ: Mapping[str, str]) -> list[str]:
+    """Values of the env vars that secrets read: never shown in a message, even when the same
+    variable was also substituted into a field that then failed validation."""
+    secrets = data.get("secrets") if isinstance(data, dict) else None
+    names = {s.get("from_env") for s in secrets.values() if isinstance(s, dict)} if isinstance(secrets, dict) else set()
+    values = [src[n] for n in names if isinstance(n, str) for src in (set_vars or {}, environ) if n in src]
+    return sorted({v for v in values if len(v) >= 3}, key=len, reverse=True)
+
+
+def _redacted(problems: Sequence[Problem], secrets: Sequence[str]) -> list[Problem]:
+    if not secrets:
+        return list(problems)
+    out = []
+    for p in problems:
+        message = p.message
+        for text in secrets:
+            message = message.replace(text, "***")
+            if len(text) > 37:  # describe() shortens long values to their first 37 characters
+                message = message.replace(text[:37], "***")
+        out.append(Problem(p.path, message, p.location, p.hint))
+    return out
 
 
 def _apply_environment(located: Located, env: str | None, problems: list[Problem]) -> None:

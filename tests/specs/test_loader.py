@@ -313,3 +313,16 @@ def test_yamlsrc_merge_key_fills_a_workload() -> None:
                  "  web:\n    <<: *base\n    env: {B: b}\n")
     assert spec.app.services["web"].image == "nginx"
     assert spec.app.services["web"].env == {"B": "b"}
+
+
+def test_loader_secret_value_substituted_into_a_bad_field_is_redacted(tmp_path: Path) -> None:
+    marker = "SECRET-MARKER-0123456789-abcdefghijklmnopqrstuvwxyz"
+    spec = tmp_path / "app.yaml"
+    spec.write_text("apiVersion: crossdock/v1\nkind: App\nmetadata: {name: t}\n"
+                    "secrets: {tok: {from_env: TOKEN}}\n"
+                    "services:\n  web:\n    image: x\n    replicas: ${TOKEN}\n    env: {A: \"${TOKEN}\"}\n")
+    with pytest.raises(SpecError) as info:
+        load(str(spec), environ={"TOKEN": marker})
+    text = str(info.value)
+    assert "services.web.replicas" in text and "***" in text
+    assert marker[:10] not in text
