@@ -3,7 +3,7 @@ writes, so that a test can show the two files of a job are the same job:
 
     hcl_to_api(hcl_text) == json.loads(json_text)["Job"]
 
-The jobspec is parsed with python-hcl2, then converted the way Nomad's own parser
+The jobspec is parsed with HashiCorp's HCL parser (checkers.hcl), then converted the way Nomad's own parser
 (``jobspec2``) converts it: labels become ``ID``/``Name``/map keys, blocks become objects or
 lists of objects, durations ("1m30s") become integer nanoseconds, ``port`` blocks split into
 ``ReservedPorts`` (with ``static``) and ``DynamicPorts``, ``meta``/``env`` may be blocks or
@@ -24,12 +24,15 @@ template interpolation or directive HCL would evaluate) raises ``UnknownField`` 
 
 from __future__ import annotations
 
+import contextvars
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import hcl2
 from hcl2 import SerializationOptions
+
+from checkers import CheckFailed, hcl
 
 __all__ = ["UnknownField", "hcl_to_api", "hcl_string", "go_duration_ns"]
 
@@ -125,8 +128,53 @@ _MARK = "__is_block__"
 
 
 def hcl_to_api(text: str) -> dict[str, Any]:
-    """The API job object of the one ``job`` block in ``text``. Raises UnknownField."""
-    doc = hcl2.loads(text, serialization_options=SerializationOptions(with_comments=False))
+    """The API job object of the one ``job`` block in ``text``. Raises UnknownField.
+
+    The text is parsed by HashiCorp's own HCL parser (checkers.hcl: strings come back
+    decoded, an unescaped ``${`` fails to evaluate); python-hcl2 (``hcl_to_api_pyhcl2``)
+    cannot lex some valid strings, e.g. one ending in ``%%{``.
+    """
+    try:
+        tree = hcl.parse([text])[0]
+    except CheckFailed as e:
+        raise UnknownField(f"HCL does not parse or evaluate: {e}") from e
+    token = _DECODED.set(True)
+    try:
+        return _job(_pyhcl2_shape(tree))
+    finally:
+        _DECODED.reset(token)
+
+
+def hcl_to_api_pyhcl2(text: str) -> dict[str, Any]:
+    """hcl_to_api with python-hcl2 as the parser (strings decoded here, by hcl_string)."""
+    return _job(hcl2.loads(text, serialization_options=SerializationOptions(with_comments=False)))
+
+
+_DECODED: contextvars.ContextVar[bool] = contextvars.ContextVar("decoded", default=False)
+
+
+def _pyhcl2_shape(body: dict[str, Any]) -> dict[str, Any]:
+    """HashiCorp's tree in python-hcl2's shape, strings already decoded and wrapped in quotes."""
+    out: dict[str, Any] = {k: _quoted(v) for k, v in body["attributes"].items()}
+    for block in body["blocks"]:
+        inner: dict[str, Any] = {**_pyhcl2_shape(block["body"]), _MARK: True}
+        for label in reversed(block["labels"]):
+            inner = {f'"{label}"': inner}
+        out.setdefault(block["type"], []).append(inner)
+    return out
+
+
+def _quoted(value: Any) -> Any:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list):
+        return [_quoted(v) for v in value]
+    if isinstance(value, dict):
+        return {f'"{k}"': _quoted(v) for k, v in value.items()}
+    return value
+
+
+def _job(doc: dict[str, Any]) -> dict[str, Any]:
     jobs = doc.get("job")
     if set(doc) != {"job"} or not isinstance(jobs, list) or len(jobs) != 1:
         raise UnknownField(f"expected exactly one job block, got {sorted(doc)}")
@@ -225,6 +273,8 @@ def hcl_string(raw: str) -> str:
     returns it), per the HCL native syntax spec's template rules."""
     if len(raw) < 2 or raw[0] != '"' or raw[-1] != '"':
         raise UnknownField(f"not a quoted string: {raw!r}")
+    if _DECODED.get():
+        return raw[1:-1]
     text, out, i = raw[1:-1], [], 0
     while i < len(text):
         c = text[i]

@@ -132,13 +132,7 @@ def test_hcl_to_api_notices_a_difference() -> None:
 
 # ---- hostile strings ------------------------------------------------------------------------------
 
-# python-hcl2 8.1 cannot lex a quoted string that ends in the escape "%%{" (HashiCorp's own
-# parser reads it: test_hcl_filter_reads_back_with_hashicorp_hcl).
-_PYHCL2_LEXER = pytest.mark.xfail(strict=True, reason="python-hcl2 cannot lex a string ending in %%{")
-
-
-@pytest.mark.parametrize("value", [pytest.param(v, marks=_PYHCL2_LEXER) if v.endswith("%%{") else v
-                                   for v in HOSTILE])
+@pytest.mark.parametrize("value", HOSTILE)
 def test_hostile_strings_arrive_unchanged(value: str) -> None:
     q = yaml_scalar(value)
     text = _spec(f"  web:\n    image: x\n    command: [{q}]\n    args: [{q}, {q}]\n    env: {{V: {q}}}\n"
