@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 # Not YAML-printable, or a line break YAML would fold inside a double-quoted scalar.
@@ -41,10 +42,21 @@ def _literal(value: Any, null: str) -> str:
     raise TypeError(f"not a scalar: {type(value).__name__}")
 
 
+# json's C string encoder (what json.dumps(ensure_ascii=False) uses for a str, without building
+# an encoder object per call): rendering calls these filters once per scalar, hundreds of
+# thousands of times for a big app, and the same label and key strings recur.
+_json_str: Any = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
+
+
+@lru_cache(maxsize=65536)
+def _yaml_str(value: str) -> str:
+    return _YAML_UNSAFE.sub(_u_escape, _json_str(value))
+
+
 def yaml_scalar(value: Any) -> str:
     if not isinstance(value, str):
         return _literal(value, "null")
-    return _YAML_UNSAFE.sub(_u_escape, json.dumps(value, ensure_ascii=False))
+    return _yaml_str(value)
 
 
 def compose_scalar(value: Any) -> str:
@@ -61,6 +73,11 @@ _HCL_ESCAPES.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t", ord('
 def hcl_scalar(value: Any) -> str:
     if not isinstance(value, str):
         return _literal(value, "null")
+    return _hcl_str(value)
+
+
+@lru_cache(maxsize=65536)
+def _hcl_str(value: str) -> str:
     text = value.translate(_HCL_ESCAPES).replace("${", "$${").replace("%{", "%%{")
     return f'"{text}"'
 

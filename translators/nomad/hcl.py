@@ -141,6 +141,15 @@ class Attr:
     value: Any
     pad: str = ""  # spaces after the name, so that a run of attributes aligns its '='
     is_block: bool = False
+    # "scalar", "inline" (a list of scalars on one line) or "nested": decided here so that the
+    # template branches on one field instead of testing the value (the hot path of big jobs).
+    kind: str = field(init=False, default="nested")
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.value, (list, ObjectValue)):
+            self.kind = "scalar"
+        elif isinstance(self.value, list) and not any(isinstance(v, (list, ObjectValue)) for v in self.value):
+            self.kind = "inline"
 
 
 @dataclass
@@ -171,8 +180,9 @@ class ObjectValue:
 
 def _object(value: Any) -> Any:
     if isinstance(value, dict):
-        width = max((len(hcl_scalar(k)) for k in value), default=0)
-        return ObjectValue([Entry(k, _object(v), " " * (width - len(hcl_scalar(k)))) for k, v in sorted(value.items())])
+        widths = {k: len(hcl_scalar(k)) for k in value}
+        width = max(widths.values(), default=0)
+        return ObjectValue([Entry(k, _object(v), " " * (width - widths[k])) for k, v in sorted(value.items())])
     if isinstance(value, list):
         return [_object(v) for v in value]
     return value
@@ -333,16 +343,17 @@ def _align(items: list[Item]) -> None:
     """Pad the names of each run of single-line attributes so their '=' line up, as
     ``nomad fmt`` does."""
     run: list[Attr] = []
-    for item in [*items, None]:
-        if isinstance(item, Attr) and _single_line(item.value):
+    for item in items:
+        if isinstance(item, Attr) and item.kind != "nested":
             run.append(item)
-            continue
-        width = max((len(a.name) for a in run), default=0)
-        for a in run:
-            a.pad = " " * (width - len(a.name))
-        run = []
+        elif run:
+            _pad(run)
+            run = []
+    if run:
+        _pad(run)
 
 
-def _single_line(value: Any) -> bool:
-    return not isinstance(value, ObjectValue) and not (
-        isinstance(value, list) and any(isinstance(v, (ObjectValue, list)) for v in value))
+def _pad(run: list[Attr]) -> None:
+    width = max([len(a.name) for a in run])
+    for a in run:
+        a.pad = " " * (width - len(a.name))
