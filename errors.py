@@ -92,3 +92,31 @@ class PlatformError(CrossdockError):
     """A platform could not be reached, refused us, or did not converge in time."""
 
     exit_code = EXIT_RUNTIME
+
+
+class PlatformUnreachable(PlatformError):
+    """The platform's API did not answer (connection refused, DNS, TLS handshake)."""
+
+
+class PlatformUnauthorized(PlatformError):
+    """The platform refused our credentials (HTTP 401 or the client's equivalent)."""
+
+
+class PlatformForbidden(PlatformError):
+    """Our credentials are valid but may not do this (HTTP 403)."""
+
+
+class PlatformRejected(PlatformError):
+    """The platform refused an object we sent; the message carries its reason."""
+
+
+class PlatformTimeout(PlatformError):
+    """The platform did not answer, or did not converge, in the time allowed."""
+
+
+class DeployFailed(PlatformError):
+    """The app did not become healthy; ``failures`` names each failing workload and why."""
+
+    def __init__(self, message: str, failures: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.failures = dict(failures or {})
