@@ -184,8 +184,17 @@ def _check_depth(file: str, source: str) -> None:
                                              "a spec is never this deep")])
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
+    except yaml.MarkedYAMLError as e:
+        # Newer libyaml (PyYAML >= 6.0.4's wheels) stops at 1,000 flow levels on its own,
+        # scanning ahead of the events above: the same finding, in its place.
+        if "maximum nesting depth" in str(e.problem) and e.problem_mark is not None:
+            mark = e.problem_mark
+            raise SpecError([Problem("", f"nesting deeper than {MAX_DEPTH} levels",
+                                     Location(file, mark.line + 1, mark.column + 1),
+                                     "a spec is never this deep")]) from e
+        return  # other errors are reported by the full parse, which stops at the same place
     except yaml.YAMLError:
-        return  # reported by the full parse, which stops at the same place
+        return
 
 
 _MERGE = "tag:yaml.org,2002:merge"

@@ -212,11 +212,12 @@ GENERATED = [
      "control-char.yaml:9:18: character U+0007 is not allowed in a YAML file"),
     ("nul-char.yaml", HEAD + b"services:\n  web:\n    image: nginx\x00\n",
      "nul-char.yaml:7:17: character U+0000 is not allowed in a YAML file"),
-    # libyaml's composer recurses in C: this many levels used to crash the interpreter.
+    # libyaml's composer recurses in C: this many levels used to crash the interpreter.  The
+    # column ({col}) is where libyaml notices, which differs between libyaml versions.
     ("deep-flow.yaml", HEAD + b"x-deep: " + b"[" * 100_000 + b"]" * 100_000 + b"\n",
-     "deep-flow.yaml:5:72: nesting deeper than 64 levels"),
+     "deep-flow.yaml:5:{col}: nesting deeper than 64 levels"),
     ("deep-block.yaml", HEAD + b"x-deep:\n" + b"- " * 100_000 + b"x\n",
-     "deep-block.yaml:6:127: nesting deeper than 64 levels"),
+     "deep-block.yaml:6:{col}: nesting deeper than 64 levels"),
 ]
 
 
@@ -224,6 +225,11 @@ GENERATED = [
 def test_corpus_generated_file_fails_cleanly(name: str, content: bytes, expected: str, tmp_path: Path) -> None:
     (tmp_path / name).write_bytes(content)
     proc, seconds = _run(["validate", name], tmp_path)
+    if "{col}" in expected:
+        head, tail = expected.split("{col}")
+        line = next((x for x in proc.stderr.splitlines() if x.startswith(head)), "")
+        assert re.fullmatch(re.escape(head) + r"[0-9]+" + re.escape(tail) + r".*", line), proc.stderr
+        expected = line
     _assert_failed_cleanly(proc, 2, [expected])
     assert seconds < 5, f"took {seconds:.2f} s"
 
