@@ -120,7 +120,7 @@ def render(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequen
     if strict and warnings:
         raise StrictModeError(f"--strict: {len(warnings)} portability warning(s); nothing was written")
     if output == "-":
-        out.to_stream(bundles, click.get_text_stream("stdout"))
+        out.to_stream(bundles, sys.stdout)
     else:
         written = out.to_directory(bundles, output)
         click.echo(f"wrote {len(written)} files under {output}", err=True)
