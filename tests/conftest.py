@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+# Fixtures of the tests on real platforms (swarm, kubernetes, stack_name, k8s_namespace...).
+pytest_plugins = ["platforms_fixtures"]
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", default=False,

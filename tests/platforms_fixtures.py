@@ -136,7 +136,7 @@ def kubernetes() -> Iterator[Any]:
     from kubernetes import config
 
     platforms_up("kubernetes")
-    client = config.new_client_from_config(config_file=str(KUBECONFIG))
+    client = config.new_client_from_config(config_file=str(KUBECONFIG))  # type: ignore[no-untyped-call]
     try:
         yield client
     finally:

@@ -108,6 +108,9 @@ def test_kubernetes_deployment_runs_on_real_node_and_respects_readiness(
     assert pod["spec"]["nodeName"] == NODE_NAME
     assert pod["status"]["containerStatuses"][0]["containerID"].startswith("docker://")
     wait_for(lambda: ready_endpoints(kubectl, k8s_namespace, "web") == [True], 30, "a ready endpoint")
+    # kubectl exec: WebSocket from kubectl, SPDY from the apiserver to the kubelet.
+    exec_out = kubectl("exec", "-n", k8s_namespace, name, "--", "sh", "-c", "echo $MESSAGE").stdout
+    assert exec_out.strip() == f"hello from {k8s_namespace}"
 
     with k8s_port_forward(k8s_namespace, f"pod/{name}", 8080) as port:
         status, body = http_get(f"http://127.0.0.1:{port}/")
@@ -171,13 +174,14 @@ metadata:
   name: client
 spec:
   backoffLimit: 0
+  activeDeadlineSeconds: 60
   template:
     spec:
       restartPolicy: Never
       containers:
       - name: client
         image: {image}
-        command: ["sh", "-c", "wget -q -O - http://web/ && wget -q -O - http://web.{namespace}.svc.cluster.local/env"]
+        command: ["sh", "-c", "timeout 10 wget -q -O - http://web/ && timeout 10 wget -q -O - http://web.{namespace}.svc.cluster.local/env"]
 """
 
 

@@ -70,8 +70,9 @@ def test_swarm_stack_answers_http_and_is_healthy(swarm: Any, stack_name: str, tm
 
     container = wait_for(lambda: stack_containers(swarm, stack_name), 60, "a running task container")[0]
     wait_for(lambda: health(container) == "healthy", 60, "the task's container to be healthy")
-    tasks = service.tasks(filters={"desired-state": "running"})
-    assert [t["Status"]["State"] for t in tasks] == ["running"]
+    # Swarm keeps a task in `starting` until its first health check passes.
+    wait_for(lambda: [t["Status"]["State"] for t in service.tasks(filters={"desired-state": "running"})]
+             == ["running"], 30, "the task to be running")
 
     status, body = wait_for(lambda: http_get(f"http://127.0.0.1:{port}/"), 30, "HTTP on the published port")
     assert status == 200
