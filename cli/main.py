@@ -7,6 +7,7 @@ message in exactly one place, ``main()``; nothing below prints a traceback.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from typing import Any, Callable, Sequence
@@ -42,6 +43,15 @@ def _load(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequenc
         parsed[name] = value
     text = sys.stdin.buffer.read() if file == "-" else None
     return load(file, env=env, overlays=overlays, set_vars=parsed, text=text)
+
+
+def _cache_templates() -> None:
+    """Compiled templates go to the per-user cache ($XDG_CACHE_HOME/crossdock, else
+    ~/.cache/crossdock): a new process then skips compiling them (see render.use_bytecode_cache)."""
+    from crossdock.translators import render
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if os.path.isabs(root):
+        render.use_bytecode_cache(os.path.join(root, "crossdock"))
 
 
 def _targets(target: str) -> list[str]:
@@ -105,12 +115,16 @@ def render(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequen
     """
     from crossdock.cli import output as out
     from crossdock.translators import base
-    from crossdock.translators.kubernetes.translator import KubernetesTranslator
 
     spec = _load(file, env, set_vars, overlays)
+    _cache_templates()
     bundles = []
     for name in _targets(target):
-        translator = KubernetesTranslator(layout=layout) if name == "kubernetes" else base.get(name)  # type: ignore[arg-type]
+        if name == "kubernetes":
+            from crossdock.translators.kubernetes.translator import KubernetesTranslator
+            translator: base.Translator = KubernetesTranslator(layout=layout)  # type: ignore[arg-type]
+        else:
+            translator = base.get(name)
         bundles.append(translator.translate(spec))
     warnings = [w for b in bundles for w in b.warnings]
     if warnings and not quiet:
@@ -144,6 +158,7 @@ def explain(file: str, env: str | None, set_vars: Sequence[str], overlays: Seque
     from crossdock.translators.support import TARGETS
 
     spec = _load(file, env, set_vars, overlays)
+    _cache_templates()
     warnings = [w for t in TARGETS for w in base.get(t).translate(spec).warnings]
     text = report.as_json(warnings) if fmt == "json" else report.as_table(warnings, markdown=fmt == "markdown")
     click.echo(text, nl=False)
@@ -184,7 +199,23 @@ def completion(shell: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; the one place where errors become a message and an exit code."""
+    """Run the CLI; the one place where errors become a message and an exit code.
+
+    With ``argv`` None the run takes the process's own arguments and owns the process (the
+    ``crossdock`` command, ``python -m crossdock``), which ends when it returns: what is still
+    alive is then frozen (``gc.freeze``), so the interpreter's last garbage collection at exit
+    does not walk every imported module's objects again (pydantic's schemas above all), about a
+    tenth of a cold ``crossdock render``.  In-process callers (tests) pass ``argv`` and keep their
+    collector as it was.
+    """
+    try:
+        return _main(argv)
+    finally:
+        if argv is None:
+            gc.freeze()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="crossdock", standalone_mode=False)
     except click.exceptions.Abort:

@@ -5,7 +5,6 @@ Every problem found in one run is reported together, each with file:line:col and
 
 from __future__ import annotations
 
-import difflib
 import os
 import types
 import typing
@@ -216,6 +215,8 @@ def _is_mapping(data: Any, path: Path) -> bool:
 
 def _without_implied_missing(errors: list[Any]) -> list[Any]:
     """Drop "missing 'image'" where the same mapping has 'imgae': one mistake, one message."""
+    import difflib  # only for invalid specs: not on every run's import path
+
     misspelt: set[tuple[tuple[Any, ...], str]] = set()
     for err in errors:
         if err["type"] == "extra_forbidden":
@@ -279,6 +280,8 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
 
 
 def _did_you_mean(name: str, choices: Sequence[str]) -> str | None:
+    import difflib  # only for invalid specs: not on every run's import path
+
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else None
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import gc
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Callable, ParamSpec, Protocol, TypeVar
 
 from crossdock.specs.loader import LoadedSpec
 from crossdock.specs.yamlsrc import Path, format_path
@@ -38,7 +40,9 @@ class Report:
         self.warnings.append(PortabilityWarning(self.target, format_path(path), message, support.level, feature))
 
     def sorted(self) -> list[PortabilityWarning]:
-        return sorted(set(self.warnings))
+        # The order of PortabilityWarning's fields, compared as one tuple: what order=True
+        # compares, without a Python-level __lt__ call per comparison (thousands for a big app).
+        return sorted(set(self.warnings), key=lambda w: (w.target, w.path, w.message, w.level, w.feature))
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,33 @@ class Translator(Protocol):
     def translate(self, spec: LoadedSpec) -> Bundle:
         """Render ``spec`` for this target. Pure: no I/O, no clock, no environment."""
         ...
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def gc_paused(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``fn`` with Python's cyclic garbage collector paused (unless it already is).
+
+    A translation allocates a few hundred thousand small objects (views, lines, strings) that
+    all live until it returns, and makes almost no reference cycles; the collector's passes over
+    them, and over the loaded spec, were about a quarter of the render time of a 1,000-service
+    app.  Reference counting still frees everything as usual, and what cycles there are are
+    collected after the call.  Threads: another thread's allocations also go uncollected while a
+    translation runs, nothing worse."""
+
+    @functools.wraps(fn)
+    def paused(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if not gc.isenabled():
+            return fn(*args, **kwargs)
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return paused
 
 
 def get(target: str) -> Translator:

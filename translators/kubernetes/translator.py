@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Literal
 
 from crossdock.specs.loader import LoadedSpec
-from crossdock.translators.base import Bundle, Report
+from crossdock.translators.base import Bundle, Report, gc_paused
 from crossdock.translators.kubernetes.extensions import Doc, apply_app_extension, patch_doc
 from crossdock.translators.kubernetes.view import ViewBuilder
 from crossdock.translators.render import render
@@ -58,6 +58,7 @@ class KubernetesTranslator:
     def __init__(self, layout: Layout = "single") -> None:
         self.layout = layout
 
+    @gc_paused
     def translate(self, spec: LoadedSpec) -> Bundle:
         """Render ``spec``; pure. Raises nothing for a valid spec: problems become warnings."""
         report = Report("kubernetes")

@@ -1,7 +1,8 @@
 """The HCL form of a job, written from its API JSON form.
 
 The view model builds each job once, as the JSON object ``POST /v1/jobs`` takes; this module
-turns that object into the jobspec's block structure, so the HCL file and the JSON file are
+turns that object into the jobspec's block structure, as the list of its lines (``job_lines``)
+that ``templates/job.nomad.hcl.j2`` writes one by one, so the HCL file and the JSON file are
 the same job by construction (``tests/checkers/nomad_hcl.py`` proves it independently, from
 Nomad's documentation).  ``SCHEMA`` names, for every API object crossdock writes or an
 ``x-nomad`` block may set, its jobspec name and shape; ``prune`` drops (and reports) keys
@@ -20,7 +21,7 @@ as that same list.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, Union
 
 from crossdock.translators.filters import hcl_scalar
@@ -134,60 +135,6 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 Path = tuple[Union[str, int], ...]
 
-
-@dataclass
-class Attr:
-    name: str
-    value: Any
-    pad: str = ""  # spaces after the name, so that a run of attributes aligns its '='
-    is_block: bool = False
-    # "scalar", "inline" (a list of scalars on one line) or "nested": decided here so that the
-    # template branches on one field instead of testing the value (the hot path of big jobs).
-    kind: str = field(init=False, default="nested")
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.value, (list, ObjectValue)):
-            self.kind = "scalar"
-        elif isinstance(self.value, list) and not any(isinstance(v, (list, ObjectValue)) for v in self.value):
-            self.kind = "inline"
-
-
-@dataclass
-class Block:
-    type: str
-    labels: list[str] = field(default_factory=list)
-    items: list[Union[Attr, "Block"]] = field(default_factory=list)
-    is_block: bool = True
-
-
-Item = Union[Attr, Block]
-
-
-@dataclass
-class Entry:
-    key: str
-    value: Any
-    pad: str = ""
-
-
-@dataclass
-class ObjectValue:
-    """An object attribute's value (``meta = { ... }``), its keys padded to align the '='."""
-
-    entries: list[Entry]
-    is_object: bool = True
-
-
-def _object(value: Any) -> Any:
-    if isinstance(value, dict):
-        widths = {k: len(hcl_scalar(k)) for k in value}
-        width = max(widths.values(), default=0)
-        return ObjectValue([Entry(k, _object(v), " " * (width - widths[k])) for k, v in sorted(value.items())])
-    if isinstance(value, list):
-        return [_object(v) for v in value]
-    return value
-
-
 Dropped = list[tuple[Path, str]]  # (path, why) of what prune left out
 
 
@@ -267,71 +214,115 @@ def duration(ns: int) -> str:
     return sign + "".join(out)
 
 
-def job_block(job: dict[str, Any]) -> Block:
-    """The ``job "<id>" { ... }`` block of an API job object (already pruned)."""
-    return _block("job", [job["ID"]], _body(job, "Job", skip={"Name"} if job.get("Name") == job["ID"] else set()))
+# One output line of the HCL file: (indent, kind, name, pad, value); job.nomad.hcl.j2 writes
+# each kind.  "attr" lines are ``name = value``, "key" lines an object's ``"key" = value``, "item"
+# lines a nested list's ``value,``; a suffix says what the value is: none for a scalar, "[]" for a
+# list of scalars written on one line, "{" / "[" for an object / nested list opened on that line
+# and closed by a "}" / "]" line ("}," / "]," when it is an item of a list).  ``pad`` aligns the
+# '=' of a run of one-line attributes (or of an object's keys), as ``nomad fmt`` does.
+Line = tuple[str, str, Any, str, Any]
+_BLANK: Line = ("", "blank", "", "", None)
 
 
-def _block(type_: str, labels: list[str], items: list[Item]) -> Block:
-    _align(items)
-    return Block(type_, labels, items)
+def job_lines(job: dict[str, Any]) -> list[Line]:
+    """The lines of the ``job "<id>" { ... }`` block of an API job object (already pruned)."""
+    out: list[Line] = []
+    attrs, blocks = _fields(job, "Job", ("Name",) if job.get("Name") == job["ID"] else ())
+    _block("job", (job["ID"],), attrs, blocks, "", out)
+    return out
 
 
-def _body(obj: dict[str, Any], type_: str, skip: frozenset[str] | set[str] = frozenset()) -> list[Item]:
-    items: list[Item] = []
+# A block still to be written: its type, labels, and what writes its body (function, object).
+_Pending = tuple[str, tuple[str, ...], Any, Any]
+
+
+def _block(type_: str, labels: tuple[str, ...], attrs: list[tuple[str, Any]], blocks: list[_Pending],
+           indent: str, out: list[Line]) -> None:
+    out.append((indent, "block", type_, "", labels))
+    inner = indent + "  "
+    _attrs(attrs, inner, out)
+    for i, (btype, blabels, body, obj) in enumerate(blocks):
+        if i or attrs:
+            out.append(_BLANK)
+        battrs, bblocks = body(obj)
+        _block(btype, blabels, battrs, bblocks, inner, out)
+    out.append((indent, "}", "", "", None))
+
+
+def _fields(obj: dict[str, Any], type_: str, skip: tuple[str, ...] = ()) -> tuple[list[tuple[str, Any]],
+                                                                                     list[_Pending]]:
+    """An API object's attributes and blocks, each in ``SCHEMA``'s order (the order of the docs'
+    examples); attributes are written first."""
+    attrs: list[tuple[str, Any]] = []
+    blocks: list[_Pending] = []
     for key, f in SCHEMA[type_].items():
         value = obj.get(key)
         if value is None or key in skip:
             continue
-        if f.kind in ("attr", "object"):
-            items.append(Attr(f.hcl, _object(value)))
-        elif f.kind == "duration":
-            items.append(Attr(f.hcl, duration(value) if isinstance(value, int) and not isinstance(value, bool)
-                              else value))
-        elif f.kind == "freeform":
+        kind = f.kind
+        if kind == "attr" or kind == "object":
+            attrs.append((f.hcl, value))
+        elif kind == "duration":
+            attrs.append((f.hcl, duration(value) if isinstance(value, int) and not isinstance(value, bool) else value))
+        elif kind == "block":
+            blocks.append((f.hcl, (), _schema_body(f.type), value))
+        elif kind == "blocks":
+            body = _schema_body(f.type)
+            blocks.extend([(f.hcl, (), body, v) for v in value])
+        elif kind == "labeled":
+            body = _schema_body(f.type, (f.label,))
+            blocks.extend([(f.hcl, (str(v[f.label]),), body, v) for v in value])
+        elif kind == "freeform":
             # A scaling policy is written with labels (check "<name>", strategy "<name>"), as the
             # Nomad Autoscaler documents it; jobspec2 reads a label as one more nesting level.
-            items.append(_block(f.hcl, [], _freeform(value, labeled=type_ == "Scaling")))
-        elif f.kind == "block":
-            items.append(_block(f.hcl, [], _body(value, f.type)))
-        elif f.kind == "blocks":
-            items.extend(_block(f.hcl, [], _body(v, f.type)) for v in value)
-        elif f.kind == "labeled":
-            items.extend(_block(f.hcl, [str(v[f.label])], _body(v, f.type, {f.label})) for v in value)
-        elif f.kind == "volumes":
-            items.extend(_block(f.hcl, [name], _body(v, f.type, {"Name"})) for name, v in sorted(value.items())
-                         if v is not None)
-        elif f.kind == "ports":
-            items.extend(_network(n) for n in value)
-    # Attributes first, then blocks, each in the table's order (the order of the docs' examples).
-    return [i for i in items if isinstance(i, Attr)] + [i for i in items if isinstance(i, Block)]
+            blocks.append((f.hcl, (), _labeled_freeform if type_ == "Scaling" else _freeform, value))
+        elif kind == "volumes":
+            body = _schema_body(f.type, ("Name",))
+            blocks.extend([(f.hcl, (name,), body, v) for name, v in sorted(value.items()) if v is not None])
+        elif kind == "ports":
+            blocks.extend([("network", (), _network, n) for n in value])
+    return attrs, blocks
 
 
-def _network(net: dict[str, Any]) -> Block:
+_BODIES: dict[tuple[str, tuple[str, ...]], Any] = {}
+
+
+def _schema_body(type_: str, skip: tuple[str, ...] = ()) -> Any:
+    body = _BODIES.get((type_, skip))
+    if body is None:
+        body = _BODIES[(type_, skip)] = lambda obj: _fields(obj, type_, skip)
+    return body
+
+
+def _network(net: dict[str, Any]) -> tuple[list[tuple[str, Any]], list[_Pending]]:
     """A network's reserved and dynamic ports are all ``port`` blocks; ``static`` tells them
     apart."""
-    items = _body(net, "Network", {"ReservedPorts", "DynamicPorts"})
-    ports = [*(net.get("ReservedPorts") or []), *(net.get("DynamicPorts") or [])]
-    items.extend(_block("port", [p["Label"]], _body(p, "Port", {"Label"})) for p in ports)
-    return _block("network", [], items)
+    attrs, blocks = _fields(net, "Network", ("ReservedPorts", "DynamicPorts"))
+    port = _schema_body("Port", ("Label",))
+    blocks.extend(("port", (p["Label"],), port, p)
+                  for p in [*(net.get("ReservedPorts") or []), *(net.get("DynamicPorts") or [])])
+    return attrs, blocks
 
 
-def _freeform(obj: dict[str, Any], labeled: bool = False) -> list[Item]:
+def _freeform(obj: dict[str, Any], labeled: bool = False) -> tuple[list[tuple[str, Any]], list[_Pending]]:
     """A free-form map: lists of objects become repeated blocks (jobspec2 reads a block back as
     a list holding its object), everything else an attribute."""
-    attrs: list[Item] = []
-    blocks: list[Item] = []
+    attrs: list[tuple[str, Any]] = []
+    blocks: list[_Pending] = []
+    body = _labeled_freeform if labeled else _freeform
     for key in sorted(obj):
         value = obj[key]
         if not (isinstance(value, list) and value and all(isinstance(v, dict) for v in value)):
-            attrs.append(Attr(key, _object(value)))
+            attrs.append((key, value))
         elif labeled and all(_is_label_level(v) for v in value):
-            blocks.extend(_block(key, [label], _freeform(body, labeled))
-                          for v in value for label, bodies in v.items() for body in bodies)
+            blocks.extend((key, (label,), body, b) for v in value for label, bodies in v.items() for b in bodies)
         else:
-            blocks.extend(_block(key, [], _freeform(v, labeled)) for v in value)
-    _align(attrs)
-    return attrs + blocks
+            blocks.extend((key, (), body, v) for v in value)
+    return attrs, blocks
+
+
+def _labeled_freeform(obj: dict[str, Any]) -> tuple[list[tuple[str, Any]], list[_Pending]]:
+    return _freeform(obj, labeled=True)
 
 
 def _is_label_level(value: dict[str, Any]) -> bool:
@@ -339,21 +330,67 @@ def _is_label_level(value: dict[str, Any]) -> bool:
                                    for b in value.values())
 
 
-def _align(items: list[Item]) -> None:
-    """Pad the names of each run of single-line attributes so their '=' line up, as
-    ``nomad fmt`` does."""
-    run: list[Attr] = []
-    for item in items:
-        if isinstance(item, Attr) and item.kind != "nested":
-            run.append(item)
-        elif run:
-            _pad(run)
-            run = []
-    if run:
-        _pad(run)
+_SCALARS = {str, int, float, bool, type(None)}
 
 
-def _pad(run: list[Attr]) -> None:
-    width = max([len(a.name) for a in run])
-    for a in run:
-        a.pad = " " * (width - len(a.name))
+def _shape(value: Any) -> str:
+    """"" for a scalar, "[]" for a list of scalars (one line), "{" or "[" for an object or a list
+    holding objects or lists (one line per item)."""
+    if isinstance(value, dict):
+        return "{"
+    if isinstance(value, list):
+        return "[" if any(isinstance(v, (list, dict)) for v in value) else "[]"
+    return ""
+
+
+def _attrs(attrs: list[tuple[str, Any]], indent: str, out: list[Line]) -> None:
+    """Attribute lines; each run of one-line attributes has its names padded so that the '='
+    line up."""
+    if not attrs:
+        return
+    shapes = ["" if type(v) in _SCALARS else _shape(v) for _, v in attrs]
+    if "{" not in shapes and "[" not in shapes:  # one run: the usual case
+        width = max([len(name) for name, _ in attrs])
+        for (name, value), shape in zip(attrs, shapes):
+            out.append((indent, "attr" + shape, name, " " * (width - len(name)), value))
+        return
+    pads = [""] * len(attrs)
+    start = 0
+    for end in range(len(attrs) + 1):
+        if end == len(attrs) or len(shapes[end]) == 1:
+            if end > start:
+                width = max(len(attrs[i][0]) for i in range(start, end))
+                for i in range(start, end):
+                    pads[i] = " " * (width - len(attrs[i][0]))
+            start = end + 1
+    for (name, value), shape, pad in zip(attrs, shapes, pads):
+        if len(shape) == 1:
+            _open("attr", name, pad, value, shape, indent, out)
+        else:
+            out.append((indent, "attr" + shape, name, pad, value))
+
+
+def _open(head: str, name: Any, pad: str, value: Any, shape: str, indent: str, out: list[Line]) -> None:
+    """An object or nested list written over several lines, opened after ``name`` (head "attr"
+    or "key") or as an item of a list (head "item")."""
+    out.append((indent, head + shape, name, pad, None))
+    inner = indent + "  "
+    if shape == "{":
+        widths = {k: len(hcl_scalar(k)) for k in value}
+        width = max(widths.values(), default=0)
+        for k, v in sorted(value.items()):
+            _entry("key", k, " " * (width - widths[k]), v, inner, out)
+        close = "}," if head == "item" else "}"
+    else:
+        for v in value:
+            _entry("item", None, "", v, inner, out)
+        close = "]," if head == "item" else "]"
+    out.append((indent, close, "", "", None))
+
+
+def _entry(head: str, key: Any, pad: str, value: Any, indent: str, out: list[Line]) -> None:
+    shape = _shape(value)
+    if len(shape) == 1:
+        _open(head, key, pad, value, shape, indent, out)
+    else:
+        out.append((indent, head + shape, key, pad, value))

@@ -36,11 +36,11 @@ Autoscaler for autoscaling.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from crossdock.specs.loader import LoadedSpec
-from crossdock.translators.base import Bundle, Report
+from crossdock.translators import jsontext
+from crossdock.translators.base import Bundle, Report, gc_paused
 from crossdock.translators.nomad import hcl, view
 from crossdock.translators.render import render
 from crossdock.translators.support import Target
@@ -51,14 +51,14 @@ _PACKAGE = str(Path(__file__).parent)
 class NomadTranslator:
     name: Target = "nomad"
 
+    @gc_paused
     def translate(self, spec: LoadedSpec) -> Bundle:
         """Render ``spec`` as Nomad jobs, each in HCL and JSON. Pure; raises nothing for a spec
         the loader accepted."""
         report = Report(self.name)
         files: dict[str, str] = {}
         for jf in view.build(spec, report):
-            files[f"nomad/{jf.id}.nomad.hcl"] = render(_PACKAGE, "job.nomad.hcl.j2", job=hcl.job_block(jf.job))
-            files[f"nomad/{jf.id}.nomad.json"] = json.dumps({"Job": jf.job}, indent=2, sort_keys=True,
-                                                            ensure_ascii=False) + "\n"
+            files[f"nomad/{jf.id}.nomad.hcl"] = render(_PACKAGE, "job.nomad.hcl.j2", lines=hcl.job_lines(jf.job))
+            files[f"nomad/{jf.id}.nomad.json"] = jsontext.dumps({"Job": jf.job}) + "\n"
         primary = next(iter(files), f"nomad/{spec.app.name}.nomad.hcl")
         return Bundle(self.name, files, report.sorted(), primary)
