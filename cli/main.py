@@ -198,6 +198,15 @@ def completion(shell: str) -> None:
     click.echo(cls(cli, {}, "crossdock", "_CROSSDOCK_COMPLETE").source())
 
 
+def _add_platform_commands() -> None:
+    from crossdock.cli.platform_commands import COMMANDS  # click only; clients load on use
+    for command in COMMANDS:
+        cli.add_command(command)
+
+
+_add_platform_commands()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; the one place where errors become a message and an exit code.
 
@@ -205,19 +214,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     ``crossdock`` command, ``python -m crossdock``), which ends when it returns: what is still
     alive is then frozen (``gc.freeze``), so the interpreter's last garbage collection at exit
     does not walk every imported module's objects again (pydantic's schemas above all), about a
-    tenth of a cold ``crossdock render``.  In-process callers (tests) pass ``argv`` and keep their
-    collector as it was.
+    tenth of a cold ``crossdock render``; and the interpreter's teardown (finalizing every module)
+    is skipped with ``os._exit`` once the output is flushed, about as much again.  In-process
+    callers (tests) pass ``argv``, keep their collector as it was, and get the code returned.
     """
+    code = EXIT_RUNTIME
     try:
-        return _main(argv)
+        code = _main(argv)
+        return code
     finally:
         if argv is None:
             gc.freeze()
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except (OSError, ValueError):  # a closed pipe: nothing more can be said
+                    pass
+            os._exit(code)
 
 
 def _main(argv: Sequence[str] | None) -> int:
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="crossdock", standalone_mode=False)
+        # Without standalone mode click returns the code of a click.exceptions.Exit raised by a
+        # command (diff --detailed-exitcode) instead of exiting.
+        rv = cli.main(args=list(argv) if argv is not None else None, prog_name="crossdock", standalone_mode=False)
+        if isinstance(rv, int) and not isinstance(rv, bool):
+            return rv
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 130

@@ -1,0 +1,112 @@
+"""deploy / diff / status / destroy through the CLI: on the Nomad STAND-IN (not Nomad) and on
+the real local Swarm."""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from crossdock.cli.main import main
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "adapters"))
+from nomad_fixtures import SHOP, job_validator  # noqa: E402
+from nomad_standin import NomadStandIn  # noqa: E402
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def nomad_standin_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[NomadStandIn]:
+    server = NomadStandIn(validate=job_validator()).start()
+    for var in ("NOMAD_NAMESPACE", "NOMAD_REGION", "NOMAD_CACERT", "NOMAD_SKIP_VERIFY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("NOMAD_ADDR", server.address)
+    monkeypatch.setenv("NOMAD_TOKEN", server.token)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_cli_nomad_standin_deploy_diff_status_destroy(nomad_standin_env: NomadStandIn,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "diff", str(SHOP), "-t", "nomad", "--detailed-exitcode")
+    assert code == 2 and "+ job shop" in out, out + err
+    code, out, err = run(capsys, "deploy", str(SHOP), "-t", "nomad", "--no-wait")
+    assert code == 0, err
+    assert "changed" in out
+    code, out, _ = run(capsys, "diff", str(SHOP), "-t", "nomad", "--detailed-exitcode")
+    assert code == 0 and "no changes" in out
+    code, out, _ = run(capsys, "deploy", str(SHOP), "-t", "nomad", "--no-wait")
+    assert code == 0 and "shop on nomad: no changes" in out
+    code, out, _ = run(capsys, "status", "shop", "-t", "nomad", "-o", "json")
+    status: dict[str, Any] = json.loads(out)
+    assert code == 0 and status["app"] == "shop" and status["target"] == "nomad"
+    assert {w["name"] for w in status["workloads"]} >= {"web", "api", "cache", "migrate", "nightly-report"}
+    assert set(status["workloads"][0]) >= {"name", "kind", "desired", "running", "healthy", "image",
+                                           "instances", "runs", "errors", "ready"}
+    code, out, _ = run(capsys, "destroy", "shop", "-t", "nomad", "--yes")
+    assert code == 0 and "removed" in out
+    code, out, _ = run(capsys, "status", "shop", "-t", "nomad", "-o", "json")
+    assert json.loads(out)["workloads"] == []
+
+
+def test_cli_nomad_unreachable_is_exit_1(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("NOMAD_ADDR", "http://127.0.0.1:1")
+    code, out, err = run(capsys, "status", "shop", "-t", "nomad")
+    assert code == 1 and out == "" and "Traceback" not in err and err.startswith("error: ")
+
+
+def test_cli_destroy_needs_yes_without_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "destroy", "shop", "-t", "nomad")
+    assert code == 2 and "--yes" in err
+
+
+def test_cli_deploy_bad_timeout(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "deploy", str(SHOP), "-t", "nomad", "--timeout", "soon")
+    assert code == 2 and "--timeout" in err
+
+
+SMALL = """apiVersion: crossdock/v1
+kind: App
+metadata: {{name: {name}}}
+services:
+  web:
+    image: crossdock-test/httpd:1.0
+    env: {{GREETING: "{greeting}"}}
+    ports: [{{name: http, port: 8080}}]
+    health:
+      readiness: {{http: {{path: /healthz, port: http}}, interval: 1s, timeout: 1s, retries: 2}}
+"""
+
+
+@pytest.mark.platform
+def test_cli_swarm_deploy_wait_status_diff_destroy(swarm: Any, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    name = f"cli{uuid.uuid4().hex[:8]}"
+    spec = tmp_path / "app.yaml"
+    spec.write_text(SMALL.format(name=name, greeting="one"))
+    try:
+        code, out, err = run(capsys, "deploy", str(spec), "-t", "swarm", "--timeout", "3m")
+        assert code == 0, out + err
+        assert f"{name} on swarm: healthy" in out
+        code, out, _ = run(capsys, "status", name, "-t", "swarm", "-o", "json")
+        web = next(w for w in json.loads(out)["workloads"] if w["name"] == "web")
+        assert (web["desired"], web["running"], web["healthy"]) == (1, 1, 1)
+        assert run(capsys, "diff", str(spec), "-t", "swarm", "--detailed-exitcode")[0] == 0
+        spec.write_text(SMALL.format(name=name, greeting="two"))
+        code, out, _ = run(capsys, "diff", str(spec), "-t", "swarm", "--detailed-exitcode")
+        assert code == 2 and "GREETING" in out
+    finally:
+        code, out, err = run(capsys, "destroy", name, "-t", "swarm", "--yes")
+    assert code == 0, err
+    assert not swarm.services.list(filters={"label": f"com.docker.stack.namespace={name}"})
