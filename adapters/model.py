@@ -86,6 +86,9 @@ class Change:
     kind: str  # the platform's object kind: Deployment, service, config, job...
     name: str
     fields: tuple[str, ...] = ()  # changed field paths, for updates
+    # An update the platform cannot make in place (a Kubernetes Job's pod template is
+    # immutable): the object is deleted and created again.
+    recreate: bool = False
 
 
 @dataclass(frozen=True)
