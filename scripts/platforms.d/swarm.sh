@@ -17,8 +17,9 @@ docker_up() {
         return 0
     fi
     mkdir -p "$SWARM_STATE"
-    # --host pins the API to the unix socket: no TCP listener.
-    local args=(--host unix:///var/run/docker.sock)
+    # --host pins the API to the unix socket: no TCP listener. --ip makes 127.0.0.1 the address
+    # that published container ports (docker run -p, Swarm host-mode ports) bind by default.
+    local args=(--host unix:///var/run/docker.sock --ip 127.0.0.1)
     if oom_clamp_needed; then
         mkdir -p "$STATE/bin"
         install -m 0755 "$RECIPES/runc-oom-clamp" "$STATE/bin/runc-oom-clamp"
@@ -69,8 +70,13 @@ swarm_up() {
         ;;
     *) fail "swarm" "node is in swarm state '$state', not a manager; run: scripts/platforms down swarm" "$DOCKERD_LOG" ;;
     esac
+    # The kernel's VXLAN socket of the overlay networks binds 0.0.0.0:4789 and cannot be told
+    # otherwise; a single-node swarm needs no VXLAN from outside, so nothing from outside reaches it.
+    iptables -C INPUT "${VXLAN_RULE[@]}" 2>/dev/null || iptables -I INPUT 1 "${VXLAN_RULE[@]}"
     images_up
 }
+
+VXLAN_RULE=(! -i lo -p udp --dport 4789 -j DROP)
 
 swarm_down() {
     if docker_answers; then
@@ -79,6 +85,7 @@ swarm_down() {
             docker swarm leave --force >/dev/null 2>&1 || true
         fi
     fi
+    while iptables -D INPUT "${VXLAN_RULE[@]}" 2>/dev/null; do :; done
     # The engine also serves Kubernetes (cri-dockerd); stop it only if this harness started
     # it and Kubernetes is down.
     if kubelet_running; then
