@@ -17,10 +17,15 @@ Finding = tuple[Path, str, str | None]
 SWARM_NAME_MAX = 63
 
 
-def check(app: App) -> list[Finding]:
+def check(app: App, unchecked: frozenset[str] = frozenset()) -> list[Finding]:
+    """Every finding across the spec.  ``unchecked`` names secrets, volumes and workloads that
+    exist in the file but failed field validation (and were left out of ``app``): references
+    to them are not reported as unknown."""
     out: list[Finding] = []
-    for fn in (_names, _references, _ports, _mounts, _dependencies):
+    for fn in (_names, _ports, _mounts):
         out.extend(fn(app))
+    out.extend(_references(app, unchecked))
+    out.extend(_dependencies(app))
     return out
 
 
@@ -43,13 +48,15 @@ def _names(app: App) -> Iterator[Finding]:
             step_seen.add(sname)
 
 
-def _references(app: App) -> Iterator[Finding]:
+def _references(app: App, unchecked: frozenset[str] = frozenset()) -> Iterator[Finding]:
     for section, name, w in app.workloads():
         for i, s in enumerate(w.secrets):
-            if s.secret not in app.secrets:
+            if s.secret not in app.secrets and s.secret not in unchecked:
                 yield ((section, name, "secrets", i, "secret"), f"unknown secret '{s.secret}'",
                        _known("secrets", app.secrets))
         for i, v in enumerate(w.volumes):
+            if v.volume is not None and v.volume in unchecked:
+                continue
             if v.volume is not None and v.volume not in app.volumes:
                 yield ((section, name, "volumes", i, "volume"), f"unknown volume '{v.volume}'",
                        _known("volumes", app.volumes))
@@ -59,7 +66,7 @@ def _references(app: App) -> Iterator[Finding]:
         for i, dep in enumerate(w.depends_on):
             if dep == name:
                 yield ((section, name, "depends_on", i), f"'{name}' depends on itself", None)
-            elif dep not in app.services and dep not in app.jobs:
+            elif dep not in app.services and dep not in app.jobs and dep not in unchecked:
                 yield ((section, name, "depends_on", i), f"unknown service or job '{dep}'",
                        _known("services or jobs", {**app.services, **app.jobs}))
         if isinstance(w, Service):

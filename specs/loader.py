@@ -101,6 +101,7 @@ def _load_mapping(file: str, located: Located, env: str | None, overlays: Sequen
         unset = {p.path for p in problems}
         errors = _without_implied_missing(e.errors())
         problems += [p for p in (_problem(located, err) for err in errors) if p.path not in unset]
+        problems += _partial_checks(located, data, e)
         raise SpecError(_dedupe(problems)) from None
     problems += [Problem(format_path(p), msg, located.where(p, key=_is_mapping(data, p)), hint)
                  for p, msg, hint in checks.check(app)]
@@ -133,6 +134,30 @@ def _redacted(problems: Sequence[Problem], secrets: Sequence[str]) -> list[Probl
                 message = message.replace(text[:37], "***")
         out.append(Problem(p.path, message, p.location, p.hint))
     return out
+
+
+_ENTRY_SECTIONS = ("services", "jobs", "cron_jobs", "secrets", "volumes")
+
+
+def _partial_checks(located: Located, data: dict[str, Any], error: ValidationError) -> list[Problem]:
+    """The cross-spec checks (references, cycles, port clashes...) on the entries that did
+    validate, so that one run reports those problems too.  Possible only when every field error
+    lies inside a named entry (services.web..., secrets.x...): those entries are set aside."""
+    broken: set[tuple[str, str]] = set()
+    for err in error.errors():
+        loc = tuple(err["loc"])
+        if len(loc) < 2 or loc[0] not in _ENTRY_SECTIONS or not isinstance(loc[1], str):
+            return []
+        broken.add((str(loc[0]), loc[1]))
+    pruned = {k: ({n: v for n, v in data[k].items() if (k, n) not in broken} if k in _ENTRY_SECTIONS
+                  and isinstance(data[k], dict) else data[k]) for k in data}
+    try:
+        app = App.model_validate(pruned)
+    except ValidationError:
+        return []
+    unchecked = frozenset(name for _, name in broken)
+    return [Problem(format_path(p), msg, located.where(p, key=_is_mapping(data, p)), hint)
+            for p, msg, hint in checks.check(app, unchecked) if tuple(p[:2]) not in broken]
 
 
 def _apply_environment(located: Located, env: str | None, problems: list[Problem]) -> None:
