@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence
 import click
 
 from crossdock import __version__
-from crossdock.errors import EXIT_RUNTIME, CrossdockError, InputError, StrictModeError
+from crossdock.errors import EXIT_RUNTIME, CrossdockError, InputError, Problem, SpecError, StrictModeError
 
 TARGET_CHOICES = ["kubernetes", "swarm", "nomad", "all"]
 
@@ -80,14 +80,35 @@ def cli() -> None:
 def validate(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequence[str]) -> None:
     """Check a spec and report every problem with file:line:col.
 
+    Without --env, the spec is checked as it is and with each of its environments applied.
+
     \b
     Example:
       crossdock validate app.yaml --env production
     """
     spec = _load(file, env, set_vars, overlays)
     app = spec.app
+    checked = [env] if env else [None, *_environment_names(spec)]
+    problems = []
+    for name in checked[1:]:
+        try:
+            _load(file, name, set_vars, overlays)
+        except SpecError as e:
+            problems.extend(Problem(p.path, f"{p.message} [with --env {name}]", p.location, p.hint) for p in e.problems)
+    if problems:
+        raise SpecError(problems)
     counts = f"{len(app.services)} services, {len(app.jobs)} jobs, {len(app.cron_jobs)} cron jobs"
-    click.echo(f"{file}: valid ({app.name}: {counts})")
+    envs = f"; environments checked: {', '.join(str(n) for n in checked[1:])}" if len(checked) > 1 else ""
+    click.echo(f"{file}: valid ({app.name}: {counts}{envs})")
+
+
+def _environment_names(spec: Any) -> list[str]:
+    """The environments a spec file declares (the loaded spec no longer carries them)."""
+    from crossdock.specs import yamlsrc
+    if spec.source == "-":
+        return []
+    envs = yamlsrc.parse(spec.source).data.get("environments")
+    return sorted(envs) if isinstance(envs, dict) else []
 
 
 @cli.command(epilog=EPILOG_EXIT)

@@ -32,7 +32,16 @@ def test_cli_version(capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_validate_ok(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "validate", SHOP)
     assert code == 0
-    assert "valid (shop: 3 services, 1 jobs, 1 cron jobs)" in out
+    assert "valid (shop: 3 services, 1 jobs, 1 cron jobs; environments checked: production)" in out
+
+
+def test_cli_validate_checks_every_environment(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    spec = tmp_path / "app.yaml"
+    spec.write_text("apiVersion: crossdock/v1\nkind: App\nmetadata: {name: t}\nservices:\n  web: {image: x}\n"
+                    "environments:\n  production:\n    services:\n      web: {replicas: lots}\n")
+    code, out, err = run(capsys, "validate", str(spec))
+    assert code == 2 and out == ""
+    assert "app.yaml:9:23: services.web.replicas: expected an integer 0-10000, got 'lots' [with --env production]" in err
 
 
 def test_cli_validate_missing_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
