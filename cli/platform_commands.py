@@ -30,6 +30,14 @@ def _connection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
+def _render_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--env, --set and --overlay, as `render` has them."""
+    fn = click.option("--overlay", "overlays", multiple=True, type=click.Path(dir_okay=False),
+                      help="Overlay file; repeatable.")(fn)
+    fn = click.option("--set", "set_vars", multiple=True, metavar="NAME=VALUE", help="Set a variable; repeatable.")(fn)
+    return click.option("--env", help="Apply the spec's environments.NAME overlay.")(fn)
+
+
 def make_adapter(target: str, context: str | None, namespace: str | None) -> Any:
     """The adapter for ``target``; imports its client library only now."""
     if target == "kubernetes":
@@ -108,9 +116,7 @@ class _Progress:
 @click.command(epilog=EPILOG)
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @_connection_options
-@click.option("--env", help="Apply the spec's environments.NAME overlay.")
-@click.option("--set", "set_vars", multiple=True, metavar="NAME=VALUE", help="Set a variable; repeatable.")
-@click.option("--overlay", "overlays", multiple=True, type=click.Path(dir_okay=False), help="Overlay file.")
+@_render_options
 @click.option("--wait/--no-wait", default=True, show_default=True, help="Wait until the app is healthy.")
 @click.option("--timeout", default="5m", show_default=True, help="How long --wait waits.")
 @click.option("--dry-run", is_flag=True, help="Show what would change (the platform's own dry run); change nothing.")
@@ -145,9 +151,7 @@ def deploy(file: str, target: str, context: str | None, namespace: str | None, e
 @click.command(epilog=EPILOG)
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @_connection_options
-@click.option("--env", help="Apply the spec's environments.NAME overlay.")
-@click.option("--set", "set_vars", multiple=True, metavar="NAME=VALUE", help="Set a variable; repeatable.")
-@click.option("--overlay", "overlays", multiple=True, type=click.Path(dir_okay=False), help="Overlay file.")
+@_render_options
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none (for CI).")
 def diff(file: str, target: str, context: str | None, namespace: str | None, env: str | None,
          set_vars: Sequence[str], overlays: Sequence[str], detailed_exitcode: bool) -> None:
