@@ -37,6 +37,8 @@ from crossdock.adapters.kubernetes_conn import (
 from crossdock.adapters.kubernetes_diff import (
     changed_paths, claim_pattern, documents, previous_template, shorten, subset_paths,
 )
+from crossdock.adapters.kubernetes_lock import LeaseLock
+from crossdock.adapters.lock import TTL, held
 from crossdock.adapters.model import AppStatus, Change, Plan
 from crossdock.errors import DeployFailed, PlatformError, PlatformRejected, PlatformTimeout
 from crossdock.specs.loader import LoadedSpec
@@ -76,6 +78,8 @@ class KubernetesAdapter:
         self._ns: str | None = None
         self._poll = poll_interval
         self._auto_rollback: dict[str, set[str]] = {}  # app -> Deployments to roll back on failure
+        self.lock_ttl = TTL  # seconds the deploy lock lives without renewal (see adapters.lock)
+        self.last_lock_note: str | None = None  # set when the last deploy took over a stale lock
 
     @property
     def conn(self) -> Conn:
@@ -166,8 +170,15 @@ class KubernetesAdapter:
 
     def deploy(self, spec: LoadedSpec, bundle: Bundle) -> Plan:
         """Apply what changed, prune what the spec dropped; returns what changed (empty: nothing
-        was written). Raises the errors of ``plan``, and PlatformTimeout when a Job being
-        recreated does not go away."""
+        was written).  Holds the app's deploy lock, the Lease ``crossdock-<app>``, meanwhile
+        (see ``adapters.lock``).  Raises the errors of ``plan``, PlatformRejected when another
+        deploy of the app holds the lock, and PlatformTimeout when a Job being recreated does
+        not go away."""
+        with held(spec.app.name, LeaseLock(self.conn, self.namespace, spec.app.name), self.lock_ttl) as lock:
+            self.last_lock_note = lock.note
+            return self._deploy(spec, bundle)
+
+    def _deploy(self, spec: LoadedSpec, bundle: Bundle) -> Plan:
         with _redacting(spec, bundle):
             steps, deletes = self._steps(spec, bundle)
             for s in steps:

@@ -24,8 +24,10 @@ import time
 from typing import Any, Iterator, Mapping
 
 from crossdock.adapters.base import Progress
+from crossdock.adapters.lock import TTL, held
 from crossdock.adapters.model import AppStatus, Change, ChangeAction, Plan
 from crossdock.adapters.nomad_conn import Connection, NomadSettings, not_found
+from crossdock.adapters.nomad_lock import VariableLock
 from crossdock.adapters.nomad_status import Obj, Snapshot, app_status, owned, reason
 from crossdock.adapters.nomad_vars import ItemChange, managed, merge, referenced, variable_path
 from crossdock.errors import DeployFailed, InputError, PlatformError, PlatformTimeout
@@ -52,6 +54,8 @@ class NomadAdapter:
         self.poll_interval = poll_interval
         self.destroy_timeout = destroy_timeout
         self._registered: dict[str, int] = {}  # job id -> JobModifyIndex this adapter registered
+        self.lock_ttl = TTL  # seconds the deploy lock lives without renewal (see adapters.lock)
+        self.last_lock_note: str | None = None  # set when the last deploy took over a stale lock
 
     # ---- plan and deploy ---------------------------------------------------------------
 
@@ -61,8 +65,12 @@ class NomadAdapter:
 
     def deploy(self, spec: LoadedSpec, bundle: Bundle) -> Plan:
         """Write Variables, register changed jobs, prune jobs the spec dropped; returns what
-        changed. Raises PlatformError (PlatformRejected with Nomad's message for a bad job)."""
-        return self._apply(spec, bundle, dry_run=False)
+        changed.  Holds the app's deploy lock, the Variable ``crossdock/locks/<app>``, meanwhile
+        (see ``adapters.lock``).  Raises PlatformError (PlatformRejected with Nomad's message for
+        a bad job, or when another deploy of the app holds the lock)."""
+        with held(spec.app.name, VariableLock(self.conn, spec.app.name), self.lock_ttl) as lock:
+            self.last_lock_note = lock.note
+            return self._apply(spec, bundle, dry_run=False)
 
     def _apply(self, spec: LoadedSpec, bundle: Bundle, dry_run: bool) -> Plan:
         app = spec.app.name

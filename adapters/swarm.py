@@ -29,7 +29,9 @@ from typing import Any, Callable, Iterator, Mapping
 
 from crossdock.adapters import swarm_client as sc
 from crossdock.adapters.base import Progress
+from crossdock.adapters.lock import TTL, held
 from crossdock.adapters.model import AppStatus, Plan
+from crossdock.adapters.swarm_lock import ConfigLock
 from crossdock.adapters.swarm_stack import (
     NAMESPACE_LABEL,
     SECRET_KEY_LABEL,
@@ -70,6 +72,8 @@ class SwarmAdapter:
         self._context = sc.resolve_context(context, self._environ)
         self._client = client
         self._poll = poll_interval
+        self.lock_ttl = TTL  # seconds the deploy lock lives without renewal (see adapters.lock)
+        self.last_lock_note: str | None = None  # set when the last deploy took over a stale lock
 
     @property
     def api(self) -> Any:
@@ -112,8 +116,15 @@ class SwarmAdapter:
     def deploy(self, spec: LoadedSpec, bundle: Bundle) -> Plan:
         """Create or update the app; returns what changed (empty: nothing was called).
 
-        Raises PlatformRejected (an external secret is missing, the CLI or the engine refused
-        an object), PlatformUnreachable, PlatformTimeout, PlatformError."""
+        Holds the app's deploy lock, the config ``crossdock-lock-<app>``, meanwhile (see
+        ``adapters.lock``).  Raises PlatformRejected (another deploy of the app holds the lock,
+        an external secret is missing, the CLI or the engine refused an object),
+        PlatformUnreachable, PlatformTimeout, PlatformError."""
+        with held(spec.app.name, ConfigLock(self.api, spec.app.name), self.lock_ttl) as lock:
+            self.last_lock_note = lock.note
+            return self._deploy(spec, bundle)
+
+    def _deploy(self, spec: LoadedSpec, bundle: Bundle) -> Plan:
         app = spec.app.name
         desired, dp = self._plan(spec, bundle)
         if dp.plan.empty:

@@ -39,11 +39,11 @@ def test_nomad_standin_deploy_twice_changes_nothing(standin: NomadStandIn, adapt
     adapter.deploy(*shop())
     settle(standin)
     registered = _registers(standin)
-    writes = sum(1 for m, p in standin.requests if m == "PUT" and p.startswith("/v1/var/"))
+    writes = sum(1 for m, p in standin.requests if m == "PUT" and p.startswith("/v1/var/nomad/"))
     plan = adapter.deploy(*shop())
     assert plan.empty, plan.changes
     assert _registers(standin) == registered
-    assert sum(1 for m, p in standin.requests if m == "PUT" and p.startswith("/v1/var/")) == writes
+    assert sum(1 for m, p in standin.requests if m == "PUT" and p.startswith("/v1/var/nomad/")) == writes
     assert adapter.plan(*shop()).empty
 
 
