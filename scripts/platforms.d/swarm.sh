@@ -64,6 +64,7 @@ swarm_up() {
     case "$state" in
     active/true) say "swarm: already a manager" ;;
     inactive/*)
+        gwbridge_loopback
         say "swarm: init (advertise and listen on 127.0.0.1)"
         docker swarm init --advertise-addr 127.0.0.1 --listen-addr 127.0.0.1:2377 >/dev/null \
             || fail "swarm" "docker swarm init failed" "$DOCKERD_LOG"
@@ -77,6 +78,24 @@ swarm_up() {
 }
 
 VXLAN_RULE=(! -i lo -p udp --dport 4789 -j DROP)
+
+# Swarm tasks publish host-mode ports through docker_gwbridge, not the default bridge, so
+# dockerd's --ip does not apply to them: the bridge is made before `swarm init` (as Docker
+# documents for customizing it) with 127.0.0.1 as its host binding address.
+gwbridge_loopback() {
+    local opt='com.docker.network.bridge.host_binding_ipv4'
+    if docker network inspect docker_gwbridge >/dev/null 2>&1; then
+        [ "$(docker network inspect docker_gwbridge --format "{{index .Options \"$opt\"}}")" = 127.0.0.1 ] && return 0
+        docker network rm docker_gwbridge >/dev/null || fail "swarm" "cannot replace docker_gwbridge (still in use?)" "$DOCKERD_LOG"
+    fi
+    say "swarm: docker_gwbridge with host ports on 127.0.0.1"
+    docker network create --driver bridge \
+        --opt com.docker.network.bridge.name=docker_gwbridge \
+        --opt com.docker.network.bridge.enable_icc=false \
+        --opt com.docker.network.bridge.enable_ip_masquerade=true \
+        --opt "$opt=127.0.0.1" docker_gwbridge >/dev/null \
+        || fail "swarm" "docker network create docker_gwbridge failed" "$DOCKERD_LOG"
+}
 
 swarm_down() {
     if docker_answers; then
