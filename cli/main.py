@@ -89,7 +89,7 @@ def validate(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequ
     spec = _load(file, env, set_vars, overlays)
     app = spec.app
     checked = [env] if env else [None, *_environment_names(spec)]
-    problems = []
+    problems: list[Problem] = []
     for name in checked[1:]:
         try:
             _load(file, name, set_vars, overlays)
