@@ -13,6 +13,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 
 from checkers import kubernetes, nomad, nomad_hcl, swarm
+from checkers.kube_expand import kube_expand
 from crossdock.specs.loader import LoadedSpec, load
 from crossdock.translators import base
 from strategies import app_specs, to_yaml
@@ -24,30 +25,6 @@ SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[Healt
 
 def _load(spec: dict[str, Any]) -> LoadedSpec:
     return load("property.yaml", text=to_yaml(spec), environ={})
-
-
-def kubernetes_expand(text: str, env: dict[str, str]) -> str:
-    """What a container sees of an env value, command or arg, per the Kubernetes docs:
-    `$(VAR)` is replaced by a variable defined earlier, `$$` is reduced to `$`, and an
-    unresolvable `$(VAR)` stays as written."""
-    out, i = [], 0
-    while i < len(text):
-        if text[i] == "$" and i + 1 < len(text):
-            nxt = text[i + 1]
-            if nxt == "$":
-                out.append("$")
-                i += 2
-                continue
-            if nxt == "(":
-                end = text.find(")", i + 2)
-                if end != -1:
-                    name = text[i + 2:end]
-                    out.append(env.get(name, text[i:end + 1]))
-                    i = end + 1
-                    continue
-        out.append(text[i])
-        i += 1
-    return "".join(out)
 
 
 def _containers(docs: list[dict[str, Any]], name: str) -> dict[str, Any]:
@@ -78,11 +55,11 @@ def test_properties_kubernetes_round_trip(spec: dict[str, Any]) -> None:
         seen: dict[str, str] = {}
         for e in main.get("env", []):  # expanded in order, as the kubelet does
             if "value" in e:
-                seen[e["name"]] = kubernetes_expand(e["value"], seen)
+                seen[e["name"]] = kube_expand(e["value"], seen)
         assert {k: seen[k] for k in env} == w.get("env", {})
         for field in ("command", "args"):
             if w.get(field):
-                assert [kubernetes_expand(a, seen) for a in main[field]] == w[field]
+                assert [kube_expand(a, seen) for a in main[field]] == w[field]
     for doc in docs:
         ann = doc["metadata"].get("annotations", {})
         for key, value in spec["metadata"]["annotations"].items():

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 import strategies
 
 from checkers.kubernetes import validate
+from checkers.kube_expand import kube_expand
 from crossdock.specs.loader import LoadedSpec, load
 from crossdock.translators.base import Bundle
 from crossdock.translators.kubernetes.extensions import dump
@@ -63,31 +64,6 @@ def container(doc: dict[str, Any], name: str | None = None) -> dict[str, Any]:
     name = name or doc["metadata"]["name"]
     spec = pod_spec(doc)
     return next(c for c in spec["containers"] + spec.get("initContainers", []) if c["name"] == name)
-
-
-def kube_expand(text: str, env: dict[str, str]) -> str:
-    """Kubernetes' $(VAR) expansion of env values, command and args, from its documented rule:
-    ``$$`` is an escaped ``$``; ``$(NAME)`` is replaced by NAME's value when NAME is defined
-    and left as written otherwise; any other ``$`` is kept.  (kubernetes.io: "Define Dependent
-    Environment Variables"; API reference, Container.command/args and EnvVar.value.)"""
-    out, i = [], 0
-    while i < len(text):
-        if text[i] == "$" and i + 1 < len(text):
-            nxt = text[i + 1]
-            if nxt == "$":
-                out.append("$")
-                i += 2
-                continue
-            if nxt == "(":
-                end = text.find(")", i + 2)
-                if end != -1:
-                    name = text[i + 2:end]
-                    out.append(env.get(name, f"$({name})"))
-                    i = end + 1
-                    continue
-        out.append(text[i])
-        i += 1
-    return "".join(out)
 
 
 class _EveryName(dict[str, str]):
