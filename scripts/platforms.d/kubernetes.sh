@@ -117,6 +117,8 @@ kubernetes_up() {
 
     start_component coredns coredns_ready 60 "$COREDNS_BIN/coredns" -conf "$K8S_STATE/Corefile"
 
+    # A socket file left by a cri-dockerd that died with the machine refuses connections.
+    daemon_pid "$(pidfile cri-dockerd)" >/dev/null || rm -f "$CRI_SOCKET"
     start_component cri-dockerd cri_ready 60 "$CRI_DOCKERD_BIN/cri-dockerd" \
         --container-runtime-endpoint "unix://$CRI_SOCKET" --docker-endpoint unix:///var/run/docker.sock \
         --cri-dockerd-root-directory "$K8S_STATE/cri-dockerd" \
@@ -139,7 +141,7 @@ kubernetes_up() {
 kubelet_and_node_ready() { kubelet_healthy && node_ready; }
 coredns_ready() { curl -sf http://127.0.0.1:10181/ready >/dev/null; }
 kube_proxy_ready() { curl -sf http://127.0.0.1:10256/healthz >/dev/null; }
-cri_ready() { [ -S "$CRI_SOCKET" ]; }
+cri_ready() { [ -S "$CRI_SOCKET" ] && socat -u OPEN:/dev/null "UNIX-CONNECT:$CRI_SOCKET" 2>/dev/null; }
 
 kubernetes_down() {
     local i

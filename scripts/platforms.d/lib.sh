@@ -46,7 +46,15 @@ daemon_start() { # daemon_start PIDFILE LOG BINARY ARGS...
     echo "=== scripts/platforms: starting $bin at $(date -u +%FT%TZ)" >>"$log"
     # 9>&-: daemons must not inherit the lock of scripts/platforms.
     setsid "$bin" "$@" </dev/null >>"$log" 2>&1 9>&- &
-    echo "$! $bin" >"$pidfile"
+    local pid="$!"
+    echo "$pid $bin" >"$pidfile"
+    # Until the forked shell has exec'd the binary, /proc/PID/cmdline still names the shell and
+    # daemon_pid would call a starting daemon dead: wait (at most 5 s) for the exec.
+    for _ in $(seq 1 50); do
+        daemon_pid "$pidfile" >/dev/null && return 0
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
 }
 
 daemon_stop() { # daemon_stop PIDFILE NAME: TERM, wait up to 20 s, then KILL
