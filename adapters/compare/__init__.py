@@ -1,0 +1,1 @@
+"""`crossdock compare`: the same app measured on each reachable platform through the adapters."""
