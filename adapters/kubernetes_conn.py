@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping, NoReturn
@@ -208,7 +209,13 @@ def raise_for(what: str, where: str, status: int, body: str, cause: BaseExceptio
     if status == 403:
         raise PlatformForbidden(f"{what}: forbidden: {msg} (ask for RBAC permissions on this namespace)") from cause
     if status in (400, 404, 409, 410, 415, 422):
-        raise PlatformRejected(f"{what}: rejected by the Kubernetes API server: {msg}") from cause
+        hint = ""
+        missing_ns = re.fullmatch(r'namespaces "([^"]+)" not found', msg)
+        if status == 404 and missing_ns:
+            # as kubectl apply, crossdock does not create namespaces: that takes cluster rights
+            hint = (f" (create it first: kubectl create namespace {missing_ns.group(1)};"
+                    f" or choose another with --namespace)")
+        raise PlatformRejected(f"{what}: rejected by the Kubernetes API server: {msg}{hint}") from cause
     if status in (408, 504):
         raise PlatformTimeout(f"{what}: the Kubernetes API server timed out: {msg}") from cause
     raise PlatformError(f"{what}: the Kubernetes API server answered {status}: {msg}") from cause

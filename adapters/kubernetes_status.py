@@ -172,8 +172,10 @@ def _hpa_desired(snap: Snapshot) -> dict[tuple[str, str], int]:
     for h in snap.hpas:
         ref = (h.get("spec") or {}).get("scaleTargetRef") or {}
         st = _status(h)
-        n = st.get("desiredReplicas", st.get("currentReplicas"))
-        if n is not None:
+        # An HPA that cannot read metrics (no metrics server) says desiredReplicas: 0 while its
+        # target keeps its replicas: only a positive figure is the HPA's decision.
+        n = st.get("desiredReplicas") or st.get("currentReplicas")
+        if n:
             out[(str(ref.get("kind")), str(ref.get("name")))] = int(n)
     return out
 

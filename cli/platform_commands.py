@@ -136,7 +136,11 @@ def deploy(file: str, target: str, context: str | None, namespace: str | None, e
     if dry_run:
         _print_plan(adapter.plan(spec, bundle), dry_run=True)
         return
-    _print_plan(adapter.deploy(spec, bundle))
+    plan = adapter.deploy(spec, bundle)
+    note = getattr(adapter, "last_lock_note", None)
+    if note:
+        click.echo(f"note: {note}", err=True)
+    _print_plan(plan)
     if not wait:
         return
     try:
@@ -171,16 +175,18 @@ def diff(file: str, target: str, context: str | None, namespace: str | None, env
 @click.command(epilog=EPILOG)
 @click.argument("file_or_app")
 @_connection_options
+@_render_options
 @click.option("-o", "--output", "fmt", type=click.Choice(["table", "json", "yaml"]), default="table",
               show_default=True)
-def status(file_or_app: str, target: str, context: str | None, namespace: str | None, fmt: str) -> None:
+def status(file_or_app: str, target: str, context: str | None, namespace: str | None, env: str | None,
+           set_vars: Sequence[str], overlays: Sequence[str], fmt: str) -> None:
     """Show an app's status, in one shape for every platform (FILE or app name).
 
     \b
     Example:
       crossdock status app.yaml -t swarm -o json
     """
-    app = _app_name(file_or_app, None, (), ())
+    app = _app_name(file_or_app, env, set_vars, overlays)
     st = make_adapter(target, context, namespace).status(app)
     if fmt == "json":
         click.echo(json.dumps(st.to_dict(), indent=2, sort_keys=True))
@@ -207,15 +213,17 @@ def status(file_or_app: str, target: str, context: str | None, namespace: str | 
 @click.command(epilog=EPILOG)
 @click.argument("file_or_app")
 @_connection_options
+@_render_options
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def destroy(file_or_app: str, target: str, context: str | None, namespace: str | None, yes: bool) -> None:
+def destroy(file_or_app: str, target: str, context: str | None, namespace: str | None, env: str | None,
+            set_vars: Sequence[str], overlays: Sequence[str], yes: bool) -> None:
     """Remove exactly what crossdock created for an app, and wait until it is gone.
 
     \b
     Example:
       crossdock destroy app.yaml -t kubernetes -n shop --yes
     """
-    app = _app_name(file_or_app, None, (), ())
+    app = _app_name(file_or_app, env, set_vars, overlays)
     if not yes:
         if not sys.stdin.isatty():
             raise InputError(f"destroy {app}: confirmation needed; add --yes when not on a terminal")
@@ -230,16 +238,17 @@ def destroy(file_or_app: str, target: str, context: str | None, namespace: str |
 @click.argument("file_or_app")
 @click.argument("workload")
 @_connection_options
+@_render_options
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new lines.")
 def logs(file_or_app: str, workload: str, target: str, context: str | None, namespace: str | None,
-         follow: bool) -> None:
+         env: str | None, set_vars: Sequence[str], overlays: Sequence[str], follow: bool) -> None:
     """Print a workload's container logs.
 
     \b
     Example:
       crossdock logs app.yaml web -t swarm --follow
     """
-    app = _app_name(file_or_app, None, (), ())
+    app = _app_name(file_or_app, env, set_vars, overlays)
     for line in make_adapter(target, context, namespace).logs(app, workload, follow=follow):
         click.echo(line.rstrip("\n"))
 

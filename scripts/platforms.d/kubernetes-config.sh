@@ -173,7 +173,9 @@ rotateCertificates: false
 EOF
 
     # Services: iptables mode (no IPVS in these kernels). NodePorts only on loopback.
-    cat >"$K8S_STATE/kube-proxy-config.yaml" <<EOF
+    # kube-proxy exits when its configuration file changes, even to the same bytes: write it
+    # only when the content differs.
+    write_if_changed "$K8S_STATE/kube-proxy-config.yaml" <<EOF
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection: {kubeconfig: $K8S_STATE/kube-proxy.kubeconfig}

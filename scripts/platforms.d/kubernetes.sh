@@ -41,9 +41,20 @@ node_ready() {
 start_component() {
     local name="$1" check="$2" timeout="$3" pid
     shift 3
+    # The arguments a component was started with are kept beside its pid file: a component
+    # running with other arguments (an older harness) is restarted, so `up` applies changes.
+    local args_now args_file
+    args_now="$(printf '%s\n' "$@" | sha256sum | cut -c1-16)"
+    args_file="$(pidfile "$name").args"
+    # (A component without the record, started by a harness that kept none, is adopted as is.)
+    if pid="$(daemon_pid "$(pidfile "$name")")" && [ -f "$args_file" ] && [ "$(cat "$args_file")" != "$args_now" ]; then
+        say "$name: running with other arguments, restarting"
+        daemon_stop "$(pidfile "$name")" "$name"
+    fi
     if pid="$(daemon_pid "$(pidfile "$name")")"; then
         say "$name: already running (pid $pid)"
     else
+        echo "$args_now" >"$args_file"
         say "$name: starting (log $(logfile "$name"))"
         daemon_start "$(pidfile "$name")" "$(logfile "$name")" "$@"
     fi
@@ -110,7 +121,8 @@ kubernetes_up() {
         --kubeconfig "$K8S_STATE/controller-manager.kubeconfig" --bind-address 127.0.0.1 \
         --leader-elect=false --use-service-account-credentials=true \
         --service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
-        --service-cluster-ip-range "$SERVICE_CIDR" --allocate-node-cidrs=false --profiling=false
+        --service-cluster-ip-range "$SERVICE_CIDR" --allocate-node-cidrs=false --profiling=false \
+        --enable-hostpath-provisioner
     start_component kube-scheduler scheduler_ready 60 "$K8S_BIN/kube-scheduler" \
         --kubeconfig "$K8S_STATE/scheduler.kubeconfig" --bind-address 127.0.0.1 \
         --leader-elect=false --profiling=false
@@ -134,7 +146,25 @@ kubernetes_up() {
     start_component kube-proxy kube_proxy_ready 60 "$K8S_BIN/kube-proxy" \
         --config "$K8S_STATE/kube-proxy-config.yaml"
     ln -sf "$K8S_BIN/kubectl" "$K8S_STATE/kubectl"
+    default_storage_class
     say "kubernetes $K8S_VERSION is up: node $NODE_NAME Ready; KUBECONFIG=$KUBECONFIG_PATH"
+}
+
+# PersistentVolumeClaims need a provisioner: the controller-manager's built-in hostPath one
+# (single node, for development and tests; volumes live under /tmp/hostpath_pv and are deleted
+# with their claims), behind the default StorageClass.
+default_storage_class() {
+    kctl apply -f - >/dev/null <<'YAML' || fail storage "cannot create the default StorageClass" "$(logfile kube-apiserver)"
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: crossdock-hostpath
+  annotations: {storageclass.kubernetes.io/is-default-class: "true"}
+  labels: {app.kubernetes.io/managed-by: crossdock-platforms}
+provisioner: kubernetes.io/host-path
+reclaimPolicy: Delete
+volumeBindingMode: Immediate
+YAML
 }
 
 # A node object can still say Ready from before a crash: the kubelet's own health counts too.

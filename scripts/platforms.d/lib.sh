@@ -39,6 +39,13 @@ daemon_pid() { # daemon_pid PIDFILE: print the pid if that process still runs th
     echo "$pid"
 }
 
+write_if_changed() { # write_if_changed FILE < CONTENT: leave FILE untouched when it already holds CONTENT
+    local file="$1" tmp
+    tmp="$(mktemp "$file.XXXXXX")"
+    cat >"$tmp"
+    if cmp -s "$tmp" "$file"; then rm -f "$tmp"; else mv -f "$tmp" "$file"; fi
+}
+
 daemon_start() { # daemon_start PIDFILE LOG BINARY ARGS...
     local pidfile="$1" log="$2" bin="$3"
     shift 3

@@ -163,3 +163,9 @@ def test_claim_pattern_matches_the_claims_of_statefulsets_in_the_bundle() -> Non
     assert pattern.fullmatch("data-db-0") and pattern.fullmatch("data-db-12")
     assert not pattern.fullmatch("data-db") and not pattern.fullmatch("data-dbx-0") and not pattern.fullmatch("cache")
     assert not claim_pattern([]).fullmatch("data-db-0")
+
+
+def test_raise_for_a_missing_namespace_says_how_to_create_it() -> None:
+    body = '{"kind": "Status", "message": "namespaces \\"shop-prod\\" not found", "code": 404}'
+    with pytest.raises(PlatformRejected, match=r"kubectl create namespace shop-prod; or choose another"):
+        raise_for("creating the deploy lock", "https://h", 404, body, None)

@@ -92,6 +92,17 @@ def test_build_uses_the_autoscalers_replica_count() -> None:
     assert api.desired == 4
 
 
+def test_build_ignores_an_autoscaler_that_cannot_read_metrics() -> None:
+    # What kube-controller-manager wrote on the local platform, where no metrics server runs.
+    d = deployment("api", 1)
+    hpa = {"kind": "HorizontalPodAutoscaler", "metadata": meta("api"),
+           "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "api"}},
+           "status": {"currentReplicas": 1, "desiredReplicas": 0, "conditions": [
+               {"type": "ScalingActive", "status": "False", "reason": "FailedGetResourceMetric"}]}}
+    (api,) = build("shop", Snapshot(deployments=[d], hpas=[hpa])).workloads
+    assert api.desired == 1
+
+
 def job(name: str, uid: str, *, complete: bool = False, failed: bool = False, cron: str | None = None,
         created: str = "2026-01-01T00:00:00Z") -> dict[str, Any]:
     conditions = ([{"type": "Complete", "status": "True"}] if complete else []) + (

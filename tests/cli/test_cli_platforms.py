@@ -110,3 +110,36 @@ def test_cli_swarm_deploy_wait_status_diff_destroy(swarm: Any, tmp_path: Path,
         code, out, err = run(capsys, "destroy", name, "-t", "swarm", "--yes")
     assert code == 0, err
     assert not swarm.services.list(filters={"label": f"com.docker.stack.namespace={name}"})
+
+
+def test_cli_deploy_prints_a_stale_lock_takeover(nomad_standin_env: NomadStandIn,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    import time
+
+    from crossdock.adapters.lock import Holder
+    from crossdock.adapters.nomad import NomadAdapter
+    from crossdock.adapters.nomad_lock import VariableLock
+    old = time.time() - 600
+    assert VariableLock(NomadAdapter().conn, "shop").create(Holder("deadhost+7+beef", old, old + 120))
+    code, out, err = run(capsys, "deploy", str(SHOP), "-t", "nomad", "--no-wait")
+    assert code == 0, err
+    note = [line for line in err.splitlines() if line.startswith("note: ")]
+    assert len(note) == 1 and "took over the stale deploy lock of shop" in note[0], err
+    assert "deadhost+7+beef" in note[0]
+    code, out, err = run(capsys, "deploy", str(SHOP), "-t", "nomad", "--no-wait")
+    assert code == 0 and "note:" not in err  # an ordinary deploy says nothing about locks
+
+
+def test_cli_status_and_destroy_read_the_app_name_through_env(nomad_standin_env: NomadStandIn, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    spec = tmp_path / "app.yaml"
+    spec.write_text("apiVersion: crossdock/v1\nkind: App\nmetadata: {name: plain}\n"
+                    "services: {web: {image: 'crossdock-test/httpd:1.0'}}\n"
+                    "environments: {staging: {metadata: {name: plain-staging}}}\n")
+    code, out, err = run(capsys, "deploy", str(spec), "-t", "nomad", "--env", "staging", "--no-wait")
+    assert code == 0 and "plain-staging on nomad" in out, out + err
+    code, out, err = run(capsys, "status", str(spec), "-t", "nomad", "--env", "staging", "-o", "json")
+    assert code == 0 and json.loads(out)["app"] == "plain-staging"
+    assert [w["name"] for w in json.loads(out)["workloads"]] == ["web"]
+    code, out, err = run(capsys, "destroy", str(spec), "-t", "nomad", "--env", "staging", "--yes")
+    assert code == 0 and "plain-staging on nomad: removed" in out, out + err
