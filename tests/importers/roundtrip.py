@@ -1,0 +1,114 @@
+"""The round trip every importer proves: import(render(spec, T), T) gives the spec back.
+
+``assert_round_trip(case, target, importer_name)`` renders a golden case for ``target``, imports
+the files back through the importer (in memory), loads the written spec, and compares both apps
+field by field.  Fields the translator warned about (its portability report) or the importer
+reported as lost (``Loss.spec_path``) are left out of the comparison: for those the report is
+the proof that nothing differs silently.  List indices in those paths stand for every item
+(``services.api.secrets[0].env`` leaves out ``env`` of each of api's secrets), and lists of
+mappings are compared as multisets (a stack file lists secrets in its own order) except
+``init``, whose order is its meaning.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Sequence
+
+from crossdock.specs.loader import LoadedSpec
+from crossdock.translators import base as translators
+from crossdock.translators.importers import base
+from golden_cases import load_case
+
+ORDERED_LISTS = {"init", "command", "args", "exec"}
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def default_paths(target: str, bundle: translators.Bundle) -> list[str]:
+    """The rendered files an importer is given: what a person would point it at."""
+    if target == "swarm":
+        return [bundle.primary]
+    if target == "nomad":
+        return sorted(p for p in bundle.files if p.endswith(".hcl"))
+    return sorted(bundle.files)
+
+
+def round_trip(case: Path, target: str, importer_name: str,
+               paths: Sequence[str] | None = None) -> tuple[LoadedSpec, LoadedSpec, base.ImportResult, list[str]]:
+    """(original, imported, import result, excluded spec paths) for one case and target."""
+    original = load_case(case)
+    bundle = translators.get(target).translate(original)
+    sources = base.MemorySources(bundle.files)
+    importer = base.get_importer(importer_name)
+    result = importer.import_files(list(paths or default_paths(target, bundle)), sources,
+                                   name=original.app.name, environ={})
+    text = base.write_spec(result)
+    imported = base.check_spec(text)
+    excluded = sorted({w.path for w in bundle.warnings} | {loss.spec_path for loss in result.losses if loss.spec_path})
+    return original, imported, result, excluded
+
+
+def differences(original: Any, imported: Any, excluded: Sequence[str]) -> list[str]:
+    """Readable lines, one per leaf that differs outside ``excluded``; empty when equal."""
+    patterns = [_INDEX.sub("[*]", p) for p in excluded]
+    left = _flatten(_normalized(_pruned(original, "", patterns), ""), "")
+    right = _flatten(_normalized(_pruned(imported, "", patterns), ""), "")
+    out = []
+    for key in sorted(set(left) | set(right)):
+        a, b = left.get(key, "<absent>"), right.get(key, "<absent>")
+        if a != b:
+            out.append(f"{key}: original {json.dumps(a)} != imported {json.dumps(b)}")
+    return out
+
+
+def assert_round_trip(case: Path, target: str, importer_name: str, paths: Sequence[str] | None = None) -> None:
+    original, imported, result, excluded = round_trip(case, target, importer_name, paths)
+    diff = differences(original.app.model_dump(mode="json", exclude_defaults=False),
+                       imported.app.model_dump(mode="json", exclude_defaults=False), excluded)
+    losses = "\n".join(f"  {loss}" for loss in result.losses)
+    assert not diff, (f"{case.name} via {target}: imported spec differs from the original\n  "
+                      + "\n  ".join(diff) + f"\nexcluded: {excluded}\nlosses:\n{losses}")
+
+
+def _child(path: str, key: Any) -> str:
+    return f"{path}[*]" if isinstance(key, int) else (f"{path}.{key}" if path else str(key))
+
+
+def _excluded(path: str, patterns: Sequence[str]) -> bool:
+    return any(path == p or path.startswith(p + ".") or path.startswith(p + "[") for p in patterns)
+
+
+def _pruned(value: Any, path: str, patterns: Sequence[str]) -> Any:
+    if isinstance(value, dict):
+        return {k: _pruned(v, _child(path, k), patterns) for k, v in value.items()
+                if not _excluded(_child(path, k), patterns)}
+    if isinstance(value, list):
+        return [_pruned(v, _child(path, i), patterns) for i, v in enumerate(value)]
+    return value
+
+
+def _normalized(value: Any, key: str) -> Any:
+    if isinstance(value, dict):
+        return {k: _normalized(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [_normalized(v, key) for v in value]
+        if key not in ORDERED_LISTS and all(isinstance(v, dict) for v in items):
+            items.sort(key=lambda v: json.dumps(v, sort_keys=True))
+        return items
+    return value
+
+
+def _flatten(value: Any, path: str) -> dict[str, Any]:
+    if isinstance(value, dict) and value:
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out.update(_flatten(v, f"{path}.{k}" if path else str(k)))
+        return out
+    if isinstance(value, list) and value:
+        out = {}
+        for i, v in enumerate(value):
+            out.update(_flatten(v, f"{path}[{i}]"))
+        return out
+    return {path: value}
