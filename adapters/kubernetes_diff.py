@@ -19,6 +19,10 @@ from crossdock.errors import PlatformRejected
 
 _IGNORED_META = frozenset({"managedFields", "resourceVersion", "generation", "uid", "creationTimestamp",
                            "selfLink"})
+# Annotations that controllers write after a create: the revision appears on a new Deployment
+# moments after it is stored, so a plan that read the live object just before that write and
+# dry-ran just after it would report a change nobody made (seen once in the adapter tests).
+_CONTROLLER_ANNOTATIONS = frozenset({"deployment.kubernetes.io/revision"})
 # Names that identify an item of a list, in the order they are tried: containers, env, volumes
 # and ports are keyed by name in the API's own strategic merge, mounts by path.
 _LIST_KEYS = ("name", "mountPath", "containerPort", "port", "key", "ip")
@@ -53,6 +57,10 @@ def comparable(obj: dict[str, Any]) -> dict[str, Any]:
     """``obj`` without status and the metadata the server rewrites on every write."""
     out = {k: v for k, v in obj.items() if k != "status"}
     meta = {k: v for k, v in (obj.get("metadata") or {}).items() if k not in _IGNORED_META}
+    notes = {k: v for k, v in (meta.get("annotations") or {}).items() if k not in _CONTROLLER_ANNOTATIONS}
+    meta.pop("annotations", None)
+    if notes:
+        meta["annotations"] = notes
     out["metadata"] = meta
     return out
 

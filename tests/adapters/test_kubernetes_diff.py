@@ -47,6 +47,14 @@ def test_changed_paths_ignore_bookkeeping_and_status() -> None:
     assert changed_paths(live, dry) == []
 
 
+def test_changed_paths_ignore_the_revision_the_controller_writes_after_create() -> None:
+    live = deployment({"A": "1"})
+    dry = deployment({"A": "1"}, annotations={"deployment.kubernetes.io/revision": "1"})
+    assert changed_paths(live, dry) == []
+    ours = deployment({"A": "1"}, annotations={"deployment.kubernetes.io/revision": "1", "team": "x"})
+    assert changed_paths(live, ours) == ["metadata.annotations"]
+
+
 @pytest.mark.parametrize(("wanted", "paths"), [
     (deployment({"A": "2"}), ["spec.template.spec.containers[web].env[A].value"]),
     (deployment({"A": "1", "B": "x"}), ["spec.template.spec.containers[web].env[B]"]),
