@@ -1,0 +1,274 @@
+"""Nomad jobs (HCL jobspecs or the API's JSON) -> one crossdock app spec, with a loss report.
+
+Files are ``*.nomad``, ``*.nomad.hcl``, ``*.hcl`` (read by ``nomad_hcl``) and ``*.json``
+(``{"Job": {...}}`` as ``POST /v1/jobs`` takes it, or the bare job object).  All the jobs given
+make one app, the way crossdock renders one: a ``service`` job's groups are the services, each
+group of a ``batch`` job a job (a cron job when the job is periodic).  The app is named by
+``--name``, else by the ``app`` meta crossdock writes, else after the service job.
+
+HCL variables: ``${var.x}`` in a string stays the spec's ``${x}`` with the variable's default
+under ``variables:``; a variable used where a number or boolean goes is replaced by its default.
+Values of secrets never land in the spec: templates reading Nomad Variables or Vault, and env
+vars with secret-looking names and literal values, become secrets set from the environment at
+deploy time, with a comment saying where the value was.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Mapping, Sequence
+
+from crossdock.errors import InputError
+from crossdock.translators.importers import nomad_groups, nomad_hcl
+from crossdock.translators.importers.base import ImportResult, Source, Sources, expand_paths
+from crossdock.translators.importers.nomad_ctx import Ctx, object_name, workload_name
+from crossdock.translators.importers.nomad_hcl import LINE, VAR
+
+_OWN_META = ("managed-by", "app", "workload")
+_JOB_KNOWN = {"ID", "Name", "Type", "Meta", "TaskGroups", "Periodic", "Update", "Constraints", "Spreads",
+              "ParameterizedJob"}
+_JOB_DEFAULTS: dict[str, Any] = {"Datacenters": ["*"], "Priority": 50, "AllAtOnce": False, "Region": "global",
+                                 "Namespace": "default", "NodePool": "default"}
+_LABEL_KEY = re.compile(r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+                        r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
+_LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?")
+
+
+class NomadImporter:
+    name: Source = "nomad"
+
+    def claims(self, path: str, text: str) -> bool:
+        head = text[:65536]
+        if path.endswith(".json"):
+            return '"TaskGroups"' in head
+        return bool(re.search(r'^\s*job\s+"[^"]*"\s*\{', head, re.M))
+
+    def import_files(self, paths: Sequence[str], sources: Sources, *, name: str | None,
+                     environ: Mapping[str, str]) -> ImportResult:
+        """One app from the jobs in ``paths``. Raises InputError for files that are not jobs."""
+        files = [p for p in expand_paths(paths, sources)
+                 if p in paths or p.endswith((".nomad", ".hcl", ".json"))]
+        shared = Ctx("")
+        jobs: list[tuple[Ctx, dict[str, Any]]] = []
+        variables: dict[str, Any] = {}
+        for path in files:
+            text = sources.read(path)
+            ctx = Ctx(path, secrets=shared.secrets, volumes=shared.volumes, comments=shared.comments,
+                      losses=shared.losses)
+            if path.endswith(".json") or text.lstrip().startswith("{"):
+                found = [_json_job(path, text)]
+            else:
+                parsed = nomad_hcl.parse(path, text)
+                for line, where, message in parsed.unread:
+                    ctx.loss(line, where, message)
+                variables.update(parsed.variables)
+                found = parsed.jobs
+            jobs += [(ctx, job) for job in found]
+        if not jobs:
+            raise InputError(f"{', '.join(paths)}: no Nomad job found (expected job \"<name>\" {{ ... }} in HCL, "
+                             "or {\"Job\": {...}} in JSON)")
+        used = _resolve_variables(jobs, variables, shared)
+        doc = _app(jobs, name, shared)
+        if used:
+            doc["variables"] = {v: used[v] for v in sorted(used)}
+        if shared.secrets:
+            doc["secrets"] = dict(sorted(shared.secrets.items()))
+        if shared.volumes:
+            doc["volumes"] = dict(sorted(shared.volumes.items()))
+        doc = _spec_strings(doc)
+        return ImportResult(_ordered(doc), sorted(set(shared.losses)), dict(shared.comments), files)
+
+
+def _json_job(path: str, text: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputError(f"{path}:{e.lineno}:{e.colno}: not valid JSON: {e.msg} (check the commas, quotes and "
+                         "brackets near there)") from e
+    except RecursionError as e:
+        raise InputError(f"{path}: not a Nomad job: nested too deeply") from e
+    job = data.get("Job", data) if isinstance(data, dict) else None
+    if not isinstance(job, dict) or not isinstance(job.get("TaskGroups"), list):
+        raise InputError(f"{path}: not a Nomad job: expected {{\"Job\": {{...}}}} or a job object with "
+                         "\"TaskGroups\" (as `nomad job run -output` writes)")
+    lines = text.splitlines()
+    start = 0
+    for group in job["TaskGroups"]:  # the JSON parser gives no positions: find each group's and task's name
+        if isinstance(group, dict):
+            start = group[LINE] = _line_of(lines, str(group.get("Name")), start)
+            for task in group.get("Tasks") or []:
+                if isinstance(task, dict):
+                    task[LINE] = _line_of(lines, str(task.get("Name")), start)
+    return job
+
+
+def _line_of(lines: list[str], name: str, start: int) -> int:
+    needle = re.compile(r'"Name"\s*:\s*' + re.escape(json.dumps(name)))
+    for i in range(start, len(lines)):
+        if needle.search(lines[i]):
+            return i + 1
+    return 0
+
+
+def _resolve_variables(jobs: list[tuple[Ctx, dict[str, Any]]], variables: dict[str, Any], shared: Ctx) -> dict[str, str]:
+    """Spec variables for the HCL variables used in strings; a variable standing alone where a
+    number or boolean goes is replaced by its default."""
+    used: dict[str, str] = {}
+
+    def walk(value: Any, ctx: Ctx, line: int) -> Any:
+        if isinstance(value, dict):
+            line = value.get(LINE, line) if isinstance(value.get(LINE), int) else line
+            return {k: walk(v, ctx, line) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, ctx, line) for v in value]
+        if not isinstance(value, str) or VAR not in value:
+            return value
+        parts = value.split(VAR)
+        if len(parts) == 3 and not parts[0] and not parts[2]:
+            default = variables.get(parts[1])
+            if isinstance(default, (int, float, bool)):
+                ctx.loss(line, f"var.{parts[1]}", f"used where a number or boolean goes: replaced by its default "
+                         f"{json.dumps(default)}", "changed")
+                return default
+        for name in parts[1::2]:
+            if name not in used:
+                default = variables.get(name)
+                if default is None or isinstance(default, (list, dict)):
+                    ctx.loss(line, f"var.{name}", "no simple default: the spec variable is empty; set it with "
+                             "--set or in the environment", "changed")
+                    default = ""
+                used[name] = str(default).lower() if isinstance(default, bool) else str(default)
+        return value
+
+    for i, (ctx, job) in enumerate(jobs):
+        jobs[i] = (ctx, walk(job, ctx, job.get(LINE, 0)))
+    return used
+
+
+def _app(jobs: list[tuple[Ctx, dict[str, Any]]], name: str | None, shared: Ctx) -> dict[str, Any]:
+    service_jobs = [j for _, j in jobs if j.get("Type", "service") in ("service", "system")]
+    first = service_jobs[0] if service_jobs else jobs[0][1]
+    app = name or next((str(j["Meta"]["app"]) for _, j in jobs if isinstance(j.get("Meta"), dict)
+                        and j["Meta"].get("app")), None) or str(first.get("ID") or first.get("Name") or "app")
+    app_name = object_name(app) or "app"
+    doc: dict[str, Any] = {"apiVersion": "crossdock/v1", "kind": "App", "metadata": {"name": app_name}}
+    if app_name != app:
+        shared.loss(0, "--name" if name else f"job.{app}", f"the app name becomes '{app_name}'", "changed")
+    labels, annotations = _metadata(first, jobs, shared)
+    if labels:
+        doc["metadata"]["labels"] = labels
+    if annotations:
+        doc["metadata"]["annotations"] = annotations
+    sections: dict[str, dict[str, Any]] = {"services": {}, "jobs": {}, "cron_jobs": {}}
+    taken: set[str] = set()
+    extension: dict[str, Any] = {}
+    for ctx, job in jobs:
+        _job(ctx, job, sections, taken, first.get("Meta") or {}, extension)
+    if extension:
+        doc["x-nomad"] = extension
+    for key, items in sections.items():
+        if items:
+            doc[key] = dict(sorted(items.items()))
+    return doc
+
+
+def _metadata(first: dict[str, Any], jobs: list[tuple[Ctx, dict[str, Any]]], shared: Ctx) -> tuple[dict[str, str], ...]:
+    labels: dict[str, str] = {}
+    annotations: dict[str, str] = {}
+    for key, value in sorted((first.get("Meta") or {}).items()):
+        if key in _OWN_META:
+            continue
+        text = str(value)
+        if not _LABEL_KEY.fullmatch(key):
+            shared.loss(first, f"job.{first.get('ID')}.meta.{key}", "not a label key: not carried over")
+        elif _LABEL_VALUE.fullmatch(text) and len(text) <= 63:
+            labels[key] = text
+        else:
+            annotations[key] = text
+    return labels, annotations
+
+
+def _job(ctx: Ctx, job: dict[str, Any], sections: dict[str, dict[str, Any]], taken: set[str],
+         app_meta: dict[str, Any], extension: dict[str, Any]) -> None:
+    jid = str(job.get("ID") or job.get("Name") or "job")
+    path = f"job.{jid}"
+    meta = job.get("Meta") or {}
+    ctx.crossdock = meta.get("managed-by") == "crossdock"
+    jtype = job.get("Type") or "service"
+    if jtype in ("system", "sysbatch"):
+        ctx.loss(job, f"{path}: type", f"a {jtype} job runs on every node: it becomes a "
+                 f"{'service' if jtype == 'system' else 'job'} with a replica count", "changed")
+    periodic = job.get("Periodic") or None
+    if job.get("ParameterizedJob"):
+        ctx.loss(job, f"{path}: parameterized", "a dispatched (parameterized) job: the spec runs it once per "
+                 "deploy; payload and dispatch meta are not carried over")
+    kind = "services" if jtype in ("service", "system") else ("cron_jobs" if periodic else "jobs")
+    groups = [g for g in job.get("TaskGroups") or [] if isinstance(g, dict)]
+    for group in groups:
+        gname = str(group.get("Name") or "group")
+        if kind == "services":
+            base = gname
+        else:
+            base = str(meta.get("workload") or (jid if len(groups) == 1 else f"{jid}-{gname}"))
+        wname = workload_name(base)
+        while wname in taken:
+            wname = workload_name(wname + "-2")
+        if wname != base:
+            ctx.loss(group, f"{path}.group.{gname}", f"the workload name becomes '{wname}'", "changed")
+        gpath = f"{path}.group.{gname}"
+        ctx.spec = f"{kind}.{wname}"
+        w = nomad_groups.workload(job, group, kind, gpath, ctx)
+        if w is None:
+            continue
+        if kind == "cron_jobs":
+            w |= _periodic(ctx, periodic or {}, path)
+        taken.add(wname)
+        sections[kind][wname] = w
+    kept: dict[str, Any] = {}
+    ctx.rest(job, _JOB_KNOWN, path, _JOB_DEFAULTS, kept)
+    for key, value in kept.items():  # the app's x-nomad goes into every job: the jobs must agree
+        if extension.setdefault(key, value) != value:
+            ctx.loss(job, f"{path}: {key}", "differs from the first job's: the spec's x-nomad holds one value "
+                     "for every job; not carried over")
+    for key in sorted(meta):  # the app's meta comes from one job; the others' must agree
+        if key not in _OWN_META and meta[key] != app_meta.get(key):
+            ctx.loss(job, f"{path}.meta.{key}", "job meta differing from the app's: not carried over")
+
+
+def _periodic(ctx: Ctx, p: dict[str, Any], path: str) -> dict[str, Any]:
+    specs = [str(s) for s in (p.get("Specs") or ([p["Spec"]] if p.get("Spec") else []))]
+    out: dict[str, Any] = {"schedule": specs[0] if specs else "@daily"}
+    if not specs:
+        ctx.loss(p, f"{path}.periodic", "no cron expression: the schedule becomes @daily", "changed")
+    for extra in specs[1:]:
+        ctx.loss(p, f"{path}.periodic: crons", f"a second schedule '{extra}': the spec has one; not carried over")
+    if p.get("TimeZone") and p["TimeZone"] != "UTC":
+        out["timezone"] = str(p["TimeZone"])
+    if p.get("ProhibitOverlap") is not True:
+        out["concurrency"] = "allow"
+    if p.get("Enabled") is False:
+        out["suspend"] = True
+    return out
+
+
+def _spec_strings(value: Any) -> Any:
+    """Every string as the spec writes it: a literal ``$`` before ``{`` or ``$`` doubled (the spec
+    interpolates ``${...}``), HCL variable markers as ``${name}``."""
+    if isinstance(value, dict):
+        return {k: _spec_strings(v) for k, v in value.items() if k != LINE}
+    if isinstance(value, list):
+        return [_spec_strings(v) for v in value]
+    if isinstance(value, str):
+        text = re.sub(r"\$(?=[{$])", "$$", value)
+        return re.sub(VAR + r"([A-Za-z_][A-Za-z0-9_]*)" + VAR, r"${\1}", text)
+    return value
+
+
+def _ordered(doc: dict[str, Any]) -> dict[str, Any]:
+    order = ["apiVersion", "kind", "metadata", "variables", "secrets", "volumes", "services", "jobs", "cron_jobs",
+             "x-nomad"]
+    return {k: doc[k] for k in order if k in doc}
+
+
+IMPORTER = NomadImporter()

@@ -1,0 +1,314 @@
+"""A task group around its tasks -> one service, job or cron job: count and scaling, network
+ports, service registrations and their checks, update, restart and reschedule, placement,
+volumes and meta.
+
+Checks: a check with ``check_restart`` restarts the task when it fails, which is a liveness
+check; any other check gates deployments and routing, which is readiness (crossdock's Nomad
+translator writes them so, named after the probe).  Ports: the order of the service
+registrations is the spec's port order (one registration per port).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from crossdock.translators.importers import nomad_tasks
+from crossdock.translators.importers.nomad_ctx import Ctx, as_int, blocks, duration, object_name
+
+_S = 10**9
+# Nomad's defaults for a service job without an update block (structs.DefaultUpdateStrategy).
+_UPDATE_DEFAULT = {"MaxParallel": 1, "HealthCheck": "checks", "MinHealthyTime": 10 * _S, "HealthyDeadline": 300 * _S,
+                   "ProgressDeadline": 600 * _S, "AutoRevert": False, "AutoPromote": False, "Canary": 0, "Stagger": 30 * _S}
+_CROSSDOCK_RESTART = {"Attempts": 3, "Interval": 300 * _S, "Delay": 15 * _S, "Mode": "delay"}
+_GROUP_KNOWN = {"Name", "Count", "Meta", "Networks", "Services", "Update", "RestartPolicy", "ReschedulePolicy",
+                "Constraints", "Spreads", "Volumes", "Tasks", "Scaling"}
+_ROUTE = re.compile(r"^traefik\.http\.routers\.[^.]+\.rule=Host\(`([^`]+)`\)(?: && PathPrefix\(`([^`]+)`\))?$")
+
+
+def workload(job: dict[str, Any], group: dict[str, Any], kind: str, path: str, ctx: Ctx) -> dict[str, Any] | None:
+    """The spec workload for ``group`` (kind: services, jobs or cron_jobs), or None when its main
+    task cannot be carried over (reported)."""
+    main, init, sidecars, other = nomad_tasks.split(group)
+    if main is None:
+        ctx.loss(group, path, "no main task (every task has a lifecycle hook): group not carried over")
+        return None
+    tpath = f"{path}.task.{main.get('Name')}"
+    xtask: dict[str, Any] = {}
+    out = nomad_tasks.main_fields(main, group, tpath, ctx, xtask)
+    if out is None:
+        ctx.loss(group, path, "its main task cannot be carried over: group not carried over")
+        return None
+    for t in other:
+        ctx.loss(t, f"{path}.task.{t.get('Name')}: lifecycle", f"a {t['Lifecycle'].get('Hook')} task: "
+                 "the spec has no equivalent: not carried over")
+    steps = [s for t in init if (s := nomad_tasks.step(t, f"{path}.task.{t.get('Name')}", ctx))]
+    if len(steps) > 1:
+        ctx.loss(group, f"{path}: lifecycle", "Nomad starts prestart tasks together: their order in the spec "
+                 "is the file's order", "changed", ".init")
+    if steps:
+        out["init"] = steps
+    labels = {k: str(v) for k, v in sorted((group.get("Meta") or {}).items())}
+    if labels:
+        out["labels"] = labels
+    placement = _placement(job, group, path, ctx)
+    if placement:
+        out["placement"] = placement
+    if kind == "services":
+        _service(job, group, main, sidecars, out, path, ctx)
+    else:
+        for t in sidecars:
+            ctx.loss(t, f"{path}.task.{t.get('Name')}", "jobs have no sidecars in the spec: not carried over")
+        _batch(group, out, path, ctx)
+    _volumes(group, path, ctx)
+    xgroup: dict[str, Any] = {}
+    ctx.rest(group, _GROUP_KNOWN, path, None, xgroup)
+    extension = {k: v for k, v in (("group", xgroup), ("task", xtask)) if v}
+    if extension:
+        out["x-nomad"] = extension
+    return out
+
+
+def _service(job: dict[str, Any], group: dict[str, Any], main: dict[str, Any], sidecars: list[dict[str, Any]],
+             out: dict[str, Any], path: str, ctx: Ctx) -> None:
+    regs = [*(group.get("Services") or []), *(main.get("Services") or [])]
+    ports = _ports(group, regs, path, ctx)
+    if ports:
+        out["ports"] = ports
+    health = _health(regs, ports, path, ctx)
+    if health:
+        out["health"] = health
+    route = _route(regs, ports)
+    if route:
+        out["route"] = route
+    count = as_int(group.get("Count"))
+    scaling = group.get("Scaling") or {}
+    if scaling.get("Enabled", True) and as_int(scaling.get("Min")) and as_int(scaling.get("Max")):
+        out["autoscale"] = {"min": as_int(scaling["Min"]), "max": as_int(scaling["Max"])}
+        target = _cpu_target(scaling.get("Policy"))
+        if target is not None and target != 80:
+            out["autoscale"]["cpu_target"] = target
+        elif target is None:
+            ctx.loss(scaling, f"{path}.scaling: policy", "not a CPU target-value policy: the spec scales on CPU "
+                     "at 80%", "changed", ".autoscale.cpu_target")
+    elif count is not None and count != 1:
+        out["replicas"] = count
+    restart = group.get("RestartPolicy") or {}
+    if restart and {k: v for k, v in restart.items() if k != "__line__"} != _CROSSDOCK_RESTART:
+        ctx.loss(restart, f"{path}.restart", "the spec's services always restart, with the platform's back-off; "
+                 "these attempts, delays and mode are not carried over", "changed", ".restart")
+    update = _update(job, group, path, ctx)
+    if update:
+        out["update"] = update
+    cars = [s for t in sidecars if (s := nomad_tasks.step(t, f"{path}.task.{t.get('Name')}", ctx))]
+    for t in sidecars:
+        life = t.get("Lifecycle") or {}
+        if life.get("Hook") != "poststart" or not life.get("Sidecar"):
+            ctx.loss(t, f"{path}.task.{t.get('Name')}: lifecycle", "a task beside the main one becomes a sidecar "
+                     "(started after it, restarted while it runs)", "changed", ".sidecars")
+    if cars:
+        out["sidecars"] = cars
+
+
+def _ports(group: dict[str, Any], regs: list[dict[str, Any]], path: str, ctx: Ctx) -> list[dict[str, Any]]:
+    nets = group.get("Networks") or []
+    if len(nets) > 1:
+        ctx.loss(nets[1], f"{path}.network[1]", "one network per group in the spec: not carried over")
+    net = nets[0] if nets else {}
+    if net and net.get("Mode", "host") != "bridge":
+        ctx.loss(net, f"{path}.network: mode", f"network mode '{net.get('Mode', 'host')}': the spec gives each "
+                 "workload its own network namespace (as bridge mode does)", "changed", ".ports")
+    found: dict[str, dict[str, Any]] = {}
+    for p in [*(net.get("ReservedPorts") or []), *(net.get("DynamicPorts") or [])]:
+        label, static, to = str(p.get("Label", "")), as_int(p.get("Value")), as_int(p.get("To"))
+        name = object_name(label)[:15].strip("-") or "port"
+        port = to if to and to > 0 else static
+        if not port:
+            ctx.loss(p, f"{path}.network.port.{label}", "a dynamic port with no 'to': the app would listen on "
+                     "whatever port Nomad picks; not carried over", spec=".ports")
+            continue
+        if not name[0].isalpha():
+            name = "p-" + name
+        if name != label:
+            ctx.loss(p, f"{path}.network.port.{label}", f"port name becomes '{name}'", "changed", ".ports")
+        spec: dict[str, Any] = {"name": name, "port": port}
+        if static:
+            spec |= {"publish": True, "published_port": static}
+        found[label] = spec
+    order = [str(r.get("PortLabel")) for r in regs if r.get("PortLabel") in found]
+    order += [label for label in found if label not in order]
+    return [found[label] for label in dict.fromkeys(order)]
+
+
+def _port_ref(label: Any, ports: list[dict[str, Any]], by_label: dict[str, str]) -> int | str | None:
+    text = str(label or "")
+    if text in by_label:
+        return by_label[text]
+    if text.isdigit():
+        return int(text)
+    return ports[0]["name"] if ports and not text else None
+
+
+def _health(regs: list[dict[str, Any]], ports: list[dict[str, Any]], path: str, ctx: Ctx) -> dict[str, Any]:
+    by_label = {p["name"]: p["name"] for p in ports}
+    health: dict[str, Any] = {}
+    for r in regs:
+        for i, check in enumerate(r.get("Checks") or []):
+            cpath = f"{path}.service.{r.get('Name')}.check[{i}]"
+            kind = "liveness" if check.get("CheckRestart") else "readiness"
+            if kind in health:
+                ctx.loss(check, cpath, f"a second {kind} check: the spec has one; not carried over", spec=f".health.{kind}")
+                continue
+            probe: dict[str, Any] = {}
+            ctype = check.get("Type")
+            port = _port_ref(check.get("PortLabel") or r.get("PortLabel"), ports, by_label)
+            if ctype in ("http", "tcp") and port is None:
+                ctx.loss(check, cpath, "a check on a port the group does not declare: not carried over", spec=f".health.{kind}")
+                continue
+            if ctype == "http":
+                probe["http"] = {"port": port} | ({"path": check["Path"]} if check.get("Path", "/") != "/" else {})
+            elif ctype == "tcp":
+                probe["tcp"] = {"port": port}
+            elif ctype == "script" and check.get("Command"):
+                probe["exec"] = [str(check["Command"]), *[str(a) for a in check.get("Args") or []]]
+            else:
+                ctx.loss(check, cpath, f"a {ctype} check: no equivalent in the spec; not carried over", spec=f".health.{kind}")
+                continue
+            for field, default in (("Interval", "10s"), ("Timeout", "1s")):
+                value = duration(check.get(field))
+                if value is not None and value != default:
+                    probe[field.lower()] = value
+            restart = check.get("CheckRestart") or {}
+            if kind == "readiness":
+                ctx.loss(check, cpath, "a readiness check has no failure count in Nomad: the spec's default "
+                         "retries (3) apply", "changed", ".health.readiness.retries")
+            limit = as_int(restart.get("Limit"))
+            if limit and limit != 3:
+                probe["retries"] = limit
+            grace = duration(restart.get("Grace"))
+            if grace and grace != "0s":
+                probe["start_period"] = grace
+            ctx.rest(check, {"Name", "Type", "Path", "PortLabel", "AddressMode", "Command", "Args", "Interval",
+                             "Timeout", "CheckRestart"}, cpath, {"Method": "GET", "Protocol": "http"})
+            health[kind] = probe
+    return health
+
+
+def _route(regs: list[dict[str, Any]], ports: list[dict[str, Any]]) -> dict[str, Any] | None:
+    for r in regs:
+        for tag in r.get("Tags") or []:
+            m = _ROUTE.match(str(tag))
+            if m and r.get("PortLabel") in {p["name"] for p in ports}:
+                route: dict[str, Any] = {"host": m.group(1), "port": r["PortLabel"]}
+                if m.group(2):
+                    route["path"] = m.group(2)
+                return route
+    return None
+
+
+def _cpu_target(policy: Any) -> int | None:
+    for check in blocks(policy.get("check") if isinstance(policy, dict) else None):
+        for name, bodies in check.items():
+            for body in blocks(bodies):
+                if name != "cpu" and "cpu" not in str(body.get("query", "")):
+                    continue
+                for strategy in blocks(body.get("strategy")):
+                    for sbody in blocks(strategy.get("target-value")):
+                        target = as_int(sbody.get("target"))
+                        if target and 1 <= target <= 100:
+                            return target
+    return None
+
+
+def _update(job: dict[str, Any], group: dict[str, Any], path: str, ctx: Ctx) -> dict[str, Any]:
+    given = {**(job.get("Update") or {}), **(group.get("Update") or {})}
+    u = {**_UPDATE_DEFAULT, **{k: v for k, v in given.items() if v is not None}}
+    out: dict[str, Any] = {}
+    canary, parallel = as_int(u["Canary"]) or 0, as_int(u["MaxParallel"]) or 1
+    deadline, min_ready = duration(u["HealthyDeadline"]) or "5m", duration(u["MinHealthyTime"]) or "0s"
+    for key, value, default in (("parallelism", parallel, 1), ("surge", canary, 1),
+                                ("wait_healthy", u["HealthCheck"] != "task_states", True),
+                                ("min_ready", min_ready, "0s"), ("deadline", deadline, "5m"),
+                                ("auto_rollback", bool(u["AutoRevert"]), False)):
+        if value != default:
+            out[key] = value
+    if u["HealthCheck"] == "manual":
+        ctx.loss(given, f"{path}.update: health_check", "manual health: the spec waits for checks", "changed", ".update.wait_healthy")
+    if canary and not u["AutoPromote"]:
+        ctx.loss(given, f"{path}.update: auto_promote", "canaries are promoted by hand in Nomad; the spec's surge "
+                 "replicas replace the old ones automatically", "changed", ".update.surge")
+    progress = as_int(u["ProgressDeadline"])
+    if progress and progress != 2 * (as_int(u["HealthyDeadline"]) or 0):
+        ctx.loss(given, f"{path}.update: progress_deadline", "no equivalent in the spec: not carried over")
+    return out
+
+
+def _batch(group: dict[str, Any], out: dict[str, Any], path: str, ctx: Ctx) -> None:
+    """restart in place (attempts, mode fail) -> on-failure; reschedule attempts -> retries of a
+    'never' job (crossdock's Nomad translator writes one or the other)."""
+    count = as_int(group.get("Count"))
+    if count and count != 1:
+        out["parallelism"] = out["completions"] = count
+    restart = group.get("RestartPolicy")
+    resched = group.get("ReschedulePolicy")
+    in_place = as_int((restart or {"Attempts": 3}).get("Attempts")) or 0
+    again = as_int((resched or {"Attempts": 1}).get("Attempts")) or 0
+    if in_place:
+        out["restart"] = "on-failure"
+        out["retries"] = in_place
+        if again:
+            ctx.loss(resched or group, f"{path}.reschedule", f"{again} new allocation(s) after the {in_place} "
+                     "restarts in place: the spec counts one kind of retry", "dropped", ".retries")
+    elif again:
+        out["retries"] = again
+    if resched and resched.get("Unlimited"):
+        ctx.loss(resched, f"{path}.reschedule: unlimited", "unlimited rescheduling: the spec's retries are counted",
+                 "changed", ".retries")
+
+
+def _placement(job: dict[str, Any], group: dict[str, Any], path: str, ctx: Ctx) -> dict[str, Any]:
+    constraints: dict[str, str] = {}
+    spread: list[str] = []
+    for c in [*(job.get("Constraints") or []), *(group.get("Constraints") or [])]:
+        op, attr, value = c.get("Operand") or "=", str(c.get("LTarget") or ""), c.get("RTarget")
+        label = _label(attr)
+        if op == "distinct_hosts":
+            spread.append("kubernetes.io/hostname")
+        elif op in ("=", "==", "is") and label and value is not None:
+            constraints[label] = str(value)
+            if attr.startswith("${attr."):
+                ctx.loss(c, f"{path}.constraint: {attr}", f"a node attribute becomes the node label '{label}'",
+                         "changed", f".placement.constraints.{label}")
+        else:
+            ctx.loss(c, f"{path}.constraint: {attr}", f"operator '{op}': the spec matches node labels by "
+                     "equality; not carried over", spec=".placement")
+    for s in [*(job.get("Spreads") or []), *(group.get("Spreads") or [])]:
+        label = _label(str(s.get("Attribute") or ""))
+        if label:
+            spread.append(label)
+            if s.get("SpreadTarget"):
+                ctx.loss(s, f"{path}.spread: target", "spread targets (percentages): not carried over", spec=".placement.spread")
+    chosen: list[tuple[str, Any]] = [("constraints", constraints), ("spread", list(dict.fromkeys(spread)))]
+    return {k: v for k, v in chosen if v}
+
+
+def _label(attr: str) -> str:
+    if attr == "${node.unique.name}":
+        return "kubernetes.io/hostname"
+    m = re.fullmatch(r"\$\{(?:meta|attr)\.([^}]+)\}", attr)
+    return m.group(1) if m else ""
+
+
+def _volumes(group: dict[str, Any], path: str, ctx: Ctx) -> None:
+    for name, v in sorted((group.get("Volumes") or {}).items()):
+        key = object_name(str(v.get("Source") or name))
+        if key not in ctx.volumes:
+            ctx.loss(v, f"{path}.volume.{name}", "a volume request carries no size: the spec's volume gets "
+                     "the default size (1Gi)", "changed", f"volumes.{key}.size")
+        definition = ctx.volumes.setdefault(key, {})
+        if v.get("PerAlloc"):
+            definition["per_replica"] = True
+        if v.get("Type", "host") != "host":
+            ctx.loss(v, f"{path}.volume.{name}", f"a {v.get('Type')} volume becomes a named volume", "changed", f"volumes.{key}")
+        if v.get("AccessMode") or v.get("AttachmentMode"):
+            ctx.loss(v, f"{path}.volume.{name}", "access and attachment modes: not carried over", spec=f"volumes.{key}")

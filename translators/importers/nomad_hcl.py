@@ -1,0 +1,342 @@
+"""A Nomad jobspec (HCL2) read into the HTTP API's JSON job object, so that the importer maps
+one form whichever the user has (``nomad job run`` HCL or ``POST /v1/jobs`` JSON).
+
+The name table is written from Nomad's job specification documentation (one entry per
+block page; the API names are those of the JSON job specification).  Durations ("1m30s")
+become integer nanoseconds, ``port`` blocks split into ``ReservedPorts`` (with ``static``) and
+``DynamicPorts``, ``volume "<name>"`` blocks a map, ``meta``/``env`` may be blocks or object
+attributes, free-form maps (a driver's ``config``, a scaling ``policy``) keep every block as a
+list of objects, as jobspec2 does.  A block or attribute outside the table is a Loss.
+
+Strings are decoded here, not by python-hcl2 (which keeps the source text): escapes,
+``$${`` -> ``${`` and ``%%{`` -> ``%{``, heredocs.  ``${var.x}`` becomes a marker that the
+importer turns into the spec's ``${x}``; Nomad's run-time variables (``${NOMAD_*}``,
+``${meta.*}``, ``${attr.*}``, ``${node.*}``, ``${env...}``) stay as text, as jobspec2 leaves
+them for the client; any other expression is kept as text and reported.
+
+Lines: python-hcl2 8 gives no positions (``with_meta`` adds none), so each block's line is
+found by searching its header (``group "api" {``) in the text after its parent's line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import hcl2
+from hcl2.utils import SerializationOptions
+
+from crossdock.errors import InputError
+
+LINE = "__line__"  # key holding an object's 1-based source line in the converted job
+VAR = "\x00"  # ${var.x} becomes VAR + "x" + VAR; the importer writes it as the spec's ${x}
+_MARK = "__is_block__"
+_RUNTIME = re.compile(r"(NOMAD_[A-Z0-9_]*|meta\.|attr\.|node\.|env\b|env\[|unique\.)")
+_DUR = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)")
+_UNITS = {"ns": 1, "us": 10**3, "µs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
+
+
+@dataclass(frozen=True)
+class B:
+    """A jobspec block: attributes (hcl -> API), durations among them, nested blocks (hcl ->
+    (API, block, "one"|"list"|"map")), meta/env-like maps, free-form maps, the label's API name."""
+
+    attrs: dict[str, str] = field(default_factory=dict)
+    durations: frozenset[str] = frozenset()
+    blocks: dict[str, tuple[str, Any, str]] = field(default_factory=dict)
+    maps: dict[str, str] = field(default_factory=dict)
+    freeform: dict[str, str] = field(default_factory=dict)
+    label: str = ""
+
+
+# https://developer.hashicorp.com/nomad/docs/job-specification/<block>
+_CONSTRAINT = B({"attribute": "LTarget", "operator": "Operand", "value": "RTarget"})
+_AFFINITY = B({"attribute": "LTarget", "operator": "Operand", "value": "RTarget", "weight": "Weight"})
+_SPREAD = B({"attribute": "Attribute", "weight": "Weight"},
+            blocks={"target": ("SpreadTarget", B({"percent": "Percent"}, label="Value"), "list")})
+_UPDATE_KEYS = ("max_parallel", "health_check", "min_healthy_time", "healthy_deadline", "progress_deadline",
+                "auto_revert", "auto_promote", "canary", "stagger")
+_UPDATE = B({k: "".join(p.capitalize() for p in k.split("_")) for k in _UPDATE_KEYS},
+            frozenset({"min_healthy_time", "healthy_deadline", "progress_deadline", "stagger"}))
+_MIGRATE = B({"max_parallel": "MaxParallel", "health_check": "HealthCheck", "min_healthy_time": "MinHealthyTime",
+              "healthy_deadline": "HealthyDeadline"}, frozenset({"min_healthy_time", "healthy_deadline"}))
+_RESTART = B({"attempts": "Attempts", "interval": "Interval", "delay": "Delay", "mode": "Mode",
+              "render_templates": "RenderTemplates"}, frozenset({"interval", "delay"}))
+_RESCHEDULE = B({"attempts": "Attempts", "interval": "Interval", "delay": "Delay", "delay_function": "DelayFunction",
+                 "max_delay": "MaxDelay", "unlimited": "Unlimited"}, frozenset({"interval", "delay", "max_delay"}))
+_PERIODIC = B({"cron": "Spec", "crons": "Specs", "prohibit_overlap": "ProhibitOverlap", "time_zone": "TimeZone",
+               "enabled": "Enabled"})
+_PARAMETERIZED = B({"payload": "Payload", "meta_required": "MetaRequired", "meta_optional": "MetaOptional"})
+_PORT = B({"static": "Value", "to": "To", "host_network": "HostNetwork"}, label="Label")
+_NETWORK = B({"mode": "Mode", "hostname": "Hostname", "mbits": "MBits"}, blocks={"port": ("Ports", _PORT, "list")})
+_VOLUME = B({"type": "Type", "source": "Source", "read_only": "ReadOnly", "per_alloc": "PerAlloc",
+             "access_mode": "AccessMode", "attachment_mode": "AttachmentMode"}, label="Name")
+_CHECK_RESTART = B({"limit": "Limit", "grace": "Grace", "ignore_warnings": "IgnoreWarnings"}, frozenset({"grace"}))
+_CHECK = B({"name": "Name", "type": "Type", "path": "Path", "protocol": "Protocol", "method": "Method",
+            "port": "PortLabel", "address_mode": "AddressMode", "command": "Command", "args": "Args",
+            "interval": "Interval", "timeout": "Timeout", "initial_status": "InitialStatus", "task": "TaskName",
+            "on_update": "OnUpdate", "expose": "Expose"}, frozenset({"interval", "timeout"}),
+           blocks={"check_restart": ("CheckRestart", _CHECK_RESTART, "one")})
+_SERVICE = B({"name": "Name", "provider": "Provider", "port": "PortLabel", "tags": "Tags", "canary_tags": "CanaryTags",
+              "address_mode": "AddressMode", "address": "Address", "task": "TaskName", "on_update": "OnUpdate"},
+             blocks={"check": ("Checks", _CHECK, "list")}, maps={"meta": "Meta"})
+_TEMPLATE = B({"data": "EmbeddedTmpl", "source": "SourcePath", "destination": "DestPath", "change_mode": "ChangeMode",
+               "change_signal": "ChangeSignal", "perms": "Perms", "env": "Envvars", "splay": "Splay",
+               "left_delimiter": "LeftDelim", "right_delimiter": "RightDelim", "error_on_missing_key": "ErrMissingKey",
+               "uid": "Uid", "gid": "Gid"}, frozenset({"splay"}))
+_TASK = B({"driver": "Driver", "user": "User", "leader": "Leader", "kill_signal": "KillSignal",
+           "kill_timeout": "KillTimeout", "shutdown_delay": "ShutdownDelay"}, frozenset({"kill_timeout", "shutdown_delay"}),
+          blocks={"lifecycle": ("Lifecycle", B({"hook": "Hook", "sidecar": "Sidecar"}), "one"),
+                  "constraint": ("Constraints", _CONSTRAINT, "list"), "affinity": ("Affinities", _AFFINITY, "list"),
+                  "resources": ("Resources", B({"cpu": "CPU", "cores": "Cores", "memory": "MemoryMB",
+                                                "memory_max": "MemoryMaxMB"}), "one"),
+                  "restart": ("RestartPolicy", _RESTART, "one"), "service": ("Services", _SERVICE, "list"),
+                  "template": ("Templates", _TEMPLATE, "list"),
+                  "volume_mount": ("VolumeMounts", B({"volume": "Volume", "destination": "Destination",
+                                                      "read_only": "ReadOnly", "propagation_mode": "PropagationMode"}),
+                                   "list"),
+                  "logs": ("LogConfig", B({"max_files": "MaxFiles", "max_file_size": "MaxFileSizeMB",
+                                           "disabled": "Disabled"}), "one"),
+                  "artifact": ("Artifacts", B({"source": "GetterSource", "destination": "RelativeDest"}), "list"),
+                  "vault": ("Vault", B({"policies": "Policies", "role": "Role", "env": "Env"}), "one")},
+          maps={"env": "Env", "meta": "Meta"}, freeform={"config": "Config"}, label="Name")
+_GROUP = B({"count": "Count", "shutdown_delay": "ShutdownDelay",
+            "stop_after_client_disconnect": "StopAfterClientDisconnect",
+            "max_client_disconnect": "MaxClientDisconnect"},
+           frozenset({"shutdown_delay", "stop_after_client_disconnect", "max_client_disconnect"}),
+           blocks={"constraint": ("Constraints", _CONSTRAINT, "list"), "affinity": ("Affinities", _AFFINITY, "list"),
+                   "spread": ("Spreads", _SPREAD, "list"), "network": ("Networks", _NETWORK, "list"),
+                   "service": ("Services", _SERVICE, "list"), "volume": ("Volumes", _VOLUME, "map"),
+                   "update": ("Update", _UPDATE, "one"), "migrate": ("Migrate", _MIGRATE, "one"),
+                   "restart": ("RestartPolicy", _RESTART, "one"), "reschedule": ("ReschedulePolicy", _RESCHEDULE, "one"),
+                   "ephemeral_disk": ("EphemeralDisk", B({"sticky": "Sticky", "migrate": "Migrate", "size": "SizeMB"}),
+                                      "one"),
+                   "scaling": ("Scaling", B({"enabled": "Enabled", "min": "Min", "max": "Max", "type": "Type"},
+                                            freeform={"policy": "Policy"}), "one"),
+                   "task": ("Tasks", _TASK, "list")},
+           maps={"meta": "Meta"}, label="Name")
+_JOB = B({"name": "Name", "type": "Type", "region": "Region", "namespace": "Namespace", "node_pool": "NodePool",
+          "datacenters": "Datacenters", "priority": "Priority", "all_at_once": "AllAtOnce"},
+         blocks={"constraint": ("Constraints", _CONSTRAINT, "list"), "affinity": ("Affinities", _AFFINITY, "list"),
+                 "spread": ("Spreads", _SPREAD, "list"), "update": ("Update", _UPDATE, "one"),
+                 "migrate": ("Migrate", _MIGRATE, "one"), "reschedule": ("Reschedule", _RESCHEDULE, "one"),
+                 "periodic": ("Periodic", _PERIODIC, "one"), "parameterized": ("ParameterizedJob", _PARAMETERIZED, "one"),
+                 "group": ("TaskGroups", _GROUP, "list")},
+         maps={"meta": "Meta"}, label="ID")
+
+
+@dataclass
+class HclFile:
+    """What one HCL file holds: its jobs (API form, with ``LINE`` keys), its variables' defaults
+    (None: no default), and what could not be read (line, where, message)."""
+
+    jobs: list[dict[str, Any]]
+    variables: dict[str, Any]
+    unread: list[tuple[int, str, str]]
+
+
+def parse(path: str, text: str) -> HclFile:
+    """The jobs of a jobspec. Raises InputError (with file:line:col) for text that is not HCL."""
+    try:
+        tree = hcl2.loads(text, serialization_options=SerializationOptions(with_comments=False))
+    except Exception as e:  # python-hcl2 raises lark's errors, and others for odd tokens
+        line, col = getattr(e, "line", 0) or 0, getattr(e, "column", 0) or 0
+        where = f"{path}:{line}:{col}" if line else path
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise InputError(f"{where}: not valid HCL: {first[:200]} (check the braces, quotes and '=' near "
+                         "there; `nomad job validate` shows the same)") from e
+    reader = _Reader(text.splitlines())
+    out = HclFile([], {}, [])
+    for key, value in tree.items():
+        if key == "variable":
+            for block in value:
+                for label, body in block.items():
+                    name = _label(label)
+                    out.variables[name] = reader.value(body.get("default"), "", 0) if "default" in body else None
+        elif key == "job":
+            for block in value:
+                for label, body in block.items():
+                    line = reader.find(0, rf'job\s+"?{re.escape(_label(label))}"?\s*\{{')
+                    job = reader.body(body, _JOB, f"job.{_label(label)}", line)
+                    job["ID"] = _label(label)
+                    job.setdefault("Name", job["ID"])
+                    out.jobs.append(job)
+        else:
+            line = reader.find(0, rf"{re.escape(key)}\b")
+            out.unread.append((line, key, "not a job or variable block: not carried over"))
+    out.unread += reader.unread
+    return out
+
+
+def _label(raw: str) -> str:
+    return str(json.loads(raw)) if raw.startswith('"') else raw
+
+
+class _Reader:
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.unread: list[tuple[int, str, str]] = []
+
+    def find(self, start: int, pattern: str) -> int:
+        """The 1-based line at or after ``start`` where ``pattern`` begins (after indentation)."""
+        rx = re.compile(r"^\s*" + pattern)
+        for i in range(max(start - 1, 0), len(self.lines)):
+            if rx.match(self.lines[i]):
+                return i + 1
+        return start
+
+    def body(self, body: dict[str, Any], spec: B, where: str, line: int) -> dict[str, Any]:
+        out: dict[str, Any] = {LINE: line}
+        cursor: dict[str, int] = {}
+        for key, value in body.items():
+            if key == _MARK:
+                continue
+            at = f"{where}.{key}"
+            kline = self.find(max(line, cursor.get(key, line - 1) + 1), rf"{re.escape(key)}\b")
+            if key in spec.attrs:
+                api = spec.attrs[key]
+                out[api] = self.value(value, at, kline)
+                if key in spec.durations:
+                    out[api] = self.duration(out[api], at, kline)
+            elif key in spec.maps or key in spec.freeform:
+                api = spec.maps.get(key) or spec.freeform[key]
+                merged: dict[str, Any] = {}
+                for item in value if isinstance(value, list) else [value]:
+                    if isinstance(item, dict):
+                        merged.update(self.freeform(item, at, kline))
+                out[api] = merged
+                if key in spec.maps:
+                    out[api] = {k: v for k, v in merged.items() if k != LINE}
+            elif key in spec.blocks:
+                api, sub, how = spec.blocks[key]
+                items = []
+                for item in value if isinstance(value, list) else [value]:
+                    item = dict(item)
+                    item.pop(_MARK, None)
+                    if sub.label and len(item) == 1 and isinstance(next(iter(item.values())), dict):
+                        (label, inner), = item.items()
+                        bline = self.find(max(line, cursor.get(key, line - 1) + 1),
+                                          rf'{re.escape(key)}\s+"?{re.escape(_label(label))}"?\s*\{{')
+                        obj = self.body(inner, sub, f"{at}.{_label(label)}", bline)
+                        obj[sub.label] = _label(label)
+                    else:
+                        bline = self.find(max(line, cursor.get(key, line - 1) + 1), rf"{re.escape(key)}\b")
+                        obj = self.body(item, sub, at, bline)
+                    cursor[key] = bline
+                    items.append(obj)
+                if how == "one":
+                    out[api] = items[-1] if items else {}
+                elif how == "map":
+                    out[api] = {o["Name"]: o for o in items}
+                else:
+                    out[api] = items
+            else:
+                self.unread.append((kline, at, "not a field of this block that the importer knows: not carried over"))
+            cursor[key] = max(cursor.get(key, 0), kline)
+        if "Ports" in out:  # network: static ports are reserved, the others dynamic
+            ports = out.pop("Ports")
+            for api, static in (("ReservedPorts", True), ("DynamicPorts", False)):
+                chosen = [p for p in ports if bool(p.get("Value")) == static]
+                if chosen:
+                    out[api] = chosen
+        return out
+
+    def freeform(self, body: dict[str, Any], where: str, line: int) -> dict[str, Any]:
+        out: dict[str, Any] = {LINE: line}
+        for key, value in body.items():
+            if key == _MARK:
+                continue
+            name = _label(key)
+            if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+                out[name] = [self._item(v, f"{where}.{name}", line) for v in value]
+            else:
+                out[name] = self.value(value, f"{where}.{name}", line)
+        return out
+
+    def _item(self, item: dict[str, Any], where: str, line: int) -> Any:
+        """One element of a free-form list: a block, a labelled block (``check "cpu" {}`` reads
+        as ``{"cpu": [{...}]}``, as jobspec2 reads it) or an object value."""
+        if item.get(_MARK):
+            return self.freeform(item, where, line)
+        if len(item) == 1:
+            (label, inner), = item.items()
+            if isinstance(inner, dict) and inner.get(_MARK):
+                return {_label(label): [self.freeform(inner, where, line)]}
+        return self.value(item, where, line)
+
+    def value(self, raw: Any, where: str, line: int) -> Any:
+        if isinstance(raw, list):
+            return [self.value(v, where, line) for v in raw]
+        if isinstance(raw, dict):
+            return {_label(k): self.value(v, where, line) for k, v in raw.items() if k != _MARK}
+        if not isinstance(raw, str):
+            return raw
+        if raw.startswith('"<<'):
+            return self.template(_heredoc(raw[1:-1]), where, line)
+        if raw.startswith('"') and raw.endswith('"') and len(raw) >= 2:
+            return self.template(_unescape(raw[1:-1]), where, line)
+        if raw in ("true", "false"):
+            return raw == "true"
+        return self.template(raw if raw.startswith("${") else "${" + raw + "}", where, line)
+
+    def template(self, text: str, where: str, line: int) -> str:
+        """Interpolations of an HCL string: ``$${``/``%%{`` escapes, ``${var.x}`` markers."""
+        out: list[str] = []
+        i = 0
+        while i < len(text):
+            if text.startswith(("$${", "%%{"), i):
+                out.append(text[i + 1: i + 3])
+                i += 3
+            elif text.startswith(("${", "%{"), i):
+                end = text.find("}", i)
+                end = len(text) - 1 if end < 0 else end
+                expr = text[i + 2: end].strip().lstrip("~").rstrip("~").strip()
+                m = re.fullmatch(r"var\.([A-Za-z_][A-Za-z0-9_]*)", expr)
+                if m and text[i] == "$":
+                    out.append(VAR + m.group(1) + VAR)
+                else:
+                    if text[i] == "%" or not _RUNTIME.match(expr):
+                        self.unread.append((line, where, f"HCL expression '{text[i:end + 1][:80]}' is not "
+                                            "evaluated by the importer: kept as text"))
+                    out.append(text[i: end + 1])
+                i = end + 1
+            else:
+                out.append(text[i])
+                i += 1
+        return "".join(out)
+
+    def duration(self, value: Any, where: str, line: int) -> Any:
+        if not isinstance(value, str):
+            return value
+        parts = _DUR.findall(value)
+        if not parts or "".join(n + u for n, u in parts) != value:
+            self.unread.append((line, where, f"'{value}' is not a duration: not carried over"))
+            return None
+        return int(sum(float(n) * _UNITS[u] for n, u in parts))
+
+
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def _unescape(body: str) -> str:
+    def repl(m: re.Match[str]) -> str:
+        s = m.group(0)
+        if s[1] in _ESCAPES:
+            return _ESCAPES[s[1]]
+        return chr(int(s[2:], 16))
+    return re.sub(r'\\(?:[nrt"\\]|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})', repl, body)
+
+
+def _heredoc(raw: str) -> str:
+    """A heredoc's content: ``<<EOT`` keeps it as written, ``<<-EOT`` removes the common indent;
+    the content ends with a newline, as HCL's heredocs do."""
+    head, _, rest = raw.partition("\n")
+    body = rest.rsplit("\n", 1)[0] if "\n" in rest else ""
+    lines = body.split("\n")
+    if head.startswith("<<-"):
+        indents = [len(ln) - len(ln.lstrip()) for ln in lines if ln.strip()]
+        cut = min(indents, default=0)
+        lines = [ln[cut:] for ln in lines]
+    return "\n".join(lines) + "\n"
