@@ -179,13 +179,15 @@ def _metadata(first: dict[str, Any], jobs: list[tuple[Ctx, dict[str, Any]]], sha
     for key, value in sorted((first.get("Meta") or {}).items()):
         if key in _OWN_META:
             continue
-        text = str(value)
+        text, where = str(value), f"job.{first.get('ID')}.meta.{key}"
         if not _LABEL_KEY.fullmatch(key):
-            shared.loss(first, f"job.{first.get('ID')}.meta.{key}", "not a label key: not carried over")
-        elif _LABEL_VALUE.fullmatch(text) and len(text) <= 63:
-            labels[key] = text
-        else:
-            annotations[key] = text
+            shared.loss(first, where, "not a label key: not carried over")
+            continue
+        # Nomad meta is one map: label-shaped values become labels, the others annotations.
+        section = "labels" if _LABEL_VALUE.fullmatch(text) and len(text) <= 63 else "annotations"
+        (labels if section == "labels" else annotations)[key] = text
+        shared.loss(first, where, f"job meta becomes one of the app's {section} (the spec's labels and "
+                    "annotations both become job meta)", "changed", f"metadata.{section}.{key}")
     return labels, annotations
 
 

@@ -1,0 +1,102 @@
+"""Round trip: import(render(spec, nomad), nomad) gives each golden spec back, from the HCL
+jobspecs and from the API's JSON jobs alike.
+
+Every difference must be covered by the translator's portability report or the importer's
+loss report (``roundtrip.differences`` leaves those paths out).  ``SILENT`` lists, with the
+reason, the differences that are neither yet: equivalent forms the comparison does not
+normalize, values rendering substitutes, other targets' blocks, and facts the Nomad
+translator drops without a warning.  The test fails on any difference outside that list.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crossdock.translators import base as translators
+from golden_cases import case_dirs, load_case
+from importers.roundtrip import differences, round_trip
+
+CASES = case_dirs()
+
+_SHOP = {
+    # replicas: 1 and no replicas both mean one replica (README); the job says count = 1.
+    "services.cache.replicas: original 1 != imported \"<absent>\"",
+    # file: config/web.conf is rendered as its content; the import carries the content.
+    "services.web.files[1].content: original \"<absent>\" != imported \"listen=8080\\nbanner=/etc/shop/banner.txt\\n\"",
+    "services.web.files[1].file: original \"config/web.conf\" != imported \"<absent>\"",
+    # variables are substituted when rendering: the job holds their values.
+    "variables.GREETING: original \"hello from crossdock\" != imported \"<absent>\"",
+    "variables.HTTPD_IMAGE: original \"crossdock-test/httpd:1.0\" != imported \"<absent>\"",
+    "variables.JOB_IMAGE: original \"crossdock-test/job:1.0\" != imported \"<absent>\"",
+}
+SILENT: dict[str, set[str]] = {
+    "example-shop": _SHOP,
+    "example-shop-production": _SHOP,
+    # x-kubernetes and x-swarm are other targets' blocks: never in a Nomad job.
+    "extensions": {
+        "jobs.once.x_kubernetes.spec.ttlSecondsAfterFinished: original 600 != imported \"<absent>\"",
+        "services.web.x_kubernetes.spec.template.spec.containers[0].name: original \"web\" != imported \"<absent>\"",
+        "services.web.x_kubernetes.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem: "
+        "original true != imported \"<absent>\"",
+        "services.web.x_kubernetes.spec.template.spec.serviceAccountName: original \"hatch-runner\" != imported "
+        "\"<absent>\"",
+        "services.web.x_swarm.deploy.endpoint_mode: original \"dnsrr\" != imported \"<absent>\"",
+        "services.web.x_swarm.stop_grace_period: original \"30s\" != imported \"<absent>\"",
+        "x_kubernetes.resources[0].apiVersion: original \"v1\" != imported \"<absent>\"",
+        "x_kubernetes.resources[0].kind: original \"ServiceAccount\" != imported \"<absent>\"",
+        "x_kubernetes.resources[0].metadata.name: original \"hatch-runner\" != imported \"<absent>\"",
+        "x_swarm.networks.default.attachable: original true != imported \"<absent>\"",
+        "x_swarm.networks.default.driver: original \"overlay\" != imported \"<absent>\"",
+    },
+    "health-checks": {
+        # The translator warns about the command check ('.exec'), not the rest of that probe.
+        "services.exec-only.health.readiness.interval: original \"10s\" != imported \"<absent>\"",
+        "services.exec-only.health.readiness.retries: original 2 != imported \"<absent>\"",
+        "services.exec-only.health.readiness.start_period: original \"0s\" != imported \"<absent>\"",
+        "services.exec-only.health.readiness.timeout: original \"1s\" != imported \"<absent>\"",
+        # A check on port 8080 is rendered on its port's label: the same port, named.
+        "services.http-all.health.readiness.http.port: original 8080 != imported \"http\"",
+    },
+    "ports-routes": {
+        # Nomad ports carry no protocol, and every port is reachable on the node: the
+        # translator drops 'udp' and 'publish' (without a published port) without a warning.
+        "services.gateway.ports[0].protocol: original \"udp\" != imported \"tcp\"",
+        "services.gateway.ports[0].publish: original true != imported false",
+    },
+    "variables": {
+        "variables.REGISTRY: original \"registry.example.com\" != imported \"<absent>\"",
+        "variables.REPLICAS: original \"3\" != imported \"<absent>\"",
+        "variables.TAG: original \"2.3.1\" != imported \"<absent>\"",
+    },
+}
+
+
+def _check(case: Path, paths: list[str] | None) -> None:
+    original, imported, result, excluded = round_trip(case, "nomad", "nomad", paths)
+    diff = differences(original.app.model_dump(mode="json", exclude_defaults=False),
+                       imported.app.model_dump(mode="json", exclude_defaults=False), excluded)
+    unexpected = sorted(set(diff) - SILENT.get(case.name, set()))
+    losses = "\n".join(f"  {loss}" for loss in result.losses)
+    assert not unexpected, "\n".join(["differences nothing reports:", *unexpected, "losses:", losses])
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_nomad_import_round_trip_hcl(case: Path) -> None:
+    _check(case, None)  # the helper's default: the .nomad.hcl files
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_nomad_import_round_trip_json(case: Path) -> None:
+    bundle = translators.get("nomad").translate(load_case(case))
+    _check(case, sorted(p for p in bundle.files if p.endswith(".json")))
+
+
+def test_nomad_import_round_trip_reads_every_job_file() -> None:
+    case = next(c for c in CASES if c.name == "example-shop")
+    _, imported, result, _ = round_trip(case, "nomad", "nomad")
+    assert sorted(result.sources) == ["nomad/shop-migrate.nomad.hcl", "nomad/shop-nightly-report.nomad.hcl",
+                                      "nomad/shop.nomad.hcl"]
+    assert sorted(imported.app.services) == ["api", "cache", "web"]
+    assert sorted(imported.app.jobs) == ["migrate"] and sorted(imported.app.cron_jobs) == ["nightly-report"]
