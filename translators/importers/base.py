@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import os
 import posixpath
+import re
 import tempfile
 import types
 import typing
@@ -395,8 +396,7 @@ def check_spec(text: str, *, base_dir: str | None = None,
     SpecError: for text an importer wrote, that is a bug in the importer.
     """
     data = yaml.load(text, Loader=_Loader)
-    names = _from_env_names(data)
-    env = dict(environ) if environ is not None else {n: CHECK_SECRET_PLACEHOLDER for n in names}
+    env = dict(environ) if environ is not None else placeholder_environ(text, data)
     if base_dir is not None:
         return load(os.path.join(base_dir, "app.yaml"), text=text, environ=env)
     with tempfile.TemporaryDirectory(prefix="crossdock-import-check-") as tmp:
@@ -409,6 +409,22 @@ def check_spec(text: str, *, base_dir: str | None = None,
                 with open(target, "w", encoding="utf-8") as fh:
                     fh.write("placeholder\n")
         return load(os.path.join(spec_dir, "app.yaml"), text=text, environ=env)
+
+
+_VARIABLE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def placeholder_environ(text: str, data: Any = None) -> dict[str, str]:
+    """Placeholder values for what a spec needs from the environment to load: the variables of
+    its secrets' ``from_env``, and variables it uses without a default (set when deploying)."""
+    data = yaml.load(text, Loader=_Loader) if data is None else data
+    env = {n: CHECK_SECRET_PLACEHOLDER for n in _from_env_names(data)}
+    declared: Any = data.get("variables") if isinstance(data, dict) else None
+    declared = declared if isinstance(declared, dict) else {}
+    for name in _VARIABLE.findall(text.replace("$$", "")):
+        if name not in declared:
+            env.setdefault(name, "placeholder")
+    return env
 
 
 def _from_env_names(data: Any) -> list[str]:

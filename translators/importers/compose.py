@@ -1,0 +1,191 @@
+"""The compose importer: a compose project (or a Swarm stack file) -> a crossdock app spec.
+
+Reads the Compose Specification and the older v2/v3 formats (``version:`` is ignored, as docker
+compose does), through ``compose_load`` (files, ``.env``, ``include``, ``-f`` merges, ``extends``);
+maps each service with ``compose_services``; and the top-level volumes, secrets, configs and
+networks here.  Every field not carried is a loss with its file:line:col.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from typing import Any, Mapping, Sequence
+
+from crossdock.translators.importers import compose_units as units
+from crossdock.translators.importers.base import ImportResult, Source, Sources, expand_paths
+from crossdock.translators.importers.compose_context import MANAGED_BY, OWNERSHIP, Context
+from crossdock.translators.importers.compose_load import DEFAULT_FILES, OVERRIDE_FILES, Project, load_project
+from crossdock.translators.importers.compose_mounts import declare_secret
+from crossdock.translators.importers.compose_services import workload
+
+_SERVICES_LINE = re.compile(r"^services:", re.M)
+_OTHER_FORMATS = re.compile(r"^(apiVersion|kind):|^\s*job\s+\"|^\s*\"?Job\"?\s*:", re.M)
+_STACK_FILE = re.compile(r"(.+)\.stack\.ya?ml$")
+_JOB_MODES = ("replicated-job", "global-job")
+
+
+class ComposeImporter:
+    name: Source = "compose"
+
+    def claims(self, path: str, text: str) -> bool:
+        base = posixpath.basename(path)
+        if base in DEFAULT_FILES or base in OVERRIDE_FILES:
+            return True
+        return bool(_SERVICES_LINE.search(text)) and not _OTHER_FORMATS.search(text)
+
+    def import_files(self, paths: Sequence[str], sources: Sources, *, name: str | None,
+                     environ: Mapping[str, str]) -> ImportResult:
+        """Import a compose project. Raises InputError/SpecError on files that cannot be read."""
+        files = [p for p in paths if sources.is_dir(p)] + [p for p in expand_paths(
+            [p for p in paths if not sources.is_dir(p)], sources)]
+        project = load_project(files, sources, environ)
+        services = project.data.get("services") or {}
+        crossdock = any(isinstance(s, dict) and _labels_of(s).get(MANAGED_BY) == "crossdock"
+                        for s in services.values())
+        ctx = Context(project, sources, _app_name(name, project, crossdock, services), crossdock)
+        doc: dict[str, Any] = {"apiVersion": "crossdock/v1", "kind": "App", "metadata": {"name": ctx.app}}
+        if name is None and not crossdock and project.data.get("name") is None:
+            ctx.comments[("metadata", "name")] = "named after the folder of the compose file; change it with --name"
+        _names(ctx, services)
+        sections: dict[str, dict[str, Any]] = {"services": {}, "jobs": {}}
+        for cname, svc in services.items():
+            section, w = workload(ctx, cname, svc)
+            wname = ctx.names[cname]
+            sections[section][wname] = w
+            ctx.comments.setdefault((section, wname), f"from {ctx.where(('services', cname))}")
+        if crossdock:
+            _lift_app_labels(doc, sections)
+        _top_level(ctx)
+        variables, withheld = project.interp.variables()
+        for var in withheld:
+            line = project.dotenv.lines.get(var)
+            where = f"{project.dotenv_file}:{line}" if line else "a default in the compose file"
+            project.losses.append(_loss(project, var, where))
+        if variables:
+            doc["variables"] = variables
+            if project.dotenv_file:
+                ctx.comments[("variables",)] = f"defaults from {project.dotenv_file} and ${{VAR:-default}}: " \
+                                                "the environment and --set win, as the shell wins in compose"
+        if ctx.secrets:
+            doc["secrets"] = dict(sorted(ctx.secrets.items()))
+        if ctx.volumes:
+            doc["volumes"] = dict(sorted(ctx.volumes.items()))
+        for section in ("services", "jobs"):
+            if sections[section]:
+                doc[section] = sections[section]
+        sources_read = list(project.files) + ([project.dotenv_file] if project.dotenv_file else [])
+        return ImportResult(doc, sorted(project.losses), ctx.comments, sources_read)
+
+
+def _loss(project: Project, var: str, where: str) -> Any:
+    from crossdock.translators.importers.base import Loss
+    file, _, line = where.partition(":")
+    return Loss(file, int(line) if line.isdigit() else 0, 1 if line.isdigit() else 0, f"variables.{var}",
+                "the value of a secret-looking variable is not copied into variables:; set it when you render "
+                "or deploy", "changed")
+
+
+def _labels_of(svc: dict[str, Any]) -> dict[str, Any]:
+    from crossdock.translators.importers.compose_load import as_mapping
+    labels = as_mapping(svc.get("labels"))
+    deploy = svc.get("deploy")
+    if isinstance(deploy, dict):
+        labels.update(as_mapping(deploy.get("labels")))
+    return labels
+
+
+def _app_name(name: str | None, project: Project, crossdock: bool, services: dict[str, Any]) -> str:
+    if name:
+        return units.app_name(name)
+    if crossdock:
+        part_of = {_labels_of(s).get("app.kubernetes.io/part-of") for s in services.values() if isinstance(s, dict)}
+        if len(part_of) == 1 and isinstance(next(iter(part_of)), str):
+            return units.app_name(str(next(iter(part_of))))
+    if isinstance(project.data.get("name"), str):
+        return units.app_name(project.interp.resolve(project.data["name"]))
+    first = project.files[0] if project.files else "app"
+    stack = _STACK_FILE.fullmatch(posixpath.basename(first))
+    if stack:
+        return units.app_name(stack.group(1))
+    # docker compose names a project after the folder of its file (the current one when the path has none)
+    folder = posixpath.basename(posixpath.dirname(posixpath.normpath(first))) or os.path.basename(os.getcwd())
+    base = posixpath.basename(first)
+    if base in DEFAULT_FILES or base in OVERRIDE_FILES:
+        return units.app_name(folder or "app")
+    return units.app_name(base.rsplit(".", 1)[0])
+
+
+def _names(ctx: Context, services: dict[str, Any]) -> None:
+    taken: set[str] = set()
+    for cname, svc in services.items():
+        wname = units.workload_name(cname)
+        while wname in taken:
+            wname = f"{wname[:48]}-{len(taken)}"
+        taken.add(wname)
+        ctx.names[cname] = wname
+        if wname != cname:
+            ctx.loss(("services", cname), f"renamed '{wname}': spec workload names are lowercase letters, digits "
+                     "and '-', starting with a letter", "changed")
+        deploy = svc.get("deploy") if isinstance(svc, dict) else None
+        mode = deploy.get("mode") if isinstance(deploy, dict) else None
+        ctx.sections[cname] = "jobs" if mode in _JOB_MODES else "services"
+
+
+def _lift_app_labels(doc: dict[str, Any], sections: dict[str, dict[str, Any]]) -> None:
+    """crossdock stamps the app's labels on every service: labels all services share are the app's."""
+    workloads = [w for section in sections.values() for w in section.values()]
+    if not workloads:
+        return
+    common = dict(workloads[0].get("labels") or {})
+    for w in workloads[1:]:
+        common = {k: v for k, v in common.items() if (w.get("labels") or {}).get(k) == v}
+    common = {k: v for k, v in common.items() if k not in OWNERSHIP}
+    if common:
+        doc["metadata"]["labels"] = common
+    for w in workloads:
+        labels = {k: v for k, v in (w.get("labels") or {}).items() if k not in common}
+        if labels:
+            w["labels"] = labels
+        else:
+            w.pop("labels", None)
+
+
+def _top_level(ctx: Context) -> None:
+    data = ctx.project.data
+    for key, vol in (data.get("volumes") or {}).items():
+        vol = vol if isinstance(vol, dict) else {}
+        name = units.object_name(key)
+        entry = ctx.volumes.setdefault(name, {})
+        if ctx.crossdock and "{{.Task.Slot}}" in str(vol.get("name", "")):
+            entry["per_replica"] = True
+        for opt in sorted(vol):
+            if ctx.crossdock and opt in ("name", "labels"):
+                continue
+            if opt == "external":
+                ctx.loss(("volumes", key, opt), "an external volume becomes one the platform creates for the app",
+                         "changed")
+            else:
+                ctx.loss(("volumes", key, opt), f"volume option '{opt}' is not carried: each platform's default "
+                         "storage applies")
+    for key, sec in (data.get("secrets") or {}).items():
+        declare_secret(ctx, key, sec)
+        if isinstance(sec, dict) and ctx.crossdock:
+            continue
+    used = {str(c.get("source") if isinstance(c, dict) else c) for s in (data.get("services") or {}).values()
+            if isinstance(s, dict) for c in (s.get("configs") or [])}
+    for key in data.get("configs") or {}:
+        if key not in used:
+            ctx.loss(("configs", key), "not used by any service: not carried")
+    for key, net in (data.get("networks") or {}).items():
+        if ctx.crossdock:
+            continue
+        ctx.loss(("networks", key), "the spec has one network per app, on which every workload reaches the "
+                 "others: this network's separation and options are not carried", "changed")
+    for key in (k for k in data if k.startswith("x-")):
+        pass  # extension fields hold YAML anchors for the rest of the file: nothing to carry
+    _ = OWNERSHIP
+
+
+IMPORTER = ComposeImporter()

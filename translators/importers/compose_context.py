@@ -1,0 +1,75 @@
+"""What the compose mapping shares while it builds one spec: the project, the app-level
+sections being filled (secrets, volumes), comments, and the two ways of reading a value.
+
+``text`` keeps variables as spec variables (``${VAR}``); ``value`` resolves them, for fields the
+spec types as numbers or units, and reports that it did.  Files rendered by crossdock itself (their
+services carry ``app.kubernetes.io/managed-by: crossdock``) are read with crossdock's own
+conventions undone (``<ENV>_FILE`` secrets, ownership labels, escaped Go templates): that is what
+makes ``import(render(spec, swarm))`` give the spec back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from crossdock.specs.yamlsrc import Path
+from crossdock.translators.importers.base import Sources
+from crossdock.translators.importers.compose_load import Project
+
+MANAGED_BY = "app.kubernetes.io/managed-by"
+OWNERSHIP = {MANAGED_BY, "app.kubernetes.io/part-of", "app.kubernetes.io/name"}
+
+
+def spec_path(*parts: str | int) -> str:
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else ("." if out else "") + p
+    return out
+
+
+@dataclass
+class Context:
+    project: Project
+    sources: Sources
+    app: str
+    crossdock: bool = False
+    names: dict[str, str] = field(default_factory=dict)  # compose service name -> workload name
+    sections: dict[str, str] = field(default_factory=dict)  # compose service name -> services/jobs
+    secrets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    volumes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    comments: dict[tuple[str, ...], str] = field(default_factory=dict)
+    # Secrets made from plain env values: name -> digest of the value, to tell apart two
+    # services whose same-named variable holds different values (the value itself is not kept).
+    env_secret_digests: dict[str, str] = field(default_factory=dict)
+
+    def loss(self, path: Path, message: str, kind: str = "dropped", spec: str = "") -> None:
+        self.project.loss(path, message, kind, spec)
+
+    def where(self, path: Path) -> str:
+        loc = self.project.where(path)
+        return f"{loc.file}:{loc.line}" if loc.line else loc.file
+
+    def text(self, value: Any, path: Path) -> str:
+        """A string field: variables kept as spec variables."""
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        out, resolved = self.project.interp.to_spec(str(value))
+        if resolved:
+            self.loss(path, "a ${VAR:+...} or nested default was resolved at import time: the spec keeps "
+                      "only ${VAR}, ${VAR:-default} and ${VAR-default}", "changed")
+        return out
+
+    def value(self, value: Any, path: Path) -> Any:
+        """A field the spec types (number, unit, port): variables resolved now, and reported."""
+        if isinstance(value, str) and "$" in value:
+            resolved = self.project.interp.resolve(value)
+            if "$" in value.replace("$$", ""):
+                self.loss(path, f"the variable in '{value}' was resolved at import time to '{resolved}': "
+                          "this spec field cannot hold a variable", "changed")
+            return resolved
+        return value
+
+    def secret_digest(self, value: str) -> str:
+        return hashlib.sha256(value.encode("utf-8")).hexdigest()

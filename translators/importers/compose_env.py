@@ -1,0 +1,111 @@
+"""A compose service's environment (``env_file`` then ``environment``), secrets kept out of it.
+
+A variable whose name looks secret (PASSWORD, TOKEN, *_KEY...) and whose value is written in the
+file does not go into the spec: it becomes an app secret read from the environment variable of
+the same name when the spec is used (``from_env``), delivered to the container as that variable,
+with a comment saying where the value was (file:line, never the value).  A value that is only a
+reference, ``${DB_PASSWORD}``, becomes a secret read from that variable.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Any
+
+from crossdock.errors import InputError
+from crossdock.specs.yamlsrc import Path
+from crossdock.translators.importers import compose_units as units
+from crossdock.translators.importers.compose_context import Context, spec_path
+from crossdock.translators.importers.compose_interp import looks_secret, parse_dotenv
+from crossdock.translators.importers.compose_load import as_mapping
+from crossdock.translators.importers.compose_mounts import go_literal_undone
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ONLY_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::?[-?][^}]*)?\}?")
+
+
+def environment(ctx: Context, at: Path, name: str, svc: dict[str, Any]) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """(env, secret mounts made from secret-looking variables)."""
+    env: dict[str, str] = {}
+    origin: dict[str, Path] = {}
+    raw: dict[str, str] = {}
+    for file, values, lines in _env_files(ctx, at, name, svc.get("env_file")):
+        for key, value in values.items():
+            env[key] = value.replace("$", "$$")
+            raw[key] = value
+            origin[key] = ("@file", file, lines[key])
+    for key, value in as_mapping(svc.get("environment")).items():
+        path = at + ("environment", key)
+        if value is None:
+            value = "${" + key + "}"  # compose passes the variable through from the shell
+        value = go_literal_undone(str(value)) if ctx.crossdock and isinstance(value, str) else value
+        raw[key] = str(value).lower() if isinstance(value, bool) else str(value)
+        env[key] = ctx.text(value, path)
+        origin[key] = path
+    mounts: list[dict[str, Any]] = []
+    for key in list(env):
+        if not _ENV_NAME.fullmatch(key):
+            ctx.loss(_path(at, origin[key]), f"'{key}' is not a valid environment variable name on every platform: "
+                     "not carried")
+            del env[key]
+            continue
+        if ctx.crossdock or not looks_secret(key):
+            continue
+        ref = _ONLY_REF.fullmatch(raw[key])
+        if ref is None and raw[key] == "":
+            continue
+        secret = _env_secret(ctx, name, key, raw[key], ref.group(1) if ref else None, origin[key], at)
+        mounts.append({"secret": secret, "env": key})
+        del env[key]
+    return env, mounts
+
+
+def _path(at: Path, origin: Path) -> Path:
+    return at + ("env_file",) if origin[0] == "@file" else origin
+
+
+def _env_secret(ctx: Context, service: str, key: str, value: str, ref: str | None, origin: Path, at: Path) -> str:
+    where = f"{origin[1]}:{origin[2]}" if origin[0] == "@file" else ctx.where(origin)
+    source = ref or key
+    name = units.object_name(source.replace("_", "-"))
+    digest = ctx.secret_digest(value)
+    if name in ctx.env_secret_digests and ctx.env_secret_digests[name] != digest and ref is None:
+        name = units.object_name(f"{service}-{key}".replace("_", "-"))
+    ctx.env_secret_digests.setdefault(name, digest)
+    if ref is None:
+        ctx.comments[("secrets", name)] = (f"the value was in clear in {where}; it is not copied here: set "
+                                           f"{source} when you render or deploy")
+        message = "a secret-looking variable with its value in clear becomes a secret read from the environment " \
+                  f"variable {source} (the value is not copied)"
+    else:
+        ctx.comments[("secrets", name)] = f"from {where}: set {source} when you render or deploy"
+        message = f"a secret-looking variable becomes a secret read from the environment variable {source}"
+    ctx.secrets.setdefault(name, {"from_env": source})
+    loss_path = _path(at, origin)
+    ctx.loss(loss_path, message, "changed", spec_path("services", ctx.names.get(service, service), "env", key))
+    return name
+
+
+def _env_files(ctx: Context, at: Path, name: str, value: Any) -> list[tuple[str, dict[str, str], dict[str, int]]]:
+    out = []
+    items = value if isinstance(value, list) else [value] if value else []
+    for i, item in enumerate(items):
+        rel, required = (item.get("path"), item.get("required", True)) if isinstance(item, dict) else (item, True)
+        path = at + ("env_file", i) if isinstance(value, list) else at + ("env_file",)
+        file = posixpath.normpath(posixpath.join(ctx.project.dir_of("services", name),
+                                                 ctx.project.interp.resolve(str(rel))))
+        try:
+            text = ctx.sources.read(file)
+        except InputError:
+            if required:
+                raise InputError(f"{ctx.project.where(path)}: {spec_path(*[str(p) for p in path])}: "
+                                 f"cannot read the env file {file} (check the path)") from None
+            continue
+        values, bad = parse_dotenv(text)
+        for line, why in bad:
+            ctx.loss(path, f"{file}:{line}: line ignored: {why}")
+        if file not in ctx.project.files:
+            ctx.project.files.append(file)
+        out.append((file, values.values, values.lines))
+    return out

@@ -1,0 +1,140 @@
+"""Compose's ``$`` interpolation, turned into the spec's variables.
+
+Compose reads ``${VAR}``, ``$VAR``, ``${VAR:-default}``, ``${VAR-default}``, ``${VAR:?error}``,
+``${VAR?error}``, ``${VAR:+alt}``, ``${VAR+alt}`` and ``$$``, with values from the shell, then
+the project's ``.env`` file.  The spec reads ``${VAR}``, ``${VAR:-d}``, ``${VAR-d}`` and ``$$``
+with values from ``--set``, the environment, then its own ``variables:``: the same order.  So a
+reference stays a reference (``$VAR`` is written ``${VAR}``), ``.env`` values and defaults go
+under ``variables:``, and only what the spec cannot say (``:+``, or a field that must be a number
+in the spec such as a published port) is resolved at import time, which the caller reports.
+
+A variable whose name looks secret (PASSWORD, TOKEN, *_KEY...) never has its value written under
+``variables:``: it must be set when the spec is used, and the loss report says where it was.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Mapping
+
+_TOKEN = re.compile(r"\$(?:(\$)|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}"
+                    r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
+_SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE|API_?KEY|(^|_)KEY$|(^|_)PASS$|_AUTH$"
+                          r"|^AUTH_|ACCESS_KEY|_PWD$|^PWD_", re.I)
+
+
+def looks_secret(name: str) -> bool:
+    """Names such as DB_PASSWORD, API_TOKEN, AWS_SECRET_ACCESS_KEY, SIGNING_KEY."""
+    return bool(_SECRET_NAME.search(name))
+
+
+@dataclass
+class DotEnv:
+    """``KEY=VALUE`` lines of an env file, and the line each key was on."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+
+
+def parse_dotenv(text: str) -> tuple[DotEnv, list[tuple[int, str]]]:
+    """The file's variables and its unreadable lines (line, reason); never raises."""
+    out, bad = DotEnv(), []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export "):].lstrip()
+        key, sep, value = line.partition("=")
+        key = key.strip()
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", key):
+            bad.append((number, "expected KEY=VALUE"))
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+            if raw.strip()[-1] == '"':
+                value = value.replace("\\n", "\n").replace('\\"', '"')
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        out.values[key] = value
+        out.lines[key] = number
+    return out, bad
+
+
+@dataclass
+class Interpolator:
+    """Resolves compose values and rewrites them in the spec's syntax; remembers what it used."""
+
+    dotenv: Mapping[str, str]
+    environ: Mapping[str, str]
+    defaults: dict[str, str] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
+    # Variables with two different defaults: kept inline as ${VAR:-d}, not under variables:.
+    inline: set[str] = field(default_factory=set)
+
+    def lookup(self, name: str) -> str | None:
+        if name in self.environ:
+            return self.environ[name]
+        return self.dotenv.get(name)
+
+    def resolve(self, text: str) -> str:
+        """The value compose would use (an unset variable is empty, as compose makes it)."""
+        def repl(m: re.Match[str]) -> str:
+            if m.group(1):
+                return "$"
+            name = m.group("name") or m.group("bare")
+            value, op, arg = self.lookup(name), m.group("op"), m.group("arg") or ""
+            if op in (":-", "-") and (value is None or (op == ":-" and value == "")):
+                return self.resolve(arg)
+            if op in (":+", "+"):
+                return self.resolve(arg) if value is not None and (op == "+" or value != "") else ""
+            return value or ""
+        return _TOKEN.sub(repl, text)
+
+    def to_spec(self, text: str) -> tuple[str, bool]:
+        """(the value in the spec's syntax, True if part of it had to be resolved at import time)."""
+        resolved = False
+
+        def repl(m: re.Match[str]) -> str:
+            nonlocal resolved
+            if m.group(1):
+                return "$$"
+            name = m.group("name") or m.group("bare")
+            op, arg = m.group("op"), m.group("arg") or ""
+            if op in (":+", "+") or (op in (":-", "-") and "$" in arg):
+                resolved = True
+                return self.resolve(m.group(0)).replace("$", "$$")
+            self.used.add(name)
+            if op in (":-", "-"):
+                known = self.defaults.setdefault(name, arg)
+                if known != arg or name in self.inline:
+                    self.inline.add(name)
+                    return "${" + name + op + arg + "}"
+            return "${" + name + "}"
+
+        # A '$' that starts no reference is a literal one in compose: '$$' in the spec.
+        parts = re.split(r"(\$\$|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*)", text)
+        out = []
+        for i, part in enumerate(parts):
+            if i % 2:
+                out.append(_TOKEN.sub(repl, part) if _TOKEN.fullmatch(part) else part.replace("$", "$$"))
+            else:
+                out.append(part.replace("$", "$$"))
+        return "".join(out), resolved
+
+    def variables(self) -> tuple[dict[str, str], list[str]]:
+        """(the spec's variables: .env values and defaults of the variables used, the names of
+        secret-looking ones whose value was left out)."""
+        out: dict[str, str] = {}
+        withheld = []
+        for name in sorted(self.used):
+            value = self.dotenv.get(name, self.defaults.get(name))  # the first default; others are inline
+            if value is None:
+                continue
+            if looks_secret(name):
+                withheld.append(name)
+                continue
+            out[name] = value  # the spec substitutes a variable's value as it is
+        return out, withheld

@@ -1,0 +1,284 @@
+"""A compose service's ports, volumes, tmpfs, configs and secrets, as the spec's.
+
+- ports (short and long syntax) and ``expose``: one spec port per container port; published
+  ports keep their host port; a host address or host mode is reported, since the spec publishes
+  on every interface through the platform's own routing;
+- named volumes -> volume mounts (declared under the app's ``volumes:``); anonymous volumes and
+  ``tmpfs`` -> scratch space; a bind mount of a file -> a config file holding a copy of it (read
+  at import time); other bind mounts cannot be carried (no host paths in a portable spec);
+- configs -> config files with their content inline (from ``file:``, ``content:`` or
+  ``environment:``); secrets -> the app's secrets (``from_file``, ``from_env`` or ``external``),
+  mounted at ``/run/secrets/<name>`` or their target.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Any
+
+from crossdock.errors import InputError
+from crossdock.specs.yamlsrc import Path
+from crossdock.translators.importers import compose_units as units
+from crossdock.translators.importers.compose_context import Context, spec_path
+
+SECRETS_DIR = "/run/secrets"
+EMPTY_TEMPLATE = '{{""}}'  # crossdock's Swarm stand-in for an empty config file
+
+
+def go_literal_undone(text: str) -> str:
+    """Undo crossdock's escaping of ``{{`` for Swarm's task templates."""
+    return text.replace('{{"{{"}}', "{{")
+
+
+def ports(ctx: Context, at: Path, svc: dict[str, Any], where: str) -> list[dict[str, Any]]:
+    out: dict[tuple[int, str], dict[str, Any]] = {}
+    for i, item in enumerate(svc.get("ports") or []):
+        path = at + ("ports", i)
+        mappings = _port_item(ctx, path, item)
+        for m in mappings:
+            key = (m.target, m.protocol)
+            if m.protocol == "sctp":
+                ctx.loss(path, "SCTP ports cannot be carried: the spec has tcp and udp")
+                continue
+            if key in out and out[key].get("publish"):
+                ctx.loss(path, f"container port {m.target} is already published: the spec publishes a port once")
+                continue
+            if m.host_ip and m.host_ip not in ("0.0.0.0", "::"):
+                ctx.loss(path, f"published on {m.host_ip} only in compose; the spec publishes on every interface",
+                         "changed")
+            if m.mode == "host" and not ctx.crossdock:
+                ctx.loss(path, "host-mode publishing becomes the platform's default routing", "changed")
+            port: dict[str, Any] = {"name": m.name or _port_name(m.target, m.protocol), "port": m.target}
+            if m.protocol != "tcp":
+                port["protocol"] = m.protocol
+            port["publish"] = True
+            if m.published is not None:
+                port["published_port"] = m.published
+            out[key] = port
+    for i, item in enumerate(svc.get("expose") or []):
+        exposed = units.short_ports(str(ctx.value(item, at + ("expose", i))))
+        if exposed is None:
+            ctx.loss(at + ("expose", i), f"cannot read the port '{item}'")
+            continue
+        for m in exposed:
+            out.setdefault((m.target, m.protocol), {"name": _port_name(m.target, m.protocol), "port": m.target,
+                                                    **({"protocol": m.protocol} if m.protocol != "tcp" else {})})
+    return list(out.values())
+
+
+def _port_name(target: int, protocol: str) -> str:
+    return f"{protocol}-{target}"
+
+
+def _port_item(ctx: Context, path: Path, item: Any) -> list[units.PortMapping]:
+    if isinstance(item, dict):
+        target = ctx.value(item.get("target"), path + ("target",))
+        published = ctx.value(item.get("published"), path + ("published",))
+        try:
+            t = int(str(target))
+            pub = int(str(published)) if published not in (None, "") else None
+        except ValueError:
+            ctx.loss(path, "cannot read this port (a published range in long syntax is not carried)")
+            return []
+        name = item.get("name")
+        name = name if isinstance(name, str) and len(name) <= 15 and units.workload_name(name) == name else None
+        for key in sorted(set(item) - {"target", "published", "protocol", "mode", "host_ip", "name"}):
+            ctx.loss(path + (key,), f"port option '{key}' is not carried")
+        return [units.PortMapping(t, pub, str(item.get("protocol") or "tcp"), item.get("host_ip"), name,
+                                  item.get("mode"))]
+    mappings = units.short_ports(str(ctx.value(item, path)))
+    if mappings is None:
+        ctx.loss(path, f"cannot read the port '{item}' (expected [host_ip:][published:]target[/protocol], "
+                 "ranges of at most 100 ports)")
+        return []
+    return mappings
+
+
+def mounts(ctx: Context, at: Path, name: str, svc: dict[str, Any], section: str
+           ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(volume mounts, config files made from bind-mounted files)."""
+    volumes: list[dict[str, Any]] = []
+    files: list[dict[str, Any]] = []
+    for i, item in enumerate(svc.get("volumes") or []):
+        path = at + ("volumes", i)
+        mount = _volume_item(ctx, path, item)
+        if mount is None:
+            continue
+        kind, source, target, read_only, size = mount
+        target = go_literal_undone(target) if ctx.crossdock else target
+        if not target.startswith("/"):
+            ctx.loss(path, f"the target '{target}' is not an absolute path in the container")
+            continue
+        if kind == "volume" and source:
+            vname = units.object_name(source)
+            ctx.volumes.setdefault(vname, {})
+            entry: dict[str, Any] = {"path": target, "volume": vname}
+        elif kind in ("volume", "tmpfs"):
+            if kind == "volume":
+                ctx.loss(path, "an anonymous volume becomes scratch space: its data does not outlive the "
+                         "container", "changed")
+            entry = {"path": target, "scratch": True}
+            if size:
+                entry["size"] = size
+        elif kind == "bind":
+            conf = _bind_file(ctx, path, name, source, target)
+            if conf is not None:
+                files.append(conf)
+            continue
+        else:
+            ctx.loss(path, f"a '{kind}' mount cannot be carried")
+            continue
+        if read_only:
+            entry["read_only"] = True
+        volumes.append(entry)
+    tmpfs = svc.get("tmpfs")
+    for i, item in enumerate(tmpfs if isinstance(tmpfs, list) else [tmpfs] if tmpfs else []):
+        target, _, opts = str(item).partition(":")
+        entry = {"path": target, "scratch": True}
+        size = next((o.split("=", 1)[1] for o in opts.split(",") if o.startswith("size=")), None)
+        if size and units.memory(size):
+            entry["size"] = units.memory(size)
+        volumes.append(entry)
+    return volumes, files
+
+
+def _volume_item(ctx: Context, path: Path, item: Any) -> tuple[str, str | None, str, bool, str | None] | None:
+    """(kind, source, target, read_only, size) of one volumes entry."""
+    if isinstance(item, dict):
+        kind = str(item.get("type") or "volume")
+        source = item.get("source")
+        target = str(ctx.text(item.get("target") or "", path + ("target",)))
+        size = None
+        if isinstance(item.get("tmpfs"), dict) and item["tmpfs"].get("size") is not None:
+            size = units.memory(ctx.value(item["tmpfs"]["size"], path + ("tmpfs", "size")))
+        for key in sorted(set(item) - {"type", "source", "target", "read_only", "tmpfs"}):
+            if not (ctx.crossdock and key == "volume"):
+                ctx.loss(path + (key,), f"volume option '{key}' is not carried")
+        return kind, (str(ctx.value(source, path + ("source",))) if source else None), target, \
+            bool(item.get("read_only")), size
+    text = str(ctx.value(item, path))
+    parts = text.split(":")
+    if len(parts) == 1:
+        return "volume", None, parts[0], False, None
+    source, target = parts[0], parts[1]
+    opts = parts[2].split(",") if len(parts) > 2 else []
+    for opt in opts:
+        if opt not in ("ro", "rw", "z", "Z", "nocopy", ""):
+            ctx.loss(path, f"volume option '{opt}' is not carried")
+    kind = "bind" if source.startswith((".", "/", "~")) or "/" in source else "volume"
+    return kind, source, target, "ro" in opts, None
+
+
+def _bind_file(ctx: Context, path: Path, name: str, source: str | None, target: str) -> dict[str, Any] | None:
+    if not source:
+        return None
+    host = posixpath.normpath(posixpath.join(ctx.project.dir_of("services", name), source))
+    if source.startswith(("/", "~")) or not ctx.sources.exists(host) or ctx.sources.is_dir(host):
+        ctx.loss(path, f"a bind mount of the host path '{source}' cannot be carried: a portable spec has no "
+                 "host paths (use a named volume, or config files)")
+        return None
+    try:
+        content = ctx.sources.read(host)
+    except InputError:
+        ctx.loss(path, f"the bind-mounted file '{source}' cannot be read")
+        return None
+    ctx.loss(path, f"the bind-mounted file '{source}' becomes a config file with a copy of its content "
+             "(read-only; later changes on the host are not seen)", "changed")
+    return {"path": target, "content": content.replace("$", "$$")}
+
+
+def _refs(ctx: Context, at: Path, svc: dict[str, Any], kind: str) -> list[tuple[Any, str, Any, Any]]:
+    """(source, target as written, mode, top-level definition) of each declared config/secret used."""
+    out = []
+    top = ctx.project.data.get(kind) or {}
+    for i, item in enumerate(svc.get(kind) or []):
+        path = at + (kind, i)
+        source, target, mode = (item.get("source"), str(item.get("target") or ""), item.get("mode")) \
+            if isinstance(item, dict) else (item, "", None)
+        for key in ("uid", "gid"):
+            if isinstance(item, dict) and key in item:
+                ctx.loss(path + (key,), f"the file's {key} is not carried: the platform's default owner applies")
+        if source not in top:
+            ctx.loss(path, f"{kind[:-1]} '{source}' is not declared under the top-level {kind}:")
+            continue
+        out.append((source, target, mode, top[source]))
+    return out
+
+
+def _mode(mode: Any) -> dict[str, Any]:
+    return {} if mode is None else {"mode": mode}
+
+
+def configs(ctx: Context, at: Path, svc: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for source, target, mode, definition in _refs(ctx, at, svc, "configs"):
+        content = _config_content(ctx, str(source), definition)
+        if content is None:
+            continue
+        target = target or f"/{source}"
+        target = go_literal_undone(target) if ctx.crossdock else target
+        out.append({"path": target, "content": content, **_mode(mode)})
+    return out
+
+
+def _config_content(ctx: Context, name: str, conf: Any) -> str | None:
+    at: Path = ("configs", name)
+    conf = conf if isinstance(conf, dict) else {}
+    if "file" in conf:
+        host = posixpath.normpath(posixpath.join(ctx.project.dir_of("configs", name), str(conf["file"])))
+        try:
+            text = ctx.sources.read(host)
+        except InputError:
+            ctx.loss(at + ("file",), f"the config file '{conf['file']}' cannot be read: the config is not carried")
+            return None
+        if ctx.crossdock and conf.get("template_driver") == "golang" and text == EMPTY_TEMPLATE:
+            return ""
+        if conf.get("template_driver") and not ctx.crossdock:
+            ctx.loss(at + ("template_driver",), "the config is carried as written, not as a template", "changed")
+        return text.replace("$", "$$")
+    if "content" in conf:
+        return ctx.text(conf["content"], at + ("content",))
+    if "environment" in conf:
+        return "${" + str(conf["environment"]) + "}"
+    ctx.loss(at, "an external config's content is not in the compose file: not carried")
+    return None
+
+
+def secrets(ctx: Context, at: Path, svc: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for source, target, mode, definition in _refs(ctx, at, svc, "secrets"):
+        name = declare_secret(ctx, str(source), definition)
+        if name is None:
+            continue
+        target = target or str(source)
+        if not target.startswith("/"):
+            target = f"{SECRETS_DIR}/{target}"
+        out.append({"secret": name, "path": target, **_mode(mode)})
+    return out
+
+
+def declare_secret(ctx: Context, source: str, sec: Any) -> str | None:
+    """The app-level secret for a top-level compose secret (declared once); None if not carried."""
+    name = units.object_name(source)
+    if name in ctx.secrets:
+        return name
+    at: Path = ("secrets", source)
+    sec = sec if isinstance(sec, dict) else {}
+    if sec.get("external"):
+        entry: dict[str, Any] = {"external": True}
+        if sec.get("name") and not ctx.crossdock:
+            ctx.loss(at + ("name",), f"the platform name '{sec['name']}' is not kept: crossdock names it "
+                     "<app>_<secret> on Swarm", "changed")
+    elif "file" in sec:
+        file = posixpath.normpath(posixpath.join(ctx.project.dir_of("secrets", source), str(sec["file"])))
+        entry = {"from_file": file}
+        ctx.comments[("secrets", name)] = f"from {ctx.where(at)}: read from {file} (relative to the spec's folder)"
+    elif "environment" in sec:
+        entry = {"from_env": str(sec["environment"])}
+    else:
+        ctx.loss(at, "a secret needs file:, environment: or external:; not carried")
+        return None
+    if name != source:
+        ctx.loss(at, f"renamed '{name}' (spec names are lowercase letters, digits and '-')", "changed")
+    ctx.secrets[name] = entry
+    return name

@@ -1,0 +1,200 @@
+"""One compose service as a spec workload: image, command, env, health, deploy, labels, mounts.
+
+A service becomes a spec service, or a job when Swarm runs it to completion (``deploy.mode:
+replicated-job``).  ``entrypoint`` is the spec's ``command`` and ``command`` its ``args``, as
+in Kubernetes.  A healthcheck becomes the liveness check: it is what Swarm restarts a task on
+(compose's own defaults, 30s interval and timeout, are written out since the spec's differ).
+Every key not carried is reported with its place.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from typing import Any
+
+from crossdock.specs.yamlsrc import Path
+from crossdock.translators.importers import compose_mounts as mounts
+from crossdock.translators.importers import compose_units as units
+from crossdock.translators.importers.compose_context import OWNERSHIP, Context
+from crossdock.translators.importers.compose_deploy import deploy
+from crossdock.translators.importers.compose_env import environment
+
+HANDLED = {"image", "build", "command", "entrypoint", "environment", "env_file", "ports", "expose", "volumes",
+           "tmpfs", "configs", "secrets", "healthcheck", "depends_on", "deploy", "labels", "restart", "profiles",
+           "extends"}
+_WHY = {
+    "container_name": "container names are chosen by each platform",
+    "networks": "the spec has one network per app, on which every workload reaches the others by name",
+    "network_mode": "the spec has one network per app",
+    "hostname": "each platform names the containers itself",
+    "user": "the image's user applies",
+    "working_dir": "the image's working directory applies",
+    "stop_grace_period": "each platform's default grace period applies",
+    "logging": "each platform's default logging applies",
+}
+_CROSSDOCK_HTTP = re.compile(r"http://127\.0\.0\.1:(\d+)(/\S*)")
+_CROSSDOCK_TCP = re.compile(r"nc -z 127\.0\.0\.1 (\d+) 2>/dev/null \|\| nc 127\.0\.0\.1 \1 </dev/null")
+COMPOSE_HEALTH_DEFAULTS = {"interval": "30s", "timeout": "30s", "retries": 3, "start_period": "0s"}
+SPEC_PROBE_DEFAULTS = {"interval": "10s", "timeout": "1s", "retries": 3, "start_period": "0s"}
+
+
+def workload(ctx: Context, name: str, svc: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(section, the workload as spec data) for the compose service ``name``."""
+    at: Path = ("services", name)
+    section = ctx.sections[name]
+    w: dict[str, Any] = {"image": _image(ctx, at, name, svc)}
+    for key, spec_key in (("entrypoint", "command"), ("command", "args")):
+        if svc.get(key) is not None:
+            w[spec_key] = _command(ctx, at + (key,), svc[key])
+    env, secret_mounts = environment(ctx, at, name, svc)
+    w["env"] = env
+    w["secrets"] = secret_mounts + mounts.secrets(ctx, at, svc)
+    if ctx.crossdock:
+        _crossdock_secret_env(w)
+    volumes, bind_files = mounts.mounts(ctx, at, name, svc, section)
+    w["files"] = mounts.configs(ctx, at, svc) + bind_files
+    w["volumes"] = volumes
+    labels = _labels(ctx, at + ("labels",), svc.get("labels"))
+    deploy(ctx, at, svc, w, section, labels)
+    w["labels"] = labels
+    if svc.get("depends_on"):
+        w["depends_on"] = _depends_on(ctx, at, svc["depends_on"])
+    if section == "services":
+        w["ports"] = mounts.ports(ctx, at, svc, ctx.where(at))
+        health = _health(ctx, at, svc.get("healthcheck"), w["ports"])
+        if health:
+            w["health"] = {"liveness": health}
+    elif svc.get("healthcheck"):
+        ctx.loss(at + ("healthcheck",), "a job has no health check in the spec")
+    if svc.get("profiles"):
+        ctx.loss(at + ("profiles",), "imported as a regular workload: the spec has no profiles, every workload "
+                 "is deployed", "changed")
+    if svc.get("build") is not None:
+        ctx.loss(at + ("build",), "image builds are not imported: build and push the image, then set image:"
+                 + ("" if svc.get("image") else f" (the spec names it '{w['image']}' for now)"))
+    for key in sorted(set(svc) - HANDLED):
+        if key.startswith("x-"):
+            ctx.loss(at + (key,), "extension field not carried")
+        else:
+            ctx.loss(at + (key,), f"not carried: {_WHY.get(key, 'the spec has no equivalent')}")
+    return section, {k: v for k, v in w.items() if v not in ({}, [], None)}
+
+
+def _image(ctx: Context, at: Path, name: str, svc: dict[str, Any]) -> str:
+    if svc.get("image"):
+        return ctx.text(svc["image"], at + ("image",))
+    if svc.get("build") is None:
+        ctx.loss(at, "the service has neither image: nor build:; the spec needs an image", "changed")
+    return f"{ctx.app}-{units.workload_name(name)}"
+
+
+def _command(ctx: Context, at: Path, value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [ctx.text(v, at + (i,)) for i, v in enumerate(value)]
+    try:
+        parts = shlex.split(str(value))
+    except ValueError:
+        ctx.loss(at, "cannot split this command as a shell would (unbalanced quotes): kept as one argument",
+                 "changed")
+        parts = [str(value)]
+    return [ctx.text(p, at) for p in parts]
+
+
+def _labels(ctx: Context, at: Path, value: Any) -> dict[str, str]:
+    from crossdock.translators.importers.compose_load import as_mapping
+    out = {}
+    for key, val in as_mapping(value).items():
+        if ctx.crossdock and key in OWNERSHIP:
+            continue
+        text = "" if val is None else ctx.text(val, at + (key,))
+        if not _LABEL_KEY.fullmatch(key) or not _LABEL_VALUE.fullmatch(text) or len(text) > 63:
+            ctx.loss(at + (key,), "not a valid label for every platform (keys like example.com/name, values of "
+                     "at most 63 letters, digits, '-', '_', '.'): not carried")
+            continue
+        out[key] = text
+    return out
+
+
+_LABEL_KEY = re.compile(r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+                        r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
+_LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?")
+
+
+def _depends_on(ctx: Context, at: Path, value: Any) -> list[str]:
+    out = []
+    items = value.items() if isinstance(value, dict) else ((v, None) for v in value)
+    for dep, opts in items:
+        if dep not in ctx.names:
+            ctx.loss(at + ("depends_on", dep), f"'{dep}' is not a service of this project: dropped")
+            continue
+        out.append(ctx.names[dep])
+        if isinstance(opts, dict):
+            cond = opts.get("condition", "service_started")
+            if cond != "service_started":
+                ctx.loss(at + ("depends_on", dep, "condition"), f"condition {cond} becomes a plain start order: "
+                         "give the dependent service a readiness check or retries", "changed")
+            for key in sorted(set(opts) - {"condition"}):
+                ctx.loss(at + ("depends_on", dep, key), f"depends_on option '{key}' is not carried")
+    return out
+
+
+def _health(ctx: Context, at: Path, hc: Any, ports: list[dict[str, Any]]) -> dict[str, Any] | None:
+    if not isinstance(hc, dict) or hc.get("disable") or hc.get("test") in (["NONE"], "NONE", None, []):
+        return None
+    path = at + ("healthcheck",)
+    test = hc["test"]
+    probe: dict[str, Any] = {}
+    if isinstance(test, str):
+        probe["exec"] = ["sh", "-c", ctx.text(test, path + ("test",))]
+    elif test[0] == "CMD-SHELL":
+        shell = " ".join(str(t) for t in test[1:])
+        tcp = _CROSSDOCK_TCP.fullmatch(shell) if ctx.crossdock else None
+        probe.update({"tcp": {"port": _port_ref(int(tcp.group(1)), ports)}} if tcp else
+                     {"exec": ["sh", "-c", ctx.text(shell, path + ("test",))]})
+    elif test[0] == "CMD":
+        args = [str(t) for t in test[1:]]
+        http = _CROSSDOCK_HTTP.fullmatch(args[-1]) if ctx.crossdock and args[:4] == ["wget", "-q", "-O",
+                                                                                      "/dev/null"] else None
+        if http and len(args) == 5:
+            probe["http"] = {"path": http.group(2), "port": _port_ref(int(http.group(1)), ports)}
+        else:
+            probe["exec"] = [ctx.text(a, path + ("test", i + 1)) for i, a in enumerate(args)]
+    else:
+        ctx.loss(path + ("test",), "expected CMD, CMD-SHELL or NONE first: the health check is not carried")
+        return None
+    for key, default in COMPOSE_HEALTH_DEFAULTS.items():
+        raw = ctx.value(hc.get(key, default), path + (key,))
+        value = raw if key == "retries" else units.duration(raw)
+        if value is None or (key == "retries" and not (isinstance(value, int) and value > 0)):
+            ctx.loss(path + (key,), f"cannot read '{raw}': the spec's default applies", "changed")
+            continue
+        if value != SPEC_PROBE_DEFAULTS[key]:
+            probe[key] = value
+    for key in sorted(set(hc) - {"test", "interval", "timeout", "retries", "start_period", "disable"}):
+        ctx.loss(path + (key,), f"healthcheck option '{key}' is not carried")
+    return probe
+
+
+def _port_ref(number: int, ports: list[dict[str, Any]]) -> int | str:
+    return next((p["name"] for p in ports if p["port"] == number), number)
+
+
+def _crossdock_secret_env(w: dict[str, Any]) -> None:
+    """crossdock renders a secret wanted as env var X as a file at /run/secrets/<s> plus X_FILE
+    holding that path; a mount it added for that alone has no mode."""
+    env = w.get("env") or {}
+    secret_mounts: list[dict[str, Any]] = w.get("secrets") or []
+    found: dict[str, dict[str, Any]] = {}
+    for key in [k for k in env if k.endswith("_FILE")]:
+        m = re.fullmatch(r"/run/secrets/([a-z0-9-]+)", env[key])
+        path = env[key]
+        mount = found.get(path) or next((s for s in secret_mounts if m and s["secret"] == m.group(1)
+                                         and s.get("path") == path), None)
+        if mount is None:
+            continue
+        found[path] = mount
+        del env[key]
+        secret_mounts.append({"secret": mount["secret"], "env": key[: -len("_FILE")]})
+        if mount.get("mode") is None and mount in secret_mounts:
+            secret_mounts.remove(mount)
