@@ -92,26 +92,33 @@ def _json_job(path: str, text: str) -> dict[str, Any]:
     if not isinstance(job, dict) or not isinstance(job.get("TaskGroups"), list):
         raise InputError(f"{path}: not a Nomad job: expected {{\"Job\": {{...}}}} or a job object with "
                          "\"TaskGroups\" (as `nomad job run -output` writes)")
-    lines = text.splitlines()
-    start = 0
-    for group in job["TaskGroups"]:  # the JSON parser gives no positions: find each group's and task's name
-        if isinstance(group, dict):
-            start = group[LINE] = _line_of(lines, str(group.get("Name")), start)
-            for task in group.get("Tasks") or []:
-                if isinstance(task, dict):
-                    task[LINE] = _line_of(lines, str(task.get("Name")), start)
+    _json_lines(job, text.splitlines(), [0])
     return job
 
 
-def _line_of(lines: list[str], name: str, start: int) -> int:
-    needle = re.compile(r'"Name"\s*:\s*' + re.escape(json.dumps(name)))
-    for i in range(start, len(lines)):
-        if needle.search(lines[i]):
-            return i + 1
-    return 0
+_MAPS = {"Meta", "Env", "Volumes", "Config", "Policy", "GetterOptions"}  # free maps: no line key in them
 
 
-def _resolve_variables(jobs: list[tuple[Ctx, dict[str, Any]]], variables: dict[str, Any], shared: Ctx) -> dict[str, str]:
+def _json_lines(value: Any, lines: list[str], cursor: list[int], key: str = "") -> None:
+    """Each object's line: json gives no positions, but it keeps the document's order, so each
+    object is found as the next line holding its first key (objects are visited in text order)."""
+    if isinstance(value, list):
+        for v in value:
+            _json_lines(v, lines, cursor)
+    elif isinstance(value, dict) and value:
+        needle = json.dumps(next(iter(value))) + ":"
+        for i in range(cursor[0], len(lines)):
+            if needle in lines[i].replace('": ', '":').replace('" :', '":'):
+                cursor[0] = i
+                if key not in _MAPS:
+                    value[LINE] = i + 1
+                break
+        for k, v in list(value.items()):
+            _json_lines(v, lines, cursor, k)
+
+
+def _resolve_variables(jobs: list[tuple[Ctx, dict[str, Any]]], variables: dict[str, Any],
+                       shared: Ctx) -> dict[str, str]:
     """Spec variables for the HCL variables used in strings; a variable standing alone where a
     number or boolean goes is replaced by its default."""
     used: dict[str, str] = {}
@@ -127,9 +134,9 @@ def _resolve_variables(jobs: list[tuple[Ctx, dict[str, Any]]], variables: dict[s
         parts = value.split(VAR)
         if len(parts) == 3 and not parts[0] and not parts[2]:
             default = variables.get(parts[1])
-            if isinstance(default, (int, float, bool)):
-                ctx.loss(line, f"var.{parts[1]}", f"used where a number or boolean goes: replaced by its default "
-                         f"{json.dumps(default)}", "changed")
+            if isinstance(default, (int, float, bool, list, dict)):
+                ctx.loss(line, f"var.{parts[1]}", "not a string: replaced by its "
+                         f"default {json.dumps(default)[:80]}", "changed")
                 return default
         for name in parts[1::2]:
             if name not in used:
@@ -155,7 +162,8 @@ def _app(jobs: list[tuple[Ctx, dict[str, Any]]], name: str | None, shared: Ctx) 
     doc: dict[str, Any] = {"apiVersion": "crossdock/v1", "kind": "App", "metadata": {"name": app_name}}
     if app_name != app:
         shared.loss(0, "--name" if name else f"job.{app}", f"the app name becomes '{app_name}'", "changed")
-    labels, annotations = _metadata(first, jobs, shared)
+    first_ctx = next(c for c, j in jobs if j is first)
+    labels, annotations = _metadata(first, first_ctx)
     if labels:
         doc["metadata"]["labels"] = labels
     if annotations:
@@ -173,7 +181,7 @@ def _app(jobs: list[tuple[Ctx, dict[str, Any]]], name: str | None, shared: Ctx) 
     return doc
 
 
-def _metadata(first: dict[str, Any], jobs: list[tuple[Ctx, dict[str, Any]]], shared: Ctx) -> tuple[dict[str, str], ...]:
+def _metadata(first: dict[str, Any], ctx: Ctx) -> tuple[dict[str, str], ...]:
     labels: dict[str, str] = {}
     annotations: dict[str, str] = {}
     for key, value in sorted((first.get("Meta") or {}).items()):
@@ -181,12 +189,12 @@ def _metadata(first: dict[str, Any], jobs: list[tuple[Ctx, dict[str, Any]]], sha
             continue
         text, where = str(value), f"job.{first.get('ID')}.meta.{key}"
         if not _LABEL_KEY.fullmatch(key):
-            shared.loss(first, where, "not a label key: not carried over")
+            ctx.loss(first, where, "not a label key: not carried over")
             continue
         # Nomad meta is one map: label-shaped values become labels, the others annotations.
         section = "labels" if _LABEL_VALUE.fullmatch(text) and len(text) <= 63 else "annotations"
         (labels if section == "labels" else annotations)[key] = text
-        shared.loss(first, where, f"job meta becomes one of the app's {section} (the spec's labels and "
+        ctx.loss(first, where, f"job meta becomes one of the app's {section} (the spec's labels and "
                     "annotations both become job meta)", "changed", f"metadata.{section}.{key}")
     return labels, annotations
 

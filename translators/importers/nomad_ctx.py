@@ -12,6 +12,7 @@ from crossdock.translators.importers.nomad_hcl import LINE
 
 _S = 10**9
 _SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|_KEY$|^KEY$|APIKEY|CREDENTIAL|PRIVATE)", re.I)
+_NOT_SECRET = re.compile(r"_(FILE|PATH|DIR|NAME|USER)$", re.I)  # POSTGRES_PASSWORD_FILE names a path
 
 
 @dataclass
@@ -49,16 +50,16 @@ class Ctx:
             else:
                 self.loss(obj, f"{path}: {key}", "no equivalent in the spec: not carried over")
 
-    def secret(self, name: str, where: str, hint_env: str | None = None, report: bool = True) -> str:
+    def secret(self, name: str, where: str, at: Any = 0, report: bool = True) -> str:
         """An app-level secret named after ``name`` (sanitized), whose value is set from an env var
         at deploy time; the comment says where the value lived, never the value."""
         key = object_name(name) or "secret"
         if key not in self.secrets:
-            env = hint_env or re.sub(r"[^A-Za-z0-9_]", "_", key).upper()
+            env = re.sub(r"[^A-Za-z0-9_]", "_", key).upper()
             self.secrets[key] = {"from_env": env}
             self.comments[("secrets", key)] = f"value was {where}; set {env} when deploying"
             if report:
-                self.loss(0, f"secret {name}", f"the value was {where} and is not copied: the spec reads it from "
+                self.loss(at, f"secret {name}", f"the value was {where} and is not copied: the spec reads it from "
                           f"the environment variable {env} at deploy time", "changed", f"secrets.{key}")
         return key
 
@@ -72,7 +73,7 @@ def _plain(value: Any) -> Any:
 
 
 def is_secret_name(name: str) -> bool:
-    return bool(_SECRET_NAME.search(name))
+    return bool(_SECRET_NAME.search(name)) and not _NOT_SECRET.search(name)
 
 
 def object_name(text: str) -> str:

@@ -19,7 +19,8 @@ from crossdock.translators.importers.nomad_ctx import Ctx, as_int, blocks, durat
 _S = 10**9
 # Nomad's defaults for a service job without an update block (structs.DefaultUpdateStrategy).
 _UPDATE_DEFAULT = {"MaxParallel": 1, "HealthCheck": "checks", "MinHealthyTime": 10 * _S, "HealthyDeadline": 300 * _S,
-                   "ProgressDeadline": 600 * _S, "AutoRevert": False, "AutoPromote": False, "Canary": 0, "Stagger": 30 * _S}
+                   "ProgressDeadline": 600 * _S, "AutoRevert": False, "AutoPromote": False, "Canary": 0,
+                   "Stagger": 30 * _S}
 _CROSSDOCK_RESTART = {"Attempts": 3, "Interval": 300 * _S, "Delay": 15 * _S, "Mode": "delay"}
 _GROUP_KNOWN = {"Name", "Count", "Meta", "Networks", "Services", "Update", "RestartPolicy", "ReschedulePolicy",
                 "Constraints", "Spreads", "Volumes", "Tasks", "Scaling"}
@@ -42,7 +43,7 @@ def workload(job: dict[str, Any], group: dict[str, Any], kind: str, path: str, c
     for t in other:
         ctx.loss(t, f"{path}.task.{t.get('Name')}: lifecycle", f"a {t['Lifecycle'].get('Hook')} task: "
                  "the spec has no equivalent: not carried over")
-    steps = [s for t in init if (s := nomad_tasks.step(t, f"{path}.task.{t.get('Name')}", ctx))]
+    steps = _steps(init, "init", path, ctx)
     if len(steps) > 1:
         ctx.loss(group, f"{path}: lifecycle", "Nomad starts prestart tasks together: their order in the spec "
                  "is the file's order", "changed", ".init")
@@ -100,7 +101,7 @@ def _service(job: dict[str, Any], group: dict[str, Any], main: dict[str, Any], s
     update = _update(job, group, path, ctx)
     if update:
         out["update"] = update
-    cars = [s for t in sidecars if (s := nomad_tasks.step(t, f"{path}.task.{t.get('Name')}", ctx))]
+    cars = _steps(sidecars, "sidecars", path, ctx)
     for t in sidecars:
         life = t.get("Lifecycle") or {}
         if life.get("Hook") != "poststart" or not life.get("Sidecar"):
@@ -108,6 +109,18 @@ def _service(job: dict[str, Any], group: dict[str, Any], main: dict[str, Any], s
                      "(started after it, restarted while it runs)", "changed", ".sidecars")
     if cars:
         out["sidecars"] = cars
+
+
+def _steps(tasks: list[dict[str, Any]], field: str, path: str, ctx: Ctx) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    workload = ctx.spec
+    for t in tasks:
+        ctx.spec = f"{workload}.{field}[{len(out)}]"  # losses inside the step name the step
+        step = nomad_tasks.step(t, f"{path}.task.{t.get('Name')}", ctx)
+        ctx.spec = workload
+        if step is not None:
+            out.append(step)
+    return out
 
 
 def _ports(group: dict[str, Any], regs: list[dict[str, Any]], path: str, ctx: Ctx) -> list[dict[str, Any]]:
@@ -157,13 +170,15 @@ def _health(regs: list[dict[str, Any]], ports: list[dict[str, Any]], path: str, 
             cpath = f"{path}.service.{r.get('Name')}.check[{i}]"
             kind = "liveness" if check.get("CheckRestart") else "readiness"
             if kind in health:
-                ctx.loss(check, cpath, f"a second {kind} check: the spec has one; not carried over", spec=f".health.{kind}")
+                ctx.loss(check, cpath, f"a second {kind} check: the spec has one; not carried over",
+                         spec=f".health.{kind}")
                 continue
             probe: dict[str, Any] = {}
             ctype = check.get("Type")
             port = _port_ref(check.get("PortLabel") or r.get("PortLabel"), ports, by_label)
             if ctype in ("http", "tcp") and port is None:
-                ctx.loss(check, cpath, "a check on a port the group does not declare: not carried over", spec=f".health.{kind}")
+                ctx.loss(check, cpath, "a check on a port the group does not declare: not carried over",
+                         spec=f".health.{kind}")
                 continue
             if ctype == "http":
                 probe["http"] = {"port": port} | ({"path": check["Path"]} if check.get("Path", "/") != "/" else {})
@@ -172,7 +187,8 @@ def _health(regs: list[dict[str, Any]], ports: list[dict[str, Any]], path: str, 
             elif ctype == "script" and check.get("Command"):
                 probe["exec"] = [str(check["Command"]), *[str(a) for a in check.get("Args") or []]]
             else:
-                ctx.loss(check, cpath, f"a {ctype} check: no equivalent in the spec; not carried over", spec=f".health.{kind}")
+                ctx.loss(check, cpath, f"a {ctype} check: no equivalent in the spec; not carried over",
+                         spec=f".health.{kind}")
                 continue
             for field, default in (("Interval", "10s"), ("Timeout", "1s")):
                 value = duration(check.get(field))
@@ -233,7 +249,8 @@ def _update(job: dict[str, Any], group: dict[str, Any], path: str, ctx: Ctx) -> 
         if value != default:
             out[key] = value
     if u["HealthCheck"] == "manual":
-        ctx.loss(given, f"{path}.update: health_check", "manual health: the spec waits for checks", "changed", ".update.wait_healthy")
+        ctx.loss(given, f"{path}.update: health_check", "manual health: the spec waits for checks", "changed",
+                 ".update.wait_healthy")
     if canary and not u["AutoPromote"]:
         ctx.loss(given, f"{path}.update: auto_promote", "canaries are promoted by hand in Nomad; the spec's surge "
                  "replicas replace the old ones automatically", "changed", ".update.surge")
@@ -261,6 +278,14 @@ def _batch(group: dict[str, Any], out: dict[str, Any], path: str, ctx: Ctx) -> N
                      "restarts in place: the spec counts one kind of retry", "dropped", ".retries")
     elif again:
         out["retries"] = again
+    if restart and restart.get("Mode", "fail") != "fail":
+        ctx.loss(restart, f"{path}.restart: mode", f"mode '{restart['Mode']}': a job's restarts in the spec "
+                 "end in failure", "changed", ".restart")
+    for key in ("Delay", "Interval", "RenderTemplates"):
+        for policy, name in ((restart, "restart"), (resched, "reschedule")):
+            if policy and policy.get(key) not in (None, False):
+                ctx.loss(policy, f"{path}.{name}: {key.lower()}", "the spec's retries use the platform's "
+                         "back-off: not carried over", "changed", ".retries")
     if resched and resched.get("Unlimited"):
         ctx.loss(resched, f"{path}.reschedule: unlimited", "unlimited rescheduling: the spec's retries are counted",
                  "changed", ".retries")
@@ -287,7 +312,8 @@ def _placement(job: dict[str, Any], group: dict[str, Any], path: str, ctx: Ctx) 
         if label:
             spread.append(label)
             if s.get("SpreadTarget"):
-                ctx.loss(s, f"{path}.spread: target", "spread targets (percentages): not carried over", spec=".placement.spread")
+                ctx.loss(s, f"{path}.spread: target", "spread targets (percentages): not carried over",
+                         spec=".placement.spread")
     chosen: list[tuple[str, Any]] = [("constraints", constraints), ("spread", list(dict.fromkeys(spread)))]
     return {k: v for k, v in chosen if v}
 
@@ -309,6 +335,7 @@ def _volumes(group: dict[str, Any], path: str, ctx: Ctx) -> None:
         if v.get("PerAlloc"):
             definition["per_replica"] = True
         if v.get("Type", "host") != "host":
-            ctx.loss(v, f"{path}.volume.{name}", f"a {v.get('Type')} volume becomes a named volume", "changed", f"volumes.{key}")
+            ctx.loss(v, f"{path}.volume.{name}", f"a {v.get('Type')} volume becomes a named volume", "changed",
+                     f"volumes.{key}")
         if v.get("AccessMode") or v.get("AttachmentMode"):
             ctx.loss(v, f"{path}.volume.{name}", "access and attachment modes: not carried over", spec=f"volumes.{key}")

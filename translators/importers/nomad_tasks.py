@@ -27,6 +27,8 @@ _LITERAL_BRACES = '{{"{{"}}'
 _EMPTY = "{{/* empty */}}"
 _ITEM = re.compile(r'index\s+\.\s+"([^"]+)"|\.Data\.data\.([A-Za-z0-9_-]+)|\.Data\.([A-Za-z0-9_-]+)'
                    r'|\{\{-?\s*\.([A-Za-z_][A-Za-z0-9_-]*)')
+# The data crossdock writes for a secret delivered as a file: one item of the job's Nomad Variable.
+_WHOLE = re.compile(r'\{\{-? with nomadVar "[^"]+" -?\}\}\{\{ \(index \. "([^"]+)"\)\.Value \}\}\{\{-? end -?\}\}')
 _SOURCE = re.compile(r'(nomadVar|secret)\s+"([^"]+)"')
 _TASK_DIRS = {"${NOMAD_TASK_DIR}": "local", "${NOMAD_SECRETS_DIR}": "secrets", "${NOMAD_ALLOC_DIR}": "alloc"}
 _TASK_KNOWN = {"Name", "Driver", "Config", "Env", "Templates", "Resources", "VolumeMounts", "Lifecycle", "Services"}
@@ -84,7 +86,8 @@ def main_fields(task: dict[str, Any], group: dict[str, Any], path: str, ctx: Ctx
         request = vols.get(vm.get("Volume")) or {}
         name = object_name(str(request.get("Source") or vm.get("Volume") or ""))
         if not name or not str(vm.get("Destination", "")).startswith("/"):
-            ctx.loss(vm, f"{path}.volume_mount[{i}]", "no volume or absolute destination: not carried over", spec=".volumes")
+            ctx.loss(vm, f"{path}.volume_mount[{i}]", "no volume or absolute destination: not carried over",
+                     spec=".volumes")
             continue
         mount: dict[str, Any] = {"path": vm["Destination"], "volume": name}
         if vm.get("ReadOnly"):
@@ -136,6 +139,10 @@ def _container(task: dict[str, Any], path: str, ctx: Ctx) -> dict[str, Any] | No
     full = ([str(cmd)] if isinstance(cmd, str) else []) + ([str(a) for a in args] if isinstance(args, list) else [])
     if isinstance(cmd, str) or isinstance(args, list):
         out["args"] = full
+    for key, value in (("image", [out["image"]]), ("command", out.get("command")), ("args", out.get("args"))):
+        if any("${" in a for a in value or []):
+            ctx.loss(task, f"{path}.config.{key}", "Nomad interpolates ${...} here at run time; the spec keeps "
+                     "the text as it is", "changed", f".{key}")
     for key in sorted(config):
         if key not in ("image", "entrypoint", "command", "args", "ports", "mount", "__line__"):
             ctx.loss(task, f"{path}.config: {key}", "a docker driver option with no equivalent in the spec: "
@@ -190,14 +197,13 @@ def _template(tmpl: dict[str, Any], mounts: list[dict[str, Any]], used: set[int]
     if tmpl.get("Envvars"):
         _env_template(data, sources, out, tmpl, path, ctx)
         return
-    mode_field = {"mode": mode} if mode != 0o644 else {}
+    mode_field = {"mode": f"{mode:04o}"} if mode != 0o644 else {}
     if sources:
         items = [next(g for g in m if g) for m in _ITEM.findall(data)]
-        whole = re.fullmatch(r'\{\{-? with nomadVar "[^"]+" -?\}\}\{\{ \(index \. "([^"]+)"\)\.Value \}\}\{\{-? end -?\}\}',
-                             data)
+        whole = _WHOLE.fullmatch(data)
         name = whole.group(1) if whole else (items[0] if len(items) == 1 else object_name(cpath.rsplit("/", 1)[-1]))
         where = f"in the {'Nomad Variable' if sources[0][0] == 'nomadVar' else 'Vault secret'} {sources[0][1]}"
-        key = ctx.secret(name, where + (f", item {name}" if whole or len(items) == 1 else ""))
+        key = ctx.secret(name, where + (f", item {name}" if whole or len(items) == 1 else ""), tmpl)
         if not whole and len(items) != 1:
             ctx.loss(tmpl, path, f"a file mixing text and secret items: the whole file is now the secret '{key}'",
                      "changed", f".secrets")
@@ -225,7 +231,7 @@ def _env_template(data: str, sources: list[tuple[str, str]], out: dict[str, Any]
         key, value = m.group(1), m.group(2).strip()
         items = [next(g for g in i if g) for i in _ITEM.findall(value)]
         if items:
-            secret = ctx.secret(items[0], f"{where}, item {items[0]}")
+            secret = ctx.secret(items[0], f"{where}, item {items[0]}", tmpl)
             if len(items) > 1 or not re.fullmatch(r"\{\{-?\s*[^{}]*\s*-?\}\}", value):
                 ctx.loss(tmpl, f"{path}: {key}", f"a value mixing text and secret items: now the secret '{secret}' "
                          "alone", "changed", f".secrets")
