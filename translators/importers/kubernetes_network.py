@@ -1,0 +1,208 @@
+"""Services, Ingresses, HorizontalPodAutoscalers and PersistentVolumeClaims -> the workloads'
+ports, publishing, routes and autoscaling, and the app's volumes.
+
+A Service is matched to the workloads whose pod labels its selector selects: its ports become
+(or name) the workload's container ports; a LoadBalancer or NodePort Service publishes them.
+An Ingress rule becomes the route of the workload behind its backend Service; an HPA the
+autoscale block of the workload it scales.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from crossdock.translators.importers.kubernetes_kinds import read_claim
+from crossdock.translators.importers.kubernetes_read import Manifest
+from crossdock.translators.importers.kubernetes_values import Context, dns_name
+
+_HOST = re.compile(r"(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_SERVICE_DEFAULTS = {"sessionAffinity": "None", "internalTrafficPolicy": "Cluster", "externalTrafficPolicy": "Cluster",
+                     "ipFamilyPolicy": "SingleStack", "allocateLoadBalancerNodePorts": True}
+
+
+@dataclass
+class Imported:
+    """One controller and the spec workload made of it."""
+
+    m: Manifest
+    section: str
+    name: str
+    w: dict[str, Any]
+    pod_labels: dict[str, str]
+    service_names: set[str] = field(default_factory=set)
+
+
+def read_volume_claim(ctx: Context, m: Manifest) -> None:
+    name = dns_name(m.name, 63, False)
+    volume: dict[str, Any] = {}
+    read_claim(ctx, m, (), volume)
+    ctx.volumes[name] = volume
+    ctx.claims[m.name] = m
+
+
+def read_service(ctx: Context, m: Manifest, workloads: list[Imported]) -> list[Imported]:
+    """Match a Service to its workloads and carry its ports; returns the workloads it selects."""
+    selector = m.get("spec", "selector")
+    kind = m.get("spec", "type") or "ClusterIP"
+    if not isinstance(selector, dict) or not selector:
+        ctx.lose(m, ("spec",), "a Service without a selector (external endpoints) has no equivalent in the spec: "
+                 "not imported")
+        m.use("spec")
+        return []
+    targets = [i for i in workloads if i.section == "services"
+               and all(i.pod_labels.get(str(k)) == str(v) for k, v in selector.items())]
+    if not targets:
+        ctx.lose(m, ("spec", "selector"), "selects no workload of the manifests: not imported")
+        m.use("spec")
+        return []
+    if len(targets) > 1:
+        ctx.lose(m, ("spec", "selector"), "selects several workloads (" + ", ".join(t.name for t in targets)
+                 + "): its ports are given to each", "changed")
+    for key, value in _SERVICE_DEFAULTS.items():
+        if m.data_at("spec", key) == value:
+            m.use("spec", key)
+    for key in ("clusterIPs", "ipFamilies"):
+        m.use("spec", key)
+    headless = m.data_at("spec", "clusterIP") == "None"
+    m.use("spec", "clusterIP")
+    if headless and not any(t.m.kind == "StatefulSet" and t.m.data_at("spec", "serviceName") == m.name
+                            for t in targets):
+        ctx.lose(m, ("spec", "clusterIP"), "a headless Service is rendered as a Service with a cluster IP",
+                 "changed")
+    if kind not in ("ClusterIP", "LoadBalancer", "NodePort"):
+        ctx.lose(m, ("spec", "type"), f"a {kind} Service has no equivalent in the spec: rendered as ClusterIP",
+                 "changed")
+    for t in targets:
+        t.service_names.add(m.name)
+        crossdock_names = {t.name, f"{t.name}-public", f"{t.name}-headless"}
+        if m.name not in crossdock_names and not (headless and t.m.kind == "StatefulSet"):
+            ctx.lose(m, ("metadata", "name"), f"crossdock names a workload's Service after the workload: clients "
+                     f"must reach it as '{t.name}', not '{m.name}'", "changed")
+        for i, p in enumerate(m.data_at("spec", "ports") or []):
+            if isinstance(p, dict):
+                _port(ctx, m, i, p, t, kind)
+    return targets
+
+
+def _port(ctx: Context, m: Manifest, i: int, p: dict[str, Any], t: Imported, kind: str) -> None:
+    path = ("spec", "ports", i)
+    for key in ("name", "port", "targetPort", "protocol"):
+        m.use(*path, key)
+    number, target = p.get("port"), p.get("targetPort", p.get("port"))
+    protocol = str(p.get("protocol") or "TCP").lower()
+    ports: list[dict[str, Any]] = t.w.setdefault("ports", [])
+    match = next((q for q in ports if (q["name"] == target if isinstance(target, str) else q["port"] == target)
+                  and q.get("protocol", "tcp") == protocol), None)
+    if match is None and isinstance(target, int):
+        taken = {q["name"] for q in ports}
+        name = dns_name(str(p["name"]), 15, True) if p.get("name") else f"port-{target}"
+        if name in taken:
+            name = f"port-{target}-{protocol}"
+        match = {"name": name, "port": target}
+        if protocol != "tcp":
+            match["protocol"] = protocol
+        ports.append(match)
+    if match is None:
+        ctx.lose(m, (*path, "targetPort"), f"names no port of the workload '{t.name}': not imported", "dropped",
+                 f"services.{t.name}.ports")
+        return
+    if p.get("name") and match["name"] == f"port-{match['port']}":  # a port only the Service named
+        match["name"] = dns_name(str(p["name"]), 15, True)
+    if kind in ("LoadBalancer", "NodePort"):
+        published = p.get("nodePort") if kind == "NodePort" else number
+        if kind == "NodePort":
+            m.use(*path, "nodePort")
+            if published is None:
+                ctx.lose(m, path, "a NodePort Service's port is chosen by Kubernetes: published on the container "
+                         "port instead", "changed", f"services.{t.name}.ports")
+        match["publish"] = True
+        if isinstance(published, int) and published != match["port"]:
+            match["published_port"] = published
+        if kind == "NodePort" and number != match["port"]:
+            ctx.lose(m, (*path, "port"), f"inside the cluster the Service listens on {number}; the spec's Service "
+                     f"listens on the container port {match['port']}", "changed", f"services.{t.name}.ports")
+    elif number != match["port"]:
+        ctx.lose(m, (*path, "port"), f"the Service port {number} forwards to the container port {match['port']}: "
+                 "the spec's Service listens on the container port", "changed", f"services.{t.name}.ports")
+
+
+def read_ingress(ctx: Context, m: Manifest, services: dict[str, list[Imported]],
+                 service_ports: dict[str, Manifest]) -> None:
+    """Each path of an Ingress -> the route of the workload behind it (one route per workload)."""
+    for r, rule in enumerate(m.data_at("spec", "rules") or []):
+        for j, entry in enumerate((rule.get("http") or {}).get("paths") or [] if isinstance(rule, dict) else []):
+            path = ("spec", "rules", r, "http", "paths", j)
+            m.use(*path)
+            m.use("spec", "rules", r, "host")
+            backend = (entry.get("backend") or {}).get("service") if isinstance(entry, dict) else None
+            host = rule.get("host")
+            if not isinstance(backend, dict) or backend.get("name") not in services:
+                ctx.lose(m, path, "its backend is not a Service of the manifests that selects a workload: not "
+                         "imported")
+                continue
+            if not isinstance(host, str) or not _HOST.fullmatch(host):
+                ctx.lose(m, ("spec", "rules", r), "a spec route needs a host name: this rule is not imported")
+                continue
+            target = services[backend["name"]][0]
+            port = _route_port(backend.get("port") or {}, service_ports.get(backend["name"]), target)
+            if port is None:
+                ctx.lose(m, (*path, "backend"), "its port is not one of the Service's: not imported")
+                continue
+            if "route" in target.w:
+                ctx.lose(m, path, f"the workload '{target.name}' already has a route: not imported")
+                continue
+            route: dict[str, Any] = {"host": host, "port": port}
+            text = str(entry.get("path") or "/")
+            if text != "/":
+                route["path"] = text
+            kind = entry.get("pathType", "Prefix")
+            if kind != "Prefix":
+                ctx.lose(m, (*path, "pathType"), f"the spec's routes match a path prefix: {kind} becomes Prefix",
+                         "changed", f"services.{target.name}.route.path")
+            target.w["route"] = route
+
+
+def _route_port(port: dict[str, Any], svc: Manifest | None, target: Imported) -> int | str | None:
+    """The container port (by name, or number where the Service keeps it) an Ingress backend reaches."""
+    if svc is None:
+        return None
+    for p in svc.data_at("spec", "ports") or []:
+        if not isinstance(p, dict) or not (p.get("name") == port.get("name") if "name" in port
+                                           else p.get("port") == port.get("number")):
+            continue
+        wanted = p.get("targetPort", p.get("port"))
+        for q in target.w.get("ports", []):
+            if (q["name"] == wanted) if isinstance(wanted, str) else (q["port"] == wanted):
+                return q["port"] if "number" in port and p.get("port") == q["port"] else str(q["name"])
+    return None
+
+
+def read_autoscaler(ctx: Context, m: Manifest, workloads: dict[tuple[str, str], Imported]) -> None:
+    ref = m.get("spec", "scaleTargetRef") or {}
+    target = workloads.get((str(ref.get("kind")), str(ref.get("name"))))
+    if target is None or target.section != "services":
+        ctx.lose(m, ("spec", "scaleTargetRef"), "scales no service of the manifests: not imported")
+        m.use("spec")
+        return
+    low, high = m.get("spec", "minReplicas") or 1, m.get("spec", "maxReplicas")
+    if not isinstance(high, int) or not isinstance(low, int) or high < low:
+        ctx.lose(m, ("spec",), "no valid minReplicas/maxReplicas: not imported")
+        return
+    scale: dict[str, Any] = {"min": low, "max": high}
+    cpu = m.get("spec", "targetCPUUtilizationPercentage")  # autoscaling/v1
+    for i, metric in enumerate(m.data_at("spec", "metrics") or []):
+        res = metric.get("resource") if isinstance(metric, dict) else None
+        tgt = res.get("target") if isinstance(res, dict) else None
+        if (metric.get("type") == "Resource" and isinstance(res, dict) and res.get("name") == "cpu"
+                and isinstance(tgt, dict) and tgt.get("type") == "Utilization"):
+            cpu = tgt.get("averageUtilization")
+            m.use("spec", "metrics", i)
+    if isinstance(cpu, int) and cpu != 80:
+        scale["cpu_target"] = max(1, min(cpu, 100))
+    if "replicas" in target.w:
+        ctx.lose(target.m, ("spec", "replicas"), "the HorizontalPodAutoscaler sets the replica count: not imported",
+                 "changed", f"services.{target.name}.replicas")
+        del target.w["replicas"]
+    target.w["autoscale"] = scale
