@@ -226,6 +226,10 @@ def _add_platform_commands() -> None:
 
 
 _add_platform_commands()
+from crossdock.cli.import_command import import_command  # noqa: E402 - click only; importers load on use
+cli.add_command(import_command)
+from crossdock.cli.compare.command import compare as compare_command  # noqa: E402 - click only; the engine loads on use
+cli.add_command(compare_command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -17,6 +17,8 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+import yaml
+
 from crossdock.specs.loader import LoadedSpec
 from crossdock.translators import base as translators
 from crossdock.translators.importers import base
@@ -24,6 +26,18 @@ from golden_cases import load_case
 
 ORDERED_LISTS = {"init", "command", "args", "exec"}
 _INDEX = re.compile(r"\[\d+\]")
+
+
+def assert_passes_output_checks(spec: LoadedSpec) -> None:
+    """An imported spec renders for every target and passes the core's offline output checks
+    (those of tests/test_output_checks.py), as every importer's fixtures must."""
+    from checkers import kubernetes, nomad, swarm
+    k8s = translators.get("kubernetes").translate(spec)
+    assert kubernetes.validate([d for t in k8s.files.values() for d in yaml.safe_load_all(t) if d]) == []
+    stack = translators.get("swarm").translate(spec)
+    assert swarm.stack_config(stack.files[stack.primary]).get("services")
+    jobs = translators.get("nomad").translate(spec)
+    assert nomad.check_job_json([t for p, t in sorted(jobs.files.items()) if p.endswith(".json")]) == []
 
 
 def default_paths(target: str, bundle: translators.Bundle) -> list[str]:

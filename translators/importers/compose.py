@@ -19,6 +19,7 @@ from crossdock.translators.importers.compose_context import MANAGED_BY, OWNERSHI
 from crossdock.translators.importers.compose_load import DEFAULT_FILES, OVERRIDE_FILES, Project, load_project
 from crossdock.translators.importers.compose_mounts import declare_secret
 from crossdock.translators.importers.compose_services import workload
+from crossdock.translators.importers.compose_shape import check_service
 
 _SERVICES_LINE = re.compile(r"^services:", re.M)
 _OTHER_FORMATS = re.compile(r"^(apiVersion|kind):|^\s*job\s+\"|^\s*\"?Job\"?\s*:", re.M)
@@ -48,6 +49,8 @@ class ComposeImporter:
         doc: dict[str, Any] = {"apiVersion": "crossdock/v1", "kind": "App", "metadata": {"name": ctx.app}}
         if name is None and not crossdock and project.data.get("name") is None:
             ctx.comments[("metadata", "name")] = "named after the folder of the compose file; change it with --name"
+        for cname, svc in services.items():
+            check_service(project, cname, svc)
         _names(ctx, services)
         sections: dict[str, dict[str, Any]] = {"services": {}, "jobs": {}}
         for cname, svc in services.items():

@@ -43,6 +43,7 @@ class Context:
     # Secrets made from plain env values: name -> digest of the value, to tell apart two
     # services whose same-named variable holds different values (the value itself is not kept).
     env_secret_digests: dict[str, str] = field(default_factory=dict)
+    published: dict[tuple[int, str], str] = field(default_factory=dict)  # host port -> service publishing it
 
     def loss(self, path: Path, message: str, kind: str = "dropped", spec: str = "") -> None:
         self.project.loss(path, message, kind, spec)

@@ -129,7 +129,7 @@ def _restart(ctx: Context, at: Path, svc: dict[str, Any], d: dict[str, Any], w: 
 
 def _update(ctx: Context, path: Path, u: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    parallelism = int(ctx.value(u.get("parallelism", 1), path + ("parallelism",)))
+    parallelism = int(ctx.value(1 if u.get("parallelism") is None else u["parallelism"], path + ("parallelism",)))
     if parallelism < 1:
         ctx.loss(path + ("parallelism",), "0 (all at once) becomes 1 at a time", "changed")
         parallelism = 1

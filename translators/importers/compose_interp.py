@@ -25,8 +25,9 @@ _SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE|API_
 
 
 def looks_secret(name: str) -> bool:
-    """Names such as DB_PASSWORD, API_TOKEN, AWS_SECRET_ACCESS_KEY, SIGNING_KEY."""
-    return bool(_SECRET_NAME.search(name))
+    """Names such as DB_PASSWORD, API_TOKEN, AWS_SECRET_ACCESS_KEY, SIGNING_KEY; not *_FILE,
+    which by convention holds the path of a file with the secret (MYSQL_PASSWORD_FILE)."""
+    return bool(_SECRET_NAME.search(name)) and not name.upper().endswith("_FILE")
 
 
 @dataclass

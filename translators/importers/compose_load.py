@@ -44,11 +44,11 @@ class Project:
     dotenv_file: str | None = None
     losses: list[Loss] = field(default_factory=list)
 
-    def where(self, path: Path) -> Location:
-        return Located(self.data, self.files[0] if self.files else "", self.values, self.keys).where(path)
+    def where(self, path: Path, *, key: bool = False) -> Location:
+        return Located(self.data, self.files[0] if self.files else "", self.values, self.keys).where(path, key=key)
 
     def loss(self, path: Path, message: str, kind: str = "dropped", spec_path: str = "") -> None:
-        loc = self.where(path)
+        loc = self.where(path, key=True)  # a loss is about a field: point at its name
         shown = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in path).replace(".[", "[")
         self.losses.append(Loss(loc.file, loc.line, loc.column, shown, message,
                                 "changed" if kind == "changed" else "dropped", spec_path))
@@ -148,7 +148,10 @@ class _Loader:
                 else:
                     target[name] = value
                     self.project.dirs[(section, name)] = folder
+                first_value, first_key = self.project.values.get((section, name)), self.project.keys.get((section, name))
                 self.copy_marks(located, (section, name), (section, name))
+                if first_value is not None and first_key is not None:  # an entry is where it was first written
+                    self.project.values[(section, name)], self.project.keys[(section, name)] = first_value, first_key
         self.stack.pop()
 
     def include_paths(self, located: Located, i: int, item: Any, folder: str) -> list[tuple[str, str | None]]:

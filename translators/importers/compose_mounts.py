@@ -30,7 +30,7 @@ def go_literal_undone(text: str) -> str:
     return text.replace('{{"{{"}}', "{{")
 
 
-def ports(ctx: Context, at: Path, svc: dict[str, Any], where: str) -> list[dict[str, Any]]:
+def ports(ctx: Context, at: Path, svc: dict[str, Any], service: str) -> list[dict[str, Any]]:
     out: dict[tuple[int, str], dict[str, Any]] = {}
     for i, item in enumerate(svc.get("ports") or []):
         path = at + ("ports", i)
@@ -52,7 +52,11 @@ def ports(ctx: Context, at: Path, svc: dict[str, Any], where: str) -> list[dict[
             if m.protocol != "tcp":
                 port["protocol"] = m.protocol
             port["publish"] = True
-            if m.published is not None:
+            owner = ctx.published.setdefault((m.published, m.protocol), service) if m.published else service
+            if owner != service:
+                ctx.loss(path, f"host port {m.published} is also published by {owner}: the platform picks this "
+                         "one's host port", "changed")
+            elif m.published is not None:
                 port["published_port"] = m.published
             out[key] = port
     for i, item in enumerate(svc.get("expose") or []):

@@ -61,7 +61,7 @@ def workload(ctx: Context, name: str, svc: dict[str, Any]) -> tuple[str, dict[st
     if svc.get("depends_on"):
         w["depends_on"] = _depends_on(ctx, at, svc["depends_on"])
     if section == "services":
-        w["ports"] = mounts.ports(ctx, at, svc, ctx.where(at))
+        w["ports"] = mounts.ports(ctx, at, svc, name)
         health = _health(ctx, at, svc.get("healthcheck"), w["ports"])
         if health:
             w["health"] = {"liveness": health}
@@ -143,7 +143,7 @@ def _health(ctx: Context, at: Path, hc: Any, ports: list[dict[str, Any]]) -> dic
     if not isinstance(hc, dict) or hc.get("disable") or hc.get("test") in (["NONE"], "NONE", None, []):
         return None
     path = at + ("healthcheck",)
-    test = hc["test"]
+    test = hc["test"] if isinstance(hc["test"], list) else str(hc["test"])
     probe: dict[str, Any] = {}
     if isinstance(test, str):
         probe["exec"] = ["sh", "-c", ctx.text(test, path + ("test",))]

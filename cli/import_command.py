@@ -1,0 +1,96 @@
+"""`crossdock import`: compose files, Kubernetes manifests or Nomad jobs -> an app spec.
+
+The spec goes to standard output or to ``-o FILE`` (written whole or not at all: a temporary file
+in the same folder, renamed over the target); the loss report (what was not carried over, with
+file:line:col) goes to standard error.  ``--strict`` turns any loss into exit code 3 and writes
+nothing.  The written spec is loaded back before anything is written: a spec that does not load
+is a bug in the importer, reported as such.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Sequence
+
+import click
+
+from crossdock.errors import CrossdockError, InputError, SpecError, StrictModeError
+
+EPILOG = "Exit codes: 0 ok, 2 invalid input, 3 --strict and something was not carried over."
+
+
+@click.command("import", epilog=EPILOG)
+@click.argument("paths", nargs=-1, required=True, metavar="FILE_OR_DIR...")
+@click.option("--from", "source", type=click.Choice(["compose", "kubernetes", "nomad", "auto"]), default="auto",
+              show_default=True, help="The format of the input; auto tells it from the files.")
+@click.option("-o", "--output", default="-", show_default=True, metavar="FILE|-",
+              help="Where to write the spec (replaced whole), or - for standard output.")
+@click.option("--name", help="The app's name (default: from the input, e.g. the compose project's folder).")
+@click.option("--strict", is_flag=True, help="Fail (exit 3, nothing written) if anything could not be carried over.")
+@click.option("-q", "--quiet", is_flag=True, help="Do not print the loss report.")
+def import_command(paths: Sequence[str], source: str, output: str, name: str | None, strict: bool,
+                   quiet: bool) -> None:
+    """Turn compose files, Kubernetes manifests or Nomad jobs into an app spec.
+
+    Several compose files are merged as `docker compose -f a.yml -f b.yml` merges them; a folder
+    stands for the files in it.  The loss report on standard error lists every field or object
+    not carried over, or carried with another meaning, with its file:line:col.
+
+    \b
+    Examples:
+      crossdock import docker-compose.yml -o app.yaml
+      crossdock import compose.yml compose.prod.yml --name shop -o app.yaml
+      crossdock import k8s/ --from kubernetes --strict > app.yaml
+      crossdock import jobs/web.nomad.hcl -o app.yaml
+    """
+    from crossdock.translators.importers import base
+
+    sources = base.FileSources()
+    chosen = base.detect(paths, sources) if source == "auto" else source
+    try:
+        importer = base.get_importer(chosen)
+    except ImportError as e:
+        raise InputError(f"--from {chosen}: this importer is not available ({e})") from e
+    result = importer.import_files(list(paths), sources, name=name, environ=os.environ)
+    text = base.write_spec(result)
+    try:
+        base.check_spec(text)
+    except SpecError as e:
+        raise CrossdockError(f"the imported spec does not load; this is a bug in crossdock import "
+                             f"({chosen}), please report it:\n{e}") from e
+    if result.losses and not quiet:
+        click.echo(f"Loss report ({len(result.losses)}): not carried over, or carried with another meaning:",
+                   err=True)
+        for loss in result.losses:
+            click.echo(f"  {loss}", err=True)
+    if strict and result.losses:
+        raise StrictModeError(f"--strict: {len(result.losses)} thing(s) not carried over as they were; "
+                              "nothing was written")
+    if output == "-":
+        click.echo(text, nl=False)
+        return
+    _write_atomically(output, text)
+    counts = {s: len(result.doc.get(s) or {}) for s in ("services", "jobs", "cron_jobs")}
+    click.echo(f"wrote {output} ({counts['services']} services, {counts['jobs']} jobs, "
+               f"{counts['cron_jobs']} cron jobs) from {', '.join(result.sources)}", err=True)
+
+
+def _write_atomically(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all. Raises InputError."""
+    if os.path.isdir(path):
+        raise InputError(f"-o {path}: is a folder; give a file name such as {os.path.join(path, 'app.yaml')}")
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".crossdock-import-", suffix=".yaml", dir=folder)
+    except OSError as e:
+        raise InputError(f"-o {path}: cannot write in {folder}: {e.strerror or e}") from e
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as e:
+        raise InputError(f"-o {path}: cannot write: {e.strerror or e}") from e
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
