@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterator
 from kubernetes import client
 
 from crossdock.adapters import kubernetes_status as ks
+from crossdock.adapters import kubernetes_wait as kw
 from crossdock.adapters.base import Progress
 from crossdock.adapters.kubernetes_conn import (
     EVENTS, FIELD_MANAGER, KINDS, MANAGED_BY, PART_OF, PODS, REPLICA_SETS, Conn, Kind, connect, kind_of,
@@ -77,7 +78,6 @@ class KubernetesAdapter:
         self._conn: Conn | None = None
         self._ns: str | None = None
         self._poll = poll_interval
-        self._auto_rollback: dict[str, set[str]] = {}  # app -> Deployments to roll back on failure
         self.lock_ttl = TTL  # seconds the deploy lock lives without renewal (see adapters.lock)
         self.last_lock_note: str | None = None  # set when the last deploy took over a stale lock
 
@@ -111,10 +111,13 @@ class KubernetesAdapter:
 
     def _steps(self, spec: LoadedSpec, bundle: Bundle) -> tuple[list[_Step], list[Change]]:
         app = spec.app.name
-        self._auto_rollback[app] = {n for n, s in spec.app.services.items() if s.update.auto_rollback}
+        rollback = {n for n, s in spec.app.services.items() if s.update.auto_rollback}
         docs = documents(bundle.files, bundle.primary, app)
         steps: list[_Step] = []
         for doc in docs:
+            if doc["kind"] == "Deployment" and doc["metadata"]["name"] in rollback:
+                # wait() of any process reads it from the live object (kubernetes_wait)
+                doc["metadata"].setdefault("annotations", {})[kw.AUTO_ROLLBACK] = "true"
             kind = kind_of(doc["apiVersion"], doc["kind"])
             name = str(doc["metadata"]["name"])
             live = self.conn.request(f"reading {kind.kind} {name}", "GET", kind.path(self.namespace, name),
@@ -237,29 +240,40 @@ class KubernetesAdapter:
     def wait(self, app: str, timeout: float, progress: Progress | None = None) -> AppStatus:
         """Poll until every Deployment and StatefulSet has rolled out and every Job completed.
 
-        Raises DeployFailed naming each failing workload and the platform's reason when a Job
-        fails, a Deployment passes its progress deadline, or ``timeout`` seconds pass; services
-        whose spec asks for ``auto_rollback`` are rolled back to their previous template first,
-        and the message says so. Raises PlatformError when the API fails."""
+        Raises DeployFailed naming each failing workload and the platform's reason: early when
+        a Job fails, a Deployment passes its progress deadline or a pod of a workload's current
+        version cannot come up (image missing, crash loop, unschedulable; see
+        ``kubernetes_wait``), else when ``timeout`` seconds pass (a failing health check is
+        then the reason).  Deployments applied with ``auto_rollback`` (their annotation, so any
+        process knows) are rolled back to their previous template first, and the message says
+        so.  Raises PlatformError when the API fails."""
         deadline = time.monotonic() + timeout
+        judge = kw.Judge()
         while True:
             snap = self._snapshot(app)
             st = ks.build(app, snap)
             if progress is not None:
                 progress(st)
-            final = time.monotonic() >= deadline
-            failed = ks.failures(st, snap, final)
-            if failed:
-                self._fail(app, snap, failed, timeout if final else None)
             if ks.settled(snap):
                 return st
-            time.sleep(self._poll)
+            now = time.monotonic()
+            final = now >= deadline
+            failed = judge.failures(snap, st, self._replicasets(app) if snap.deployments else [], now, final)
+            if failed:
+                self._fail(app, snap, failed, timeout if final else None)
+            time.sleep(self._poll_after(now, deadline))
+
+    def _poll_after(self, now: float, deadline: float) -> float:
+        return max(0.0, min(self._poll, deadline - now))
+
+    def _replicasets(self, app: str) -> list[dict[str, Any]]:
+        return list(self.conn.request("listing replicasets", "GET", REPLICA_SETS.path(self.namespace),
+                                      query={"labelSelector": owner_selector(app)})["items"])
 
     def _fail(self, app: str, snap: ks.Snapshot, failed: dict[str, str], timeout: float | None) -> None:
-        rollback = self._auto_rollback.get(app, set())
         for d in snap.deployments:
             name = str(d["metadata"]["name"])
-            if name in failed and name in rollback:
+            if name in failed and kw.auto_rollback(d):
                 failed[name] += "; " + self._rollback(app, d)
         head = f"app {app} did not become healthy" + (f" within {timeout:.0f}s" if timeout is not None else "")
         raise DeployFailed(head + ": " + "; ".join(f"{n}: {r}" for n, r in sorted(failed.items())), failed)

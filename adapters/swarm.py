@@ -54,6 +54,10 @@ from crossdock.translators.support import Target
 # default), then networks can go.  Two minutes covers a few slow containers.
 DESTROY_TIMEOUT = 120.0
 _TASK_SERVICE_LABEL = "com.docker.swarm.service.id"
+# The failures of one broken deploy surface seconds apart (a missing image at once, a failing
+# health check after its retries): after the first that will not heal, wait up to this long
+# for the other unfinished workloads to show a reason, so that one message names them all.
+REPORT_GRACE = 10.0
 
 
 class SwarmAdapter:
@@ -183,22 +187,32 @@ class SwarmAdapter:
     def wait(self, app: str, timeout: float, progress: Progress | None = None) -> AppStatus:
         """Poll until every service has its replicas healthy and every job completed.
 
-        Raises DeployFailed at once when a job runs out of retries or a rolling update pauses
-        or rolls back, and when ``timeout`` seconds pass, naming each failing workload with
-        Swarm's reason; PlatformError for platform failures."""
+        Raises DeployFailed naming each failing workload with Swarm's reason: early when a job
+        runs out of retries, a rolling update pauses or rolls back, a service's image is not on
+        the node or its tasks keep failing (``swarm_status``), after ``REPORT_GRACE`` at most
+        for the other workloads to show theirs; else when ``timeout`` seconds pass.
+        PlatformError for platform failures."""
         deadline = time.monotonic() + timeout
+        first: float | None = None
         while True:
             snap = self._snapshot(app)
             if progress is not None:
                 progress(snap.status)
-            if snap.failed:
-                raise DeployFailed(_failure_message(app, not_ready_reasons(snap)), not_ready_reasons(snap))
-            if snap.status.ready:
+            now = time.monotonic()
+            if snap.failed and first is None:
+                first = now
+            if first is None and snap.status.ready:  # a rolled back update is ready, and failed
                 return snap.status
-            if time.monotonic() >= deadline:
+            if first is not None:
+                reasons = not_ready_reasons(snap)
+                unexplained = [w.name for w in snap.status.workloads
+                               if not w.ready and w.name not in snap.failed and not w.errors]
+                if now - first >= REPORT_GRACE or not unexplained or now >= deadline:
+                    raise DeployFailed(_failure_message(app, reasons), reasons)
+            elif now >= deadline:
                 reasons = not_ready_reasons(snap)
                 raise DeployFailed(_failure_message(app, reasons, timeout), reasons)
-            time.sleep(min(self._poll, max(0.0, deadline - time.monotonic())))
+            time.sleep(min(self._poll, max(0.0, deadline - now)))
 
     # ------------------------------------------------------------------ destroy and logs
 

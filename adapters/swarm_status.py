@@ -26,6 +26,9 @@ _RUN_STATES: dict[str, RunState] = {"complete": "succeeded", "failed": "failed",
 # Update states after which a rolling update will not go on by itself.
 _UPDATE_FAILED = frozenset({"paused", "rollback_started", "rollback_paused", "rollback_completed"})
 MAX_ERRORS = 5
+# Failed tasks of one spec after which a service counts as crash looping: one failure can be
+# bad luck (a port briefly taken, an OOM), three in a row are the container itself.
+CRASH_LOOP = 3
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,27 @@ def _current(task: Mapping[str, Any], service: Mapping[str, Any]) -> bool:
     return bool(((task.get("Spec") or {}).get("ContainerSpec")) == want)
 
 
+def _cannot_run(tasks: list[Mapping[str, Any]], service: Mapping[str, Any], update: Mapping[str, Any]) -> str | None:
+    """Why the service's current spec cannot run, when its tasks say so: the image is not on the
+    node (rejected, ``No such image``; ``--resolve-image never`` means no pull will fix it) or
+    ``CRASH_LOOP`` tasks failed one after the other (Swarm restarts them for ever).  While a
+    rolling update runs, its own failure action (pause or rollback) decides instead."""
+    if update.get("State") in ("updating", "rollback_started"):
+        return None
+    mine = [t for t in tasks if _current(t, service)]
+    for t in reversed(mine):
+        st = t.get("Status") or {}
+        if st.get("State") == "rejected" and "No such image" in str(st.get("Err", "")):
+            return f"image missing: {st['Err']}"
+    failed = [t for t in mine if (t.get("Status") or {}).get("State") == "failed"]
+    if len(failed) >= CRASH_LOOP:
+        st = failed[-1].get("Status") or {}
+        code = (st.get("ContainerStatus") or {}).get("ExitCode")
+        return (f"crash loop: {len(failed)} tasks failed, the last with exit code {code}: {_reason(failed[-1])}"
+                if code is not None else f"crash loop: {len(failed)} tasks failed, the last: {_reason(failed[-1])}")
+    return None
+
+
 def workload(app: str, service: Mapping[str, Any], tasks: list[Mapping[str, Any]], health: Mapping[str, str],
              nodes: Mapping[str, str], ready_nodes: int) -> tuple[WorkloadStatus, str | None]:
     """One service's status, and a reason when it failed for good (job out of retries, rolling
@@ -141,6 +165,7 @@ def workload(app: str, service: Mapping[str, Any], tasks: list[Mapping[str, Any]
                                 instances, runs, tuple(errors))
         return status, failed_for_good
 
+    failed_for_good = failed_for_good or _cannot_run(tasks, service, update)
     current = [t for t in tasks if str(t.get("DesiredState")) == "running" and _current(t, service)]
     slot_of = {str(t["ID"]): (t.get("Slot") or t.get("NodeID")) for t in tasks}
     instances = tuple(
