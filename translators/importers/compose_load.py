@@ -100,6 +100,8 @@ class _Loader:
         self.sources = sources
         self.parsed: dict[str, Located] = {}
         self.stack: list[str] = []
+        # file -> (section, name) -> its marks: one pass over a file's table, not one per entry
+        self.entries: dict[str, dict[Path, list[tuple[bool, Path, Mark]]]] = {}
 
     def read(self, file: str) -> Located:
         if file not in self.parsed:
@@ -174,11 +176,16 @@ class _Loader:
         return out
 
     def copy_marks(self, located: Located, src: Path, dst: Path) -> None:
-        n = len(src)
-        for table, target in ((located.values, self.project.values), (located.keys, self.project.keys)):
-            for path, mark in table.items():
-                if path[:n] == src:
-                    target[dst + path[n:]] = mark
+        """The marks of the entry ``src`` (section, name) of ``located``, as those of ``dst``."""
+        if located.file not in self.entries:
+            index: dict[Path, list[tuple[bool, Path, Mark]]] = {}
+            for is_key, table in ((False, located.values), (True, located.keys)):
+                for path, mark in table.items():
+                    if len(path) >= 2:
+                        index.setdefault(path[:2], []).append((is_key, path, mark))
+            self.entries[located.file] = index
+        for is_key, path, mark in self.entries[located.file].get(src, []):
+            (self.project.keys if is_key else self.project.values)[dst + path[2:]] = mark
 
     def resolve_extends(self) -> None:
         services = self.project.data.get("services") or {}
