@@ -22,7 +22,7 @@ from typing import Any, Mapping, Sequence
 from crossdock.errors import InputError
 from crossdock.translators.importers import nomad_groups, nomad_hcl
 from crossdock.translators.importers.base import ImportResult, Source, Sources, expand_paths
-from crossdock.translators.importers.nomad_ctx import Ctx, object_name, workload_name
+from crossdock.translators.importers.nomad_ctx import Ctx, object_name, plain, workload_name
 from crossdock.translators.importers.nomad_hcl import LINE, VAR
 
 _OWN_META = ("managed-by", "app", "workload")
@@ -64,7 +64,8 @@ class NomadImporter:
                     ctx.loss(line, where, message)
                 variables.update(parsed.variables)
                 found = parsed.jobs
-            jobs += [(ctx, job) for job in found]
+            for job in found:
+                _add_job(jobs, ctx, job)
         if not jobs:
             raise InputError(f"{', '.join(paths)}: no Nomad job found (expected job \"<name>\" {{ ... }} in HCL, "
                              "or {\"Job\": {...}} in JSON)")
@@ -78,6 +79,16 @@ class NomadImporter:
             doc["volumes"] = dict(sorted(shared.volumes.items()))
         doc = _spec_strings(doc)
         return ImportResult(_ordered(doc), sorted(set(shared.losses)), dict(shared.comments), files)
+
+
+def _add_job(jobs: list[tuple[Ctx, dict[str, Any]]], ctx: Ctx, job: dict[str, Any]) -> None:
+    """A job once: crossdock writes each job twice (HCL and JSON), and a folder holds both."""
+    same = next(((c, j) for c, j in jobs if j.get("ID") == job.get("ID")), None)
+    if same is None:
+        jobs.append((ctx, job))
+    elif plain(same[1]) != plain(job):
+        ctx.loss(job, f"job.{job.get('ID')}", f"a second, different definition of this job (the first is in "
+                 f"{same[0].file}): not carried over")
 
 
 def _json_job(path: str, text: str) -> dict[str, Any]:
@@ -114,7 +125,13 @@ def _json_lines(value: Any, lines: list[str], cursor: list[int], key: str = "") 
                     value[LINE] = i + 1
                 break
         for k, v in list(value.items()):
+            if k in ("Meta", "Env") and isinstance(v, dict):
+                value[k + LINE] = {name: _next_line(lines, json.dumps(name) + ":", cursor[0]) for name in v}
             _json_lines(v, lines, cursor, k)
+
+
+def _next_line(lines: list[str], needle: str, start: int) -> int:
+    return next((i + 1 for i in range(start, len(lines)) if needle in lines[i].replace('": ', '":')), start + 1)
 
 
 def _resolve_variables(jobs: list[tuple[Ctx, dict[str, Any]]], variables: dict[str, Any],
@@ -187,14 +204,14 @@ def _metadata(first: dict[str, Any], ctx: Ctx) -> tuple[dict[str, str], ...]:
     for key, value in sorted((first.get("Meta") or {}).items()):
         if key in _OWN_META:
             continue
-        text, where = str(value), f"job.{first.get('ID')}.meta.{key}"
+        text, where, line = str(value), f"job.{first.get('ID')}.meta.{key}", ctx.key_line(first, "Meta", key)
         if not _LABEL_KEY.fullmatch(key):
-            ctx.loss(first, where, "not a label key: not carried over")
+            ctx.loss(line, where, "not a label key: not carried over")
             continue
         # Nomad meta is one map: label-shaped values become labels, the others annotations.
         section = "labels" if _LABEL_VALUE.fullmatch(text) and len(text) <= 63 else "annotations"
         (labels if section == "labels" else annotations)[key] = text
-        ctx.loss(first, where, f"job meta becomes one of the app's {section} (the spec's labels and "
+        ctx.loss(line, where, f"job meta becomes one of the app's {section} (the spec's labels and "
                     "annotations both become job meta)", "changed", f"metadata.{section}.{key}")
     return labels, annotations
 
@@ -243,7 +260,8 @@ def _job(ctx: Ctx, job: dict[str, Any], sections: dict[str, dict[str, Any]], tak
                      "for every job; not carried over")
     for key in sorted(meta):  # the app's meta comes from one job; the others' must agree
         if key not in _OWN_META and meta[key] != app_meta.get(key):
-            ctx.loss(job, f"{path}.meta.{key}", "job meta differing from the app's: not carried over")
+            ctx.loss(ctx.key_line(job, "Meta", key), f"{path}.meta.{key}",
+                     "job meta differing from the app's: not carried over")
 
 
 def _periodic(ctx: Ctx, p: dict[str, Any], path: str) -> dict[str, Any]:
@@ -266,7 +284,7 @@ def _spec_strings(value: Any) -> Any:
     """Every string as the spec writes it: a literal ``$`` before ``{`` or ``$`` doubled (the spec
     interpolates ``${...}``), HCL variable markers as ``${name}``."""
     if isinstance(value, dict):
-        return {k: _spec_strings(v) for k, v in value.items() if k != LINE}
+        return {k: _spec_strings(v) for k, v in value.items() if not k.endswith(LINE)}
     if isinstance(value, list):
         return [_spec_strings(v) for v in value]
     if isinstance(value, str):

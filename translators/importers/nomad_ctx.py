@@ -41,14 +41,20 @@ class Ctx:
         defaults = defaults or {}
         for key in sorted(obj):
             value = obj[key]
-            if key in known or key == LINE or value in (None, [], {}) or defaults.get(key, object()) == value:
+            if key in known or key.endswith(LINE) or value in (None, [], {}) or defaults.get(key, object()) == value:
                 continue
             if keep is not None:
-                keep[key] = _plain(value)
+                keep[key] = plain(value)
                 self.loss(obj, f"{path}: {key}", "no equivalent in the spec: kept under x-nomad, so only the "
                           "Nomad rendering carries it", "changed")
             else:
                 self.loss(obj, f"{path}: {key}", "no equivalent in the spec: not carried over")
+
+    def key_line(self, obj: dict[str, Any], field: str, key: str) -> int:
+        """The line of ``key`` in the map ``field`` of ``obj`` (env, meta), else ``obj``'s line."""
+        lines = obj.get(field + LINE)
+        line = lines.get(key) if isinstance(lines, dict) else None
+        return int(line or obj.get(LINE, 0) or 0)
 
     def secret(self, name: str, where: str, at: Any = 0, report: bool = True) -> str:
         """An app-level secret named after ``name`` (sanitized), whose value is set from an env var
@@ -64,11 +70,11 @@ class Ctx:
         return key
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items() if k != LINE}
+        return {k: plain(v) for k, v in value.items() if not k.endswith(LINE)}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 

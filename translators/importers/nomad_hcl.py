@@ -30,9 +30,12 @@ from hcl2.utils import SerializationOptions
 
 from crossdock.errors import InputError
 
-LINE = "__line__"  # key holding an object's 1-based source line in the converted job
+LINE = "__line__"  # key holding an object's 1-based source line in the converted job; "Env" + LINE
+# holds the lines of the keys of the map "Env" (meta and env maps)
 VAR = "\x00"  # ${var.x} becomes VAR + "x" + VAR; the importer writes it as the spec's ${x}
 _MARK = "__is_block__"
+# python-hcl2 (lark) parses ~0.1-0.2 MiB/s: 1 MiB is ~5-10 s, and 200 times a large real jobspec.
+MAX_HCL_CHARS = 2**20
 _RUNTIME = re.compile(r"(NOMAD_[A-Z0-9_]*|meta\.|attr\.|node\.|env\b|env\[|unique\.)")
 _DUR = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)")
 _UNITS = {"ns": 1, "us": 10**3, "µs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
@@ -142,14 +145,19 @@ class HclFile:
 
 def parse(path: str, text: str) -> HclFile:
     """The jobs of a jobspec. Raises InputError (with file:line:col) for text that is not HCL."""
+    if len(text) > MAX_HCL_CHARS:
+        raise InputError(f"{path}: an HCL jobspec over {MAX_HCL_CHARS // 2**20} MiB (python-hcl2 reads about "
+                         "0.1 MiB a second; a Nomad job is far smaller): check the file, or import its JSON form "
+                         "(nomad job run -output FILE > job.json)")
     try:
         tree = hcl2.loads(text, serialization_options=SerializationOptions(with_comments=False))
+    except RecursionError as e:
+        raise InputError(f"{path}: not valid HCL: blocks nested too deeply (check the braces)") from e
     except Exception as e:  # python-hcl2 raises lark's errors, and others for odd tokens
         line, col = getattr(e, "line", 0) or 0, getattr(e, "column", 0) or 0
-        where = f"{path}:{line}:{col}" if line else path
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise InputError(f"{where}: not valid HCL: {first[:200]} (check the braces, quotes and '=' near "
-                         "there; `nomad job validate` shows the same)") from e
+        where = f"{path}:{line}:{col}" if line and line > 0 else path
+        raise InputError(f"{where}: not valid HCL: {_what(e)} (check the braces, quotes and '=' near there; "
+                         "`nomad job validate` shows the same)") from e
     reader = _Reader(text.splitlines())
     out = HclFile([], {}, [])
     for key, value in tree.items():
@@ -171,6 +179,19 @@ def parse(path: str, text: str) -> HclFile:
             out.unread.append((line, key, "not a job or variable block: not carried over"))
     out.unread += reader.unread
     return out
+
+
+def _what(e: Exception) -> str:
+    """What the parser met, without the text itself (it may hold a secret value)."""
+    token = getattr(e, "token", None)
+    if token is not None and getattr(token, "type", "") == "$END":
+        return "unexpected end of file"
+    if token is not None:
+        return f"unexpected {str(getattr(token, 'type', 'token')).lower().replace('_', ' ')}"
+    char = getattr(e, "char", None)
+    if isinstance(char, str) and char.isprintable() and char not in "\"'":
+        return f"unexpected character '{char}'"
+    return "cannot parse this" if char is None else "unexpected character"
 
 
 def _label(raw: str) -> str:
@@ -212,6 +233,7 @@ class _Reader:
                 out[api] = merged
                 if key in spec.maps:
                     out[api] = {k: v for k, v in merged.items() if k != LINE}
+                    out[api + LINE] = {k: self.find(kline, rf'"?{re.escape(k)}"?\s*=') for k in out[api]}
             elif key in spec.blocks:
                 api, sub, how = spec.blocks[key]
                 items = []

@@ -26,9 +26,12 @@ from crossdock.translators.importers.nomad_ctx import (
 _LITERAL_BRACES = '{{"{{"}}'
 _EMPTY = "{{/* empty */}}"
 _ITEM = re.compile(r'index\s+\.\s+"([^"]+)"|\.Data\.data\.([A-Za-z0-9_-]+)|\.Data\.([A-Za-z0-9_-]+)'
-                   r'|\{\{-?\s*\.([A-Za-z_][A-Za-z0-9_-]*)')
+                   r'|\{\{-?\s*\.(?!Data\b)([A-Za-z_][A-Za-z0-9_-]*)')
 # The data crossdock writes for a secret delivered as a file: one item of the job's Nomad Variable.
 _WHOLE = re.compile(r'\{\{-? with nomadVar "[^"]+" -?\}\}\{\{ \(index \. "([^"]+)"\)\.Value \}\}\{\{-? end -?\}\}')
+# {{ with ... }} / {{ end }} around a NAME=value line (one-line env templates)
+_ACTIONS_AROUND = re.compile(r"^(\s*\{\{-?\s*(?:with|end|range|if|else)\b[^}]*\}\})+"
+                             r"|(\{\{-?\s*(?:end|else)\b[^}]*\}\}\s*)+$")
 _SOURCE = re.compile(r'(nomadVar|secret)\s+"([^"]+)"')
 _TASK_DIRS = {"${NOMAD_TASK_DIR}": "local", "${NOMAD_SECRETS_DIR}": "secrets", "${NOMAD_ALLOC_DIR}": "alloc"}
 _TASK_KNOWN = {"Name", "Driver", "Config", "Env", "Templates", "Resources", "VolumeMounts", "Lifecycle", "Services"}
@@ -149,7 +152,7 @@ def _container(task: dict[str, Any], path: str, ctx: Ctx) -> dict[str, Any] | No
                      "not carried over", spec=".command")
     env: dict[str, str] = {}
     for key, value in sorted((task.get("Env") or {}).items()):
-        _env(str(key), value, env, out, task, path, ctx)
+        _env(str(key), value, env, out, ctx.key_line(task, "Env", str(key)), path, ctx)
     if env:
         out["env"] = env
     return out
@@ -223,10 +226,11 @@ def _env_template(data: str, sources: list[tuple[str, str]], out: dict[str, Any]
              if sources else f"in a template of {ctx.file}")
     env = out.setdefault("env", {})
     for line in data.splitlines():
+        line = _ACTIONS_AROUND.sub("", line)
         m = re.match(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=(.*)$", line)
         if not m:
             if line.strip() and not re.fullmatch(r"\s*\{\{-?\s*(with|end|range)\b[^}]*\}\}\s*", line):
-                ctx.loss(tmpl, path, f"a template line that is not NAME=value: not carried over")
+                ctx.loss(tmpl, path, "a template line that is not NAME=value: not carried over")
             continue
         key, value = m.group(1), m.group(2).strip()
         items = [next(g for g in i if g) for i in _ITEM.findall(value)]
