@@ -278,3 +278,41 @@ def test_nomad_import_both_forms_of_a_job_count_once() -> None:
     assert not [loss for loss in result.losses if "second" in loss.message]  # the two forms agree
     assert not any("\x00" in s or "__line__" in s for s in _doc_strings(result.doc))
     assert "__line__" not in json.dumps(result.doc)
+
+
+def test_nomad_import_renamed_port_labels_keep_their_checks_and_route() -> None:
+    body = ('    network {\n      mode = "bridge"\n      port "HTTP_Main" {\n        to = 8080\n      }\n'
+            '      port "http-main" {\n        to = 9090\n      }\n    }\n'
+            '    service {\n      port = "HTTP_Main"\n'
+            '      tags = ["traefik.http.routers.x.rule=Host(`a.example.com`) && PathPrefix(`/api`)"]\n'
+            '      check {\n        type = "tcp"\n        interval = "10s"\n        timeout = "1s"\n      }\n    }')
+    result = imp(group('      config {\n        image = "a"\n      }', body))
+    web = result.doc["services"]["web"]
+    assert web["ports"] == [{"name": "http-main", "port": 8080}, {"name": "http-main-2", "port": 9090}]
+    assert web["health"] == {"readiness": {"tcp": {"port": "http-main"}}}
+    assert web["route"] == {"host": "a.example.com", "port": "http-main", "path": "/api"}
+    renamed = sorted(x.message for x in result.losses if "network.port" in x.path)
+    assert renamed == ["port name becomes 'http-main'", "port name becomes 'http-main-2'"]
+
+
+def test_nomad_import_values_the_spec_cannot_take_are_reported() -> None:
+    body = ('    meta {\n      tier = "web"\n      note = "two words"\n    }\n'
+            '    constraint {\n      attribute = "${node.class}"\n      value = "edge"\n    }')
+    task = '      config {\n        image = "a"\n      }\n      env = {\n        "JAVA.OPTS" = "-Xmx1g"\n      }'
+    result = imp(group(task, body))
+    web = result.doc["services"]["web"]
+    assert web["labels"] == {"tier": "web"} and "env" not in web and "placement" not in web
+    lines = {x.path: x.line for x in result.losses}
+    assert lines["job.web.group.web.meta.note"] == 5
+    assert lines["job.web.group.web.constraint: ${node.class}"] == 7
+    assert lines["job.web.group.web.task.web.env.JAVA.OPTS"] == 17
+
+
+def test_nomad_import_cron_with_seconds_or_year() -> None:
+    body = ('  type = "batch"\n  periodic {\n    crons = ["0 */5 * * * * *", "15 3 * * * *", "*/10 * * * * * 2030"]\n'
+            '  }\n  group "g" {\n    task "t" {\n      driver = "docker"\n      config {\n        image = "a"\n'
+            '      }\n    }\n  }')
+    result = imp(job(body))
+    assert result.doc["cron_jobs"]["web"]["schedule"] == "*/5 * * * *"
+    crons = sorted(x.message.split("'")[1] for x in result.losses if x.path == "job.web.periodic: crons")
+    assert crons == ["*/10 * * * * * 2030", "15 3 * * *"]  # unusable, and the second schedule

@@ -22,7 +22,9 @@ from typing import Any, Mapping, Sequence
 from crossdock.errors import InputError
 from crossdock.translators.importers import nomad_groups, nomad_hcl
 from crossdock.translators.importers.base import ImportResult, Source, Sources, expand_paths
-from crossdock.translators.importers.nomad_ctx import Ctx, object_name, plain, workload_name
+from crossdock.translators.importers.nomad_ctx import (
+    Ctx, is_label_key, is_label_value, object_name, plain, workload_name,
+)
 from crossdock.translators.importers.nomad_hcl import LINE, VAR
 
 _OWN_META = ("managed-by", "app", "workload")
@@ -30,9 +32,6 @@ _JOB_KNOWN = {"ID", "Name", "Type", "Meta", "TaskGroups", "Periodic", "Update", 
               "ParameterizedJob"}
 _JOB_DEFAULTS: dict[str, Any] = {"Datacenters": ["*"], "Priority": 50, "AllAtOnce": False, "Region": "global",
                                  "Namespace": "default", "NodePool": "default"}
-_LABEL_KEY = re.compile(r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
-                        r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
-_LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?")
 
 
 class NomadImporter:
@@ -205,11 +204,11 @@ def _metadata(first: dict[str, Any], ctx: Ctx) -> tuple[dict[str, str], ...]:
         if key in _OWN_META:
             continue
         text, where, line = str(value), f"job.{first.get('ID')}.meta.{key}", ctx.key_line(first, "Meta", key)
-        if not _LABEL_KEY.fullmatch(key):
+        if not is_label_key(key):
             ctx.loss(line, where, "not a label key: not carried over")
             continue
         # Nomad meta is one map: label-shaped values become labels, the others annotations.
-        section = "labels" if _LABEL_VALUE.fullmatch(text) and len(text) <= 63 else "annotations"
+        section = "labels" if is_label_value(text) else "annotations"
         (labels if section == "labels" else annotations)[key] = text
         ctx.loss(line, where, f"job meta becomes one of the app's {section} (the spec's labels and "
                     "annotations both become job meta)", "changed", f"metadata.{section}.{key}")
@@ -265,7 +264,8 @@ def _job(ctx: Ctx, job: dict[str, Any], sections: dict[str, dict[str, Any]], tak
 
 
 def _periodic(ctx: Ctx, p: dict[str, Any], path: str) -> dict[str, Any]:
-    specs = [str(s) for s in (p.get("Specs") or ([p["Spec"]] if p.get("Spec") else []))]
+    given = p.get("Specs") or ([p["Spec"]] if p.get("Spec") else [])
+    specs = [s for s in (_cron(ctx, str(text), p, path) for text in given) if s]
     out: dict[str, Any] = {"schedule": specs[0] if specs else "@daily"}
     if not specs:
         ctx.loss(p, f"{path}.periodic", "no cron expression: the schedule becomes @daily", "changed")
@@ -278,6 +278,21 @@ def _periodic(ctx: Ctx, p: dict[str, Any], path: str) -> dict[str, Any]:
     if p.get("Enabled") is False:
         out["suspend"] = True
     return out
+
+
+def _cron(ctx: Ctx, text: str, where: dict[str, Any], path: str) -> str | None:
+    """A five-field cron expression; Nomad's cronexpr also takes a year (6 fields) and seconds
+    first (7 fields), which the spec's schedules have not."""
+    fields = text.split()
+    if len(fields) == 7 and fields[0] == "0":
+        fields = fields[1:]
+    if len(fields) == 6 and fields[5] == "*":
+        fields = fields[:5]
+    if len(fields) == 5 or (len(fields) == 1 and text.startswith("@")):
+        return " ".join(fields)
+    ctx.loss(where, f"{path}.periodic: crons", f"'{text}' has seconds or a year the spec's schedules cannot say: "
+             "not carried over")
+    return None
 
 
 def _spec_strings(value: Any) -> Any:

@@ -78,6 +78,26 @@ def plain(value: Any) -> Any:
     return value
 
 
+_LABEL_KEY = re.compile(r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+                        r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
+_LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def is_label_key(text: str) -> bool:
+    """The spec's label keys (Kubernetes' qualified names): at most 253 + 63 characters."""
+    prefix, _, name = text.rpartition("/")
+    return bool(_LABEL_KEY.fullmatch(text)) and len(name) <= 63 and len(prefix) <= 253
+
+
+def is_label_value(text: str) -> bool:
+    return bool(_LABEL_VALUE.fullmatch(text)) and len(text) <= 63
+
+
+def is_env_name(text: str) -> bool:
+    return bool(_ENV_NAME.fullmatch(text))
+
+
 def is_secret_name(name: str) -> bool:
     return bool(_SECRET_NAME.search(name)) and not _NOT_SECRET.search(name)
 

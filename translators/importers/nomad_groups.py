@@ -14,7 +14,9 @@ import re
 from typing import Any
 
 from crossdock.translators.importers import nomad_tasks
-from crossdock.translators.importers.nomad_ctx import Ctx, as_int, blocks, duration, object_name
+from crossdock.translators.importers.nomad_ctx import (
+    Ctx, as_int, blocks, duration, is_label_key, is_label_value, object_name,
+)
 
 _S = 10**9
 # Nomad's defaults for a service job without an update block (structs.DefaultUpdateStrategy).
@@ -49,7 +51,7 @@ def workload(job: dict[str, Any], group: dict[str, Any], kind: str, path: str, c
                  "is the file's order", "changed", ".init")
     if steps:
         out["init"] = steps
-    labels = {k: str(v) for k, v in sorted((group.get("Meta") or {}).items())}
+    labels = _labels(group, path, ctx)
     if labels:
         out["labels"] = labels
     placement = _placement(job, group, path, ctx)
@@ -70,16 +72,31 @@ def workload(job: dict[str, Any], group: dict[str, Any], kind: str, path: str, c
     return out
 
 
+def _labels(group: dict[str, Any], path: str, ctx: Ctx) -> dict[str, str]:
+    """Group meta as the workload's labels; what cannot be a label stays Nomad meta (x-nomad)."""
+    labels: dict[str, str] = {}
+    for key, value in sorted((group.get("Meta") or {}).items()):
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        if is_label_key(key) and is_label_value(text):
+            labels[key] = text
+        else:
+            ctx.loss(ctx.key_line(group, "Meta", key), f"{path}.meta.{key}", "not a label (key or value): "
+                     "not carried over")
+    return labels
+
+
 def _service(job: dict[str, Any], group: dict[str, Any], main: dict[str, Any], sidecars: list[dict[str, Any]],
              out: dict[str, Any], path: str, ctx: Ctx) -> None:
     regs = [*(group.get("Services") or []), *(main.get("Services") or [])]
-    ports = _ports(group, regs, path, ctx)
+    labels = _ports(group, regs, path, ctx)  # source label -> port
+    ports = list(labels.values())
     if ports:
         out["ports"] = ports
-    health = _health(regs, ports, path, ctx)
+    by_label = {label: p["name"] for label, p in labels.items()}
+    health = _health(regs, ports, by_label, path, ctx)
     if health:
         out["health"] = health
-    route = _route(regs, ports)
+    route = _route(regs, by_label)
     if route:
         out["route"] = route
     count = as_int(group.get("Count"))
@@ -123,7 +140,7 @@ def _steps(tasks: list[dict[str, Any]], field: str, path: str, ctx: Ctx) -> list
     return out
 
 
-def _ports(group: dict[str, Any], regs: list[dict[str, Any]], path: str, ctx: Ctx) -> list[dict[str, Any]]:
+def _ports(group: dict[str, Any], regs: list[dict[str, Any]], path: str, ctx: Ctx) -> dict[str, dict[str, Any]]:
     nets = group.get("Networks") or []
     if len(nets) > 1:
         ctx.loss(nets[1], f"{path}.network[1]", "one network per group in the spec: not carried over")
@@ -142,6 +159,11 @@ def _ports(group: dict[str, Any], regs: list[dict[str, Any]], path: str, ctx: Ct
             continue
         if not name[0].isalpha():
             name = "p-" + name
+        taken = {f["name"] for f in found.values()}
+        for n in range(2, 100):
+            if name not in taken:
+                break
+            name = f"{name[:12].rstrip('-')}-{n}"
         if name != label:
             ctx.loss(p, f"{path}.network.port.{label}", f"port name becomes '{name}'", "changed", ".ports")
         spec: dict[str, Any] = {"name": name, "port": port}
@@ -150,7 +172,7 @@ def _ports(group: dict[str, Any], regs: list[dict[str, Any]], path: str, ctx: Ct
         found[label] = spec
     order = [str(r.get("PortLabel")) for r in regs if r.get("PortLabel") in found]
     order += [label for label in found if label not in order]
-    return [found[label] for label in dict.fromkeys(order)]
+    return {label: found[label] for label in dict.fromkeys(order)}
 
 
 def _port_ref(label: Any, ports: list[dict[str, Any]], by_label: dict[str, str]) -> int | str | None:
@@ -162,8 +184,8 @@ def _port_ref(label: Any, ports: list[dict[str, Any]], by_label: dict[str, str])
     return ports[0]["name"] if ports and not text else None
 
 
-def _health(regs: list[dict[str, Any]], ports: list[dict[str, Any]], path: str, ctx: Ctx) -> dict[str, Any]:
-    by_label = {p["name"]: p["name"] for p in ports}
+def _health(regs: list[dict[str, Any]], ports: list[dict[str, Any]], by_label: dict[str, str], path: str,
+            ctx: Ctx) -> dict[str, Any]:
     health: dict[str, Any] = {}
     for r in regs:
         for i, check in enumerate(r.get("Checks") or []):
@@ -210,12 +232,12 @@ def _health(regs: list[dict[str, Any]], ports: list[dict[str, Any]], path: str, 
     return health
 
 
-def _route(regs: list[dict[str, Any]], ports: list[dict[str, Any]]) -> dict[str, Any] | None:
+def _route(regs: list[dict[str, Any]], by_label: dict[str, str]) -> dict[str, Any] | None:
     for r in regs:
         for tag in r.get("Tags") or []:
             m = _ROUTE.match(str(tag))
-            if m and r.get("PortLabel") in {p["name"] for p in ports}:
-                route: dict[str, Any] = {"host": m.group(1), "port": r["PortLabel"]}
+            if m and r.get("PortLabel") in by_label:
+                route: dict[str, Any] = {"host": m.group(1), "port": by_label[r["PortLabel"]]}
                 if m.group(2):
                     route["path"] = m.group(2)
                 return route
@@ -299,17 +321,23 @@ def _placement(job: dict[str, Any], group: dict[str, Any], path: str, ctx: Ctx) 
         label = _label(attr)
         if op == "distinct_hosts":
             spread.append("kubernetes.io/hostname")
-        elif op in ("=", "==", "is") and label and value is not None:
+        elif op in ("=", "==", "is") and is_label_key(label) and value is not None:
             constraints[label] = str(value)
             if attr.startswith("${attr."):
                 ctx.loss(c, f"{path}.constraint: {attr}", f"a node attribute becomes the node label '{label}'",
                          "changed", f".placement.constraints.{label}")
+        elif op in ("=", "==", "is"):
+            ctx.loss(c, f"{path}.constraint: {attr}", "not a node label or meta attribute: not carried over",
+                     spec=".placement")
         else:
             ctx.loss(c, f"{path}.constraint: {attr}", f"operator '{op}': the spec matches node labels by "
                      "equality; not carried over", spec=".placement")
     for s in [*(job.get("Spreads") or []), *(group.get("Spreads") or [])]:
         label = _label(str(s.get("Attribute") or ""))
-        if label:
+        if not is_label_key(label):
+            ctx.loss(s, f"{path}.spread: {s.get('Attribute')}", "not a node label or meta: not carried over",
+                     spec=".placement.spread")
+        else:
             spread.append(label)
             if s.get("SpreadTarget"):
                 ctx.loss(s, f"{path}.spread: target", "spread targets (percentages): not carried over",

@@ -20,7 +20,7 @@ import re
 from typing import Any
 
 from crossdock.translators.importers.nomad_ctx import (
-    Ctx, as_int, blocks, cpu, is_secret_name, memory, object_name, size_bytes, workload_name,
+    Ctx, as_int, blocks, cpu, is_env_name, is_secret_name, memory, object_name, size_bytes, workload_name,
 )
 
 _LITERAL_BRACES = '{{"{{"}}'
@@ -160,6 +160,9 @@ def _container(task: dict[str, Any], path: str, ctx: Ctx) -> dict[str, Any] | No
 
 def _env(key: str, value: Any, env: dict[str, str], out: dict[str, Any], where: Any, path: str, ctx: Ctx) -> None:
     text = "" if value is None else (str(value).lower() if isinstance(value, bool) else str(value))
+    if not is_env_name(key):
+        ctx.loss(where, f"{path}.env.{key}", "not an environment variable name the spec takes: not carried over")
+        return
     if is_secret_name(key) and text and "${" not in text and "{{" not in text:
         name = ctx.secret(key, f"a literal in {ctx.file} ({path}.env.{key})", report=False)
         ctx.loss(where, f"{path}.env.{key}", f"a literal value for a secret-looking name: now the secret '{name}' "
