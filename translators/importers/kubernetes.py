@@ -27,7 +27,7 @@ from crossdock.translators.importers.kubernetes_network import (
 from crossdock.translators.importers.kubernetes_patch import leftovers, validate
 from crossdock.translators.importers.kubernetes_read import Manifest, manifest_files, parse_file
 from crossdock.translators.importers.kubernetes_values import (
-    MANAGED_BY, NAME, PART_OF, RESERVED_LABELS, Context, dns_name,
+    MANAGED_BY, NAME, PART_OF, RESERVED_LABELS, Context, dns_name, valid,
 )
 
 _TOP = re.compile(r"^(apiVersion|kind):\s*\S", re.M)
@@ -92,7 +92,9 @@ class _Import:
         names: set[str] = set()
         for m in ctx.manifests:
             if m.kind in WORKLOAD_KINDS and m.name:
-                workloads.append(self._workload(m, names, app_labels))
+                imported = self._workload(m, names, app_labels)
+                if imported is not None:
+                    workloads.append(imported)
         by_ref = {(i.m.kind, i.m.name): i for i in workloads}
         services: dict[str, list[Imported]] = {}
         service_objects: dict[str, Manifest] = {}
@@ -134,7 +136,7 @@ class _Import:
     def _app_name(self) -> str:
         if self.given_name:
             return self.given_name
-        owners = {str((m.data_at("metadata", "labels") or {}).get(PART_OF) or "") for m in self.ctx.manifests}
+        owners = {str(m.dict_at("metadata", "labels").get(PART_OF) or "") for m in self.ctx.manifests}
         owners.discard("")
         if len(owners) == 1:
             return dns_name(owners.pop(), 40, False)
@@ -145,10 +147,11 @@ class _Import:
     def _app_metadata(self, app: str) -> tuple[dict[str, str], dict[str, str]]:
         """Labels and annotations on every object: the app's (crossdock puts the app's on everything)."""
         def common(key: str) -> dict[str, str]:
-            maps = [m.data_at("metadata", key) or {} for m in self.objects]
-            if not maps or not all(isinstance(x, dict) for x in maps):
+            maps = [m.dict_at("metadata", key) for m in self.objects]
+            if not maps:
                 return {}
-            first = {str(k): v for k, v in maps[0].items() if isinstance(v, str)}
+            kind = "label" if key == "labels" else "annotation"
+            first = {k: v for k, v in maps[0].items() if valid(f"{kind}_key", k) and valid(f"{kind}_value", v)}
             return {k: v for k, v in first.items() if all(x.get(k) == v for x in maps[1:])
                     and k not in RESERVED_LABELS and k != "kubectl.kubernetes.io/last-applied-configuration"}
         labels, annotations = common("labels"), common("annotations")
@@ -165,7 +168,7 @@ class _Import:
             labels = {}
         return labels, annotations
 
-    def _workload(self, m: Manifest, names: set[str], app_labels: dict[str, str]) -> Imported:
+    def _workload(self, m: Manifest, names: set[str], app_labels: dict[str, str]) -> Imported | None:
         section = section_of(m.kind)
         name = dns_name(m.name, 52, True)
         base, n = name, 1
@@ -178,9 +181,13 @@ class _Import:
                           "digits and '-', starting with a letter, at most 52 characters, unique in the app",
                           "changed")
         w = read_workload(self.ctx, m, name)
-        pod_labels = {str(k): str(v) for k, v in (m.data_at(*pod_base(m.kind), "metadata", "labels") or {}).items()}
-        own = {**(m.data_at("metadata", "labels") or {}), **pod_labels}
-        labels = {str(k): str(v) for k, v in own.items() if k not in RESERVED_LABELS and app_labels.get(k) != v}
+        if w is None:
+            names.discard(name)
+            return None
+        pod_labels = {k: v for k, v in m.dict_at(*pod_base(m.kind), "metadata", "labels").items() if isinstance(v, str)}
+        own = {**m.dict_at("metadata", "labels"), **pod_labels}
+        labels = {k: v for k, v in own.items() if k not in RESERVED_LABELS and app_labels.get(k) != v
+                  and valid("label_key", k) and valid("label_value", v)}
         if labels:
             w["labels"] = labels
         for key, wanted in ((NAME, name), (MANAGED_BY, "crossdock")):
@@ -191,9 +198,10 @@ class _Import:
     def _extra(self, m: Manifest, app_labels: dict[str, str], app_annotations: dict[str, str]) -> None:
         """An object the spec has no notion of: kept for Kubernetes in the app's x-kubernetes.resources."""
         data = {k: v for k, v in m.data.items() if k != "status"}
-        meta = {k: v for k, v in (data.get("metadata") or {}).items() if k not in _RUNTIME and k != "namespace"}
+        meta = {k: v for k, v in m.dict_at("metadata").items() if k not in _RUNTIME and k != "namespace"}
         for key, drop in (("labels", app_labels), ("annotations", app_annotations)):
-            kept = {k: v for k, v in (meta.get(key) or {}).items()
+            found = meta.get(key)
+            kept = {k: v for k, v in (found if isinstance(found, dict) else {}).items()
                     if k not in (PART_OF, MANAGED_BY) and drop.get(k) != v
                     and k != "kubectl.kubernetes.io/last-applied-configuration"}
             if kept:
@@ -218,15 +226,15 @@ class _Import:
         if namespace is not None:
             m.use("metadata", "namespace")
             self.namespaces.setdefault(str(namespace), []).append(m)
-        for key, value in (m.data_at("metadata", "labels") or {}).items():
-            if (key in RESERVED_LABELS or app_labels.get(key) == value or m.kind in WORKLOAD_KINDS
-                    or key in workload_labels):
+        for key, value in m.dict_at("metadata", "labels").items():
+            if (key in RESERVED_LABELS or app_labels.get(key) == value or key in workload_labels
+                    or (m.kind in WORKLOAD_KINDS and valid("label_key", key) and valid("label_value", value))):
                 m.use("metadata", "labels", key)
             if key == PART_OF and value != app:
                 self.ctx.lose(m, ("metadata", "labels", key), f"crossdock sets this label to the app's name, "
                               f"'{app}'", "changed")
         for meta in (("metadata",), ("spec", "jobTemplate", "metadata")):
-            for key, value in (m.data_at(*meta, "annotations") or {}).items():
+            for key, value in m.dict_at(*meta, "annotations").items():
                 if app_annotations.get(key) == value:
                     m.use(*meta, "annotations", key)
 

@@ -29,8 +29,8 @@ def pod_base(kind: str) -> Path:
     return ("spec", "jobTemplate", "spec", "template") if kind == "CronJob" else ("spec", "template")
 
 
-def read_workload(ctx: Context, m: Manifest, name: str) -> dict[str, Any]:
-    """The spec workload of one controller (labels are set by the caller)."""
+def read_workload(ctx: Context, m: Manifest, name: str) -> dict[str, Any] | None:
+    """The spec workload of one controller (labels are set by the caller); None without a usable container."""
     kind, section = m.kind, section_of(m.kind)
     w: dict[str, Any] = {}
     base = pod_base(kind)
@@ -41,14 +41,16 @@ def read_workload(ctx: Context, m: Manifest, name: str) -> dict[str, Any]:
     restart = m.get(*base, "spec", "restartPolicy")
     if kind == "StatefulSet":
         reader.templates = _claim_templates(ctx, m)
-    reader.read(w)
+    if not reader.read(w):
+        return None
     where = f"{section}.{name}"
     if section == "services":
         if restart not in (None, "Always"):
             ctx.lose(m, (*base, "spec", "restartPolicy"), "a service always restarts its containers", "changed",
                      f"{where}.restart")
         replicas = m.get("spec", "replicas")
-        if isinstance(replicas, int) and kind != "DaemonSet":
+        if isinstance(replicas, int) and not isinstance(replicas, bool) and 0 <= replicas <= 10000 \
+                and kind != "DaemonSet":
             w["replicas"] = replicas
         m.use("spec", "selector")
         {"Deployment": _deployment, "StatefulSet": _stateful_set, "DaemonSet": _daemon_set}[kind](ctx, m, w, where)
@@ -64,7 +66,7 @@ def read_workload(ctx: Context, m: Manifest, name: str) -> dict[str, Any]:
 
 def _deployment(ctx: Context, m: Manifest, w: dict[str, Any], where: str) -> None:
     replicas = w.get("replicas", 1)
-    strategy = m.data_at("spec", "strategy") or {}
+    strategy = m.dict_at("spec", "strategy")
     update: dict[str, Any] = {}
     if strategy.get("type") == "Recreate":
         m.use("spec", "strategy")
@@ -72,7 +74,7 @@ def _deployment(ctx: Context, m: Manifest, w: dict[str, Any], where: str) -> Non
                  "every replica at once without surge", "changed", f"{where}.update")
         update = {"surge": 0, "parallelism": max(int(replicas), 1)}
     else:
-        rolling = strategy.get("rollingUpdate") or {}
+        rolling = m.dict_at("spec", "strategy", "rollingUpdate")
         surge = _amount(ctx, m, ("spec", "strategy", "rollingUpdate", "maxSurge"), rolling.get("maxSurge", "25%"),
                         replicas, math.ceil, where)
         unavailable = _amount(ctx, m, ("spec", "strategy", "rollingUpdate", "maxUnavailable"),
@@ -84,11 +86,15 @@ def _deployment(ctx: Context, m: Manifest, w: dict[str, Any], where: str) -> Non
             update["surge"] = surge
         if max(surge + unavailable, 1) != 1:
             update["parallelism"] = max(surge + unavailable, 1)
-    min_ready = m.get("spec", "minReadySeconds")
-    if isinstance(min_ready, int) and min_ready > 0:
+    min_ready = m.int_at("spec", "minReadySeconds")
+    if min_ready is not None and min_ready >= 0:
+        m.use("spec", "minReadySeconds")
+    if min_ready is not None and min_ready > 0:
         update["min_ready"] = duration(min_ready)
-    deadline = m.get("spec", "progressDeadlineSeconds")
-    deadline = deadline if isinstance(deadline, int) else 600  # Kubernetes' default
+    deadline = m.int_at("spec", "progressDeadlineSeconds")
+    if deadline is not None:
+        m.use("spec", "progressDeadlineSeconds")
+    deadline = deadline if deadline is not None and deadline > 0 else 600  # Kubernetes' default
     if deadline != 300:
         update["deadline"] = duration(deadline)
     if m.data_at("spec", "revisionHistoryLimit") == 10:
@@ -99,7 +105,7 @@ def _deployment(ctx: Context, m: Manifest, w: dict[str, Any], where: str) -> Non
 
 def _amount(ctx: Context, m: Manifest, path: Path, value: Any, replicas: int, rounding: Any, where: str) -> int:
     """maxSurge / maxUnavailable as a count: a percentage of the replicas, rounded as Kubernetes does."""
-    if isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         return max(value, 0)
     text = str(value)
     if text.endswith("%") and text[:-1].isdigit():
@@ -114,20 +120,22 @@ def _amount(ctx: Context, m: Manifest, path: Path, value: Any, replicas: int, ro
 
 def _claim_templates(ctx: Context, m: Manifest) -> dict[str, str]:
     out: dict[str, str] = {}
-    for i, t in enumerate(m.data_at("spec", "volumeClaimTemplates") or []):
+    for i, t in enumerate(m.list_at("spec", "volumeClaimTemplates")):
         path: Path = ("spec", "volumeClaimTemplates", i)
-        raw = str(m.get(*path, "metadata", "name") or "")
-        if not raw:
+        raw = m.get(*path, "metadata", "name")
+        if not isinstance(raw, str) or not raw:
             continue
         name = dns_name(raw, 63, False)
+        if name in ctx.volumes:  # a claim template is each replica's own: never shared with another workload
+            renamed = dns_name(f"{m.name}-{raw}", 63, False)
+            ctx.lose(m, (*path, "metadata", "name"), f"a volume named '{name}' is already imported: this claim "
+                     f"template becomes the volume '{renamed}'", "changed", f"volumes.{renamed}")
+            name = renamed
         volume: dict[str, Any] = {"per_replica": True}
         read_claim(ctx, m, path, volume)
         m.use(*path, "metadata", "labels")
         m.use(*path, "apiVersion")
         m.use(*path, "kind")
-        if name in ctx.volumes and ctx.volumes[name] != volume:
-            ctx.lose(m, (*path, "metadata", "name"), f"a volume named '{name}' is already imported: this claim "
-                     "template is merged with it", "changed", f"volumes.{name}")
         ctx.volumes[name] = volume
         out[raw] = name
     return out
@@ -146,7 +154,7 @@ def read_claim(ctx: Context, m: Manifest, path: Path, volume: dict[str, Any]) ->
             if converted != "1Gi":
                 volume["size"] = converted
     storage_class = m.get(*path, "spec", "storageClassName")
-    if isinstance(storage_class, str):
+    if isinstance(storage_class, str) and storage_class:
         volume["storage_class"] = storage_class
     m.use(*path, "spec", "accessModes")  # crossdock chooses the mode from how many pods mount it
     if m.data_at(*path, "spec", "volumeMode") == "Filesystem":
@@ -158,8 +166,10 @@ def _stateful_set(ctx: Context, m: Manifest, w: dict[str, Any], where: str) -> N
     if not m.data_at("spec", "volumeClaimTemplates"):
         ctx.lose(m, ("kind",), "a StatefulSet without volumeClaimTemplates is rendered as a Deployment: its pods "
                  "lose their stable names and ordered start", "changed")
-    min_ready = m.get("spec", "minReadySeconds")
-    if isinstance(min_ready, int) and min_ready > 0:
+    min_ready = m.int_at("spec", "minReadySeconds")
+    if min_ready is not None and min_ready >= 0:
+        m.use("spec", "minReadySeconds")
+    if min_ready is not None and min_ready > 0:
         w["update"] = {"min_ready": duration(min_ready)}
     for key, value in (("podManagementPolicy", "OrderedReady"), ("revisionHistoryLimit", 10)):
         if m.data_at("spec", key) == value:
@@ -179,16 +189,22 @@ def _daemon_set(ctx: Context, m: Manifest, w: dict[str, Any], where: str) -> Non
 
 
 def _job(ctx: Context, m: Manifest, job: Path, w: dict[str, Any], where: str) -> None:
-    retries = m.get(*job, "backoffLimit")
-    retries = retries if isinstance(retries, int) else 6  # Kubernetes' default
+    retries = m.int_at(*job, "backoffLimit")
+    if retries is not None and retries >= 0:
+        m.use(*job, "backoffLimit")
+    else:
+        retries = 6  # Kubernetes' default
     if retries:
         w["retries"] = retries
-    deadline = m.get(*job, "activeDeadlineSeconds")
-    if isinstance(deadline, int):
+    deadline = m.int_at(*job, "activeDeadlineSeconds")
+    if deadline is not None and deadline > 0:
+        m.use(*job, "activeDeadlineSeconds")
         w["deadline"] = duration(deadline)
     for key in ("completions", "parallelism"):
-        value = m.get(*job, key)
-        if isinstance(value, int) and value != 1:
+        value = m.int_at(*job, key)
+        if value is not None:
+            m.use(*job, key)
+        if value is not None and value != 1:
             if value < 1:
                 ctx.lose(m, (*job, key), "the spec counts from 1: imported as 1", "changed", f"{where}.{key}")
             else:
@@ -196,14 +212,15 @@ def _job(ctx: Context, m: Manifest, job: Path, w: dict[str, Any], where: str) ->
 
 
 def _cron_job(ctx: Context, m: Manifest, w: dict[str, Any], where: str) -> None:
-    schedule = str(m.get("spec", "schedule") or "")
+    schedule = m.get("spec", "schedule")
+    schedule = schedule if isinstance(schedule, str) else ""
     if not _CRON.fullmatch(schedule):
         ctx.lose(m, ("spec", "schedule"), "not a five-field cron schedule or @daily...: imported as @daily",
                  "changed", f"{where}.schedule")
         schedule = "@daily"
     w["schedule"] = schedule
     tz = m.get("spec", "timeZone")
-    if isinstance(tz, str):
+    if isinstance(tz, str) and tz:
         w["timezone"] = tz
     policy = m.get("spec", "concurrencyPolicy") or "Allow"  # Kubernetes' default
     w["concurrency"] = _CONCURRENCY.get(str(policy), "allow")

@@ -11,7 +11,7 @@ import posixpath
 from typing import TYPE_CHECKING, Any
 
 from crossdock.specs.yamlsrc import Path
-from crossdock.translators.importers.kubernetes_values import memory
+from crossdock.translators.importers.kubernetes_values import memory, valid
 
 if TYPE_CHECKING:
     from crossdock.translators.importers.kubernetes_pod import PodReader
@@ -29,13 +29,16 @@ def read_mount(r: PodReader, path: Path, mount: dict[str, Any],
                volumes: dict[Any, tuple[int, dict[str, Any]]], w: dict[str, Any]) -> None:
     """One volumeMount of the main container into ``w``; what it cannot carry is left unused."""
     m, name = r.m, mount.get("name")
-    target = str(mount.get("mountPath") or "")
+    target = mount.get("mountPath")
     sub = mount.get("subPath")
+    if not isinstance(name, str) or not valid("path", target) or not isinstance(sub, (str, type(None))):
+        return
+    assert isinstance(target, str)
     if name in r.templates:
         _use(r, path, "name", "mountPath", "readOnly")
         w.setdefault("volumes", []).append(_named(r.templates[str(name)], target, mount))
         return
-    if name not in volumes or not target.startswith("/"):
+    if name not in volumes:
         return
     vi, vol = volumes[name]
     vpath: Path = (*r.spec, "volumes", vi)
@@ -43,8 +46,9 @@ def read_mount(r: PodReader, path: Path, mount: dict[str, Any],
         _config_map(r, path, vpath, vol["configMap"], target, sub, w)
     elif isinstance(vol.get("secret"), dict):
         _secret(r, path, vpath, vol["secret"], target, sub, w)
-    elif isinstance(vol.get("persistentVolumeClaim"), dict) and sub is None:
-        claim = str(vol["persistentVolumeClaim"].get("claimName"))
+    elif isinstance(vol.get("persistentVolumeClaim"), dict) and sub is None and isinstance(
+            vol["persistentVolumeClaim"].get("claimName"), str):
+        claim = vol["persistentVolumeClaim"]["claimName"]
         volume = r.ctx.claim(m, (*vpath, "persistentVolumeClaim", "claimName"), claim)
         m.use(*vpath, "name")
         m.use(*vpath, "persistentVolumeClaim", "claimName")
@@ -91,6 +95,10 @@ def _keys(r: PodReader, vpath: Path, source: str, block: dict[str, Any], availab
     """(key, path relative to the mount, mode) of each file a ConfigMap or Secret volume shows."""
     items = block.get("items")
     default_mode = block.get("defaultMode")
+    if items is not None and not (isinstance(items, list) and all(
+            isinstance(i, dict) and isinstance(i.get("key"), str) and isinstance(i.get("path", ""), str)
+            for i in items)):
+        return []
     r.m.use(*vpath, source, "defaultMode")
     r.m.use(*vpath, source, "optional")
     if isinstance(items, list):
@@ -112,6 +120,8 @@ def _keys(r: PodReader, vpath: Path, source: str, block: dict[str, Any], availab
 def _config_map(r: PodReader, path: Path, vpath: Path, block: dict[str, Any], target: str, sub: Any,
                 w: dict[str, Any]) -> None:
     cm_name = str(block.get("name"))
+    if not isinstance(block.get("name"), str):
+        return
     cm = r.ctx.config_maps.get(cm_name)
     data = cm.data.get("data") if cm is not None else None
     if not isinstance(data, dict):
@@ -132,7 +142,9 @@ def _config_map(r: PodReader, path: Path, vpath: Path, block: dict[str, Any], ta
 
 def _secret(r: PodReader, path: Path, vpath: Path, block: dict[str, Any], target: str, sub: Any,
             w: dict[str, Any]) -> None:
-    obj = str(block.get("secretName"))
+    obj = block.get("secretName")
+    if not isinstance(obj, str):
+        return
     keys = _keys(r, vpath, "secret", block, r.ctx.secret_keys(obj), sub)
     if keys is None:
         r.lose((*vpath, "secret"), f"the Secret '{obj}' is not in the manifests and the mount lists no items: which "
@@ -165,9 +177,10 @@ def read_placement(r: PodReader) -> dict[str, Any]:
     m, spec = r.m, r.spec
     constraints: dict[str, str] = {}
     spread: list[str] = []
-    selector = m.get(*spec, "nodeSelector")
-    if isinstance(selector, dict):
-        constraints.update({str(k): str(v) for k, v in selector.items()})
+    selector = m.dict_at(*spec, "nodeSelector")
+    if selector and all(valid("label_key", k) and isinstance(v, str) for k, v in selector.items()):
+        m.use(*spec, "nodeSelector")
+        constraints.update(selector)
     terms_path = (*spec, "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution",
                   "nodeSelectorTerms")
     terms = m.data_at(*terms_path)
@@ -175,20 +188,22 @@ def read_placement(r: PodReader) -> dict[str, Any]:
             "matchExpressions"}:
         exprs = terms[0]["matchExpressions"]
         if isinstance(exprs, list) and all(isinstance(e, dict) and e.get("operator") == "In"
-                                           and len(e.get("values") or []) == 1 for e in exprs):
+                                           and valid("label_key", e.get("key")) and isinstance(e.get("values"), list)
+                                           and len(e["values"]) == 1 and isinstance(e["values"][0], str)
+                                           for e in exprs):
             constraints.update({str(e["key"]): str(e["values"][0]) for e in exprs})
             m.use(*terms_path)
     anti = (*spec, "affinity", "podAntiAffinity")
     for key in ("requiredDuringSchedulingIgnoredDuringExecution", "preferredDuringSchedulingIgnoredDuringExecution"):
-        for i, term in enumerate(m.data_at(*anti, key) or []):
+        for i, term in enumerate(m.list_at(*anti, key)):
             inner = term.get("podAffinityTerm", term) if isinstance(term, dict) else None
-            if isinstance(inner, dict) and isinstance(inner.get("topologyKey"), str):
+            if isinstance(inner, dict) and valid("label_key", inner.get("topologyKey")):
                 spread.append(inner["topologyKey"])
                 m.use(*anti, key, i)
                 r.lose((*anti, key, i), "pod anti-affinity becomes spread over its topology key: replicas are "
                        "spread evenly (max skew 1), preferably, not kept apart", "changed")
-    for i, c in enumerate(m.data_at(*spec, "topologySpreadConstraints") or []):
-        if not isinstance(c, dict) or not isinstance(c.get("topologyKey"), str):
+    for i, c in enumerate(m.list_at(*spec, "topologySpreadConstraints")):
+        if not isinstance(c, dict) or not valid("label_key", c.get("topologyKey")):
             continue
         path = (*spec, "topologySpreadConstraints", i)
         spread.append(c["topologyKey"])

@@ -15,7 +15,7 @@ from typing import Any
 
 from crossdock.translators.importers.kubernetes_kinds import read_claim
 from crossdock.translators.importers.kubernetes_read import Manifest
-from crossdock.translators.importers.kubernetes_values import Context, dns_name
+from crossdock.translators.importers.kubernetes_values import Context, dns_name, valid
 
 _HOST = re.compile(r"(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _SERVICE_DEFAULTS = {"sessionAffinity": "None", "internalTrafficPolicy": "Cluster", "externalTrafficPolicy": "Cluster",
@@ -46,6 +46,7 @@ def read_service(ctx: Context, m: Manifest, workloads: list[Imported]) -> list[I
     """Match a Service to its workloads and carry its ports; returns the workloads it selects."""
     selector = m.get("spec", "selector")
     kind = m.get("spec", "type") or "ClusterIP"
+    kind = kind if isinstance(kind, str) else "ClusterIP"
     if not isinstance(selector, dict) or not selector:
         ctx.lose(m, ("spec",), "a Service without a selector (external endpoints) has no equivalent in the spec: "
                  "not imported")
@@ -80,8 +81,9 @@ def read_service(ctx: Context, m: Manifest, workloads: list[Imported]) -> list[I
         if m.name not in crossdock_names and not (headless and t.m.kind == "StatefulSet"):
             ctx.lose(m, ("metadata", "name"), f"crossdock names a workload's Service after the workload: clients "
                      f"must reach it as '{t.name}', not '{m.name}'", "changed")
-        for i, p in enumerate(m.data_at("spec", "ports") or []):
-            if isinstance(p, dict):
+        for i, p in enumerate(m.list_at("spec", "ports")):
+            if isinstance(p, dict) and _port_number(p.get("port")) and (
+                    _port_number(p.get("targetPort")) or isinstance(p.get("targetPort"), (str, type(None)))):
                 _port(ctx, m, i, p, t, kind)
     return targets
 
@@ -91,13 +93,13 @@ def _port(ctx: Context, m: Manifest, i: int, p: dict[str, Any], t: Imported, kin
     for key in ("name", "port", "targetPort", "protocol"):
         m.use(*path, key)
     number, target = p.get("port"), p.get("targetPort", p.get("port"))
-    protocol = str(p.get("protocol") or "TCP").lower()
+    protocol = str(p["protocol"]).lower() if isinstance(p.get("protocol"), str) else "tcp"
     ports: list[dict[str, Any]] = t.w.setdefault("ports", [])
     match = next((q for q in ports if (q["name"] == target if isinstance(target, str) else q["port"] == target)
                   and q.get("protocol", "tcp") == protocol), None)
     if match is None and isinstance(target, int):
         taken = {q["name"] for q in ports}
-        name = dns_name(str(p["name"]), 15, True) if p.get("name") else f"port-{target}"
+        name = dns_name(p["name"], 15, True) if isinstance(p.get("name"), str) else f"port-{target}"
         if name in taken:
             name = f"port-{target}-{protocol}"
         match = {"name": name, "port": target}
@@ -108,8 +110,8 @@ def _port(ctx: Context, m: Manifest, i: int, p: dict[str, Any], t: Imported, kin
         ctx.lose(m, (*path, "targetPort"), f"names no port of the workload '{t.name}': not imported", "dropped",
                  f"services.{t.name}.ports")
         return
-    if p.get("name") and match["name"] == f"port-{match['port']}":  # a port only the Service named
-        match["name"] = dns_name(str(p["name"]), 15, True)
+    if isinstance(p.get("name"), str) and match["name"] == f"port-{match['port']}":  # only the Service named it
+        match["name"] = dns_name(p["name"], 15, True)
     if kind in ("LoadBalancer", "NodePort"):
         published = p.get("nodePort") if kind == "NodePort" else number
         if kind == "NodePort":
@@ -118,7 +120,7 @@ def _port(ctx: Context, m: Manifest, i: int, p: dict[str, Any], t: Imported, kin
                 ctx.lose(m, path, "a NodePort Service's port is chosen by Kubernetes: published on the container "
                          "port instead", "changed", f"services.{t.name}.ports")
         match["publish"] = True
-        if isinstance(published, int) and published != match["port"]:
+        if _port_number(published) and published != match["port"]:
             match["published_port"] = published
         if kind == "NodePort" and number != match["port"]:
             ctx.lose(m, (*path, "port"), f"inside the cluster the Service listens on {number}; the spec's Service "
@@ -131,14 +133,17 @@ def _port(ctx: Context, m: Manifest, i: int, p: dict[str, Any], t: Imported, kin
 def read_ingress(ctx: Context, m: Manifest, services: dict[str, list[Imported]],
                  service_ports: dict[str, Manifest]) -> None:
     """Each path of an Ingress -> the route of the workload behind it (one route per workload)."""
-    for r, rule in enumerate(m.data_at("spec", "rules") or []):
-        for j, entry in enumerate((rule.get("http") or {}).get("paths") or [] if isinstance(rule, dict) else []):
+    for r, _ in enumerate(m.list_at("spec", "rules")):
+        rule = m.dict_at("spec", "rules", r)
+        for j, entry in enumerate(m.list_at("spec", "rules", r, "http", "paths")):
             path = ("spec", "rules", r, "http", "paths", j)
             m.use(*path)
             m.use("spec", "rules", r, "host")
-            backend = (entry.get("backend") or {}).get("service") if isinstance(entry, dict) else None
+            backend = m.dict_at(*path, "backend", "service")
             host = rule.get("host")
-            if not isinstance(backend, dict) or backend.get("name") not in services:
+            entry = m.dict_at(*path)
+            if not isinstance(backend.get("name"), str) \
+                    or backend["name"] not in services or not isinstance(backend.get("port", {}), dict):
                 ctx.lose(m, path, "its backend is not a Service of the manifests that selects a workload: not "
                          "imported")
                 continue
@@ -154,7 +159,10 @@ def read_ingress(ctx: Context, m: Manifest, services: dict[str, list[Imported]],
                 ctx.lose(m, path, f"the workload '{target.name}' already has a route: not imported")
                 continue
             route: dict[str, Any] = {"host": host, "port": port}
-            text = str(entry.get("path") or "/")
+            text = entry.get("path") or "/"
+            if not valid("http_path", text):
+                ctx.lose(m, (*path, "path"), "not a path the spec's routes take: not imported")
+                continue
             if text != "/":
                 route["path"] = text
             kind = entry.get("pathType", "Prefix")
@@ -168,7 +176,7 @@ def _route_port(port: dict[str, Any], svc: Manifest | None, target: Imported) ->
     """The container port (by name, or number where the Service keeps it) an Ingress backend reaches."""
     if svc is None:
         return None
-    for p in svc.data_at("spec", "ports") or []:
+    for p in svc.list_at("spec", "ports"):
         if not isinstance(p, dict) or not (p.get("name") == port.get("name") if "name" in port
                                            else p.get("port") == port.get("number")):
             continue
@@ -180,29 +188,36 @@ def _route_port(port: dict[str, Any], svc: Manifest | None, target: Imported) ->
 
 
 def read_autoscaler(ctx: Context, m: Manifest, workloads: dict[tuple[str, str], Imported]) -> None:
-    ref = m.get("spec", "scaleTargetRef") or {}
+    ref = m.dict_at("spec", "scaleTargetRef")
+    m.use("spec", "scaleTargetRef")
     target = workloads.get((str(ref.get("kind")), str(ref.get("name"))))
     if target is None or target.section != "services":
         ctx.lose(m, ("spec", "scaleTargetRef"), "scales no service of the manifests: not imported")
         m.use("spec")
         return
     low, high = m.get("spec", "minReplicas") or 1, m.get("spec", "maxReplicas")
-    if not isinstance(high, int) or not isinstance(low, int) or high < low:
+    if not _port_number(high) or not _port_number(low) or high < low:
         ctx.lose(m, ("spec",), "no valid minReplicas/maxReplicas: not imported")
         return
     scale: dict[str, Any] = {"min": low, "max": high}
     cpu = m.get("spec", "targetCPUUtilizationPercentage")  # autoscaling/v1
-    for i, metric in enumerate(m.data_at("spec", "metrics") or []):
+    for i, metric in enumerate(m.list_at("spec", "metrics")):
         res = metric.get("resource") if isinstance(metric, dict) else None
         tgt = res.get("target") if isinstance(res, dict) else None
-        if (metric.get("type") == "Resource" and isinstance(res, dict) and res.get("name") == "cpu"
+        if (isinstance(metric, dict) and metric.get("type") == "Resource" and isinstance(res, dict)
+                and res.get("name") == "cpu"
                 and isinstance(tgt, dict) and tgt.get("type") == "Utilization"):
             cpu = tgt.get("averageUtilization")
             m.use("spec", "metrics", i)
-    if isinstance(cpu, int) and cpu != 80:
+    if isinstance(cpu, int) and not isinstance(cpu, bool) and cpu != 80:
         scale["cpu_target"] = max(1, min(cpu, 100))
     if "replicas" in target.w:
         ctx.lose(target.m, ("spec", "replicas"), "the HorizontalPodAutoscaler sets the replica count: not imported",
                  "changed", f"services.{target.name}.replicas")
         del target.w["replicas"]
     target.w["autoscale"] = scale
+
+
+def _port_number(value: Any) -> bool:
+    """A positive int (a port, or a replica count), not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535

@@ -9,16 +9,14 @@ values, command and args are resolved the way the kubelet does (``values.from_ku
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers.kubernetes_mounts import read_mount, read_placement
 from crossdock.translators.importers.kubernetes_read import Manifest
 from crossdock.translators.importers.kubernetes_values import Context, cpu, dns_name, duration, from_kube, \
-    looks_secret, memory
+    looks_secret, memory, valid
 
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PROBE_DEFAULTS = {"periodSeconds": 10, "timeoutSeconds": 1, "failureThreshold": 3, "initialDelaySeconds": 0,
                    "successThreshold": 1}
 _PROBE_FIELDS = (("periodSeconds", "interval"), ("timeoutSeconds", "timeout"), ("initialDelaySeconds", "start_period"))
@@ -42,22 +40,28 @@ class PodReader:
     def lose(self, path: Path, message: str, kind: str = "dropped", spec_field: str = "") -> None:
         self.ctx.lose(self.m, path, message, kind, f"{self.where}.{spec_field}" if spec_field else "")
 
-    def read(self, w: dict[str, Any]) -> None:
+    def read(self, w: dict[str, Any]) -> bool:
+        """Fill ``w`` from the pod template; False when it has no usable container (nothing imported)."""
         m, spec = self.m, self.spec
         for key, values in _DEFAULTS.items():
             if m.data_at(*spec, key) in values:
                 m.use(*spec, key)
-        containers = m.data_at(*spec, "containers") or []
-        if not containers:
-            self.lose(spec, "no containers: nothing to import")
-            return
-        main = next((i for i, c in enumerate(containers) if isinstance(c, dict) and c.get("name") == self.name), 0)
-        volumes = {v.get("name"): (i, v) for i, v in enumerate(m.data_at(*spec, "volumes") or []) if isinstance(v, dict)}
+        containers = m.list_at(*spec, "containers")
+        usable = [i for i, c in enumerate(containers) if isinstance(c, dict) and valid("image", c.get("image"))]
+        if not usable:
+            self.lose(spec, "no container with an image: the workload is not imported")
+            m.used.add(())
+            return False
+        main = next((i for i in usable if containers[i].get("name") == self.name), usable[0])
+        volumes = {v["name"]: (i, v) for i, v in enumerate(m.list_at(*spec, "volumes"))
+                   if isinstance(v, dict) and isinstance(v.get("name"), str)}
         self._main(w, main, volumes)
-        sidecars = [self._step((*spec, "containers", i)) for i in range(len(containers)) if i != main]
+        sidecars = [self._step((*spec, "containers", i)) for i in usable if i != main]
         init = []
-        for i, c in enumerate(m.data_at(*spec, "initContainers") or []):
-            if isinstance(c, dict) and c.get("restartPolicy") == "Always":  # a native sidecar (1.29+)
+        for i, c in enumerate(m.list_at(*spec, "initContainers")):
+            if not isinstance(c, dict) or not valid("image", c.get("image")):
+                continue
+            if c.get("restartPolicy") == "Always":  # a native sidecar (1.29+)
                 m.use(*spec, "initContainers", i, "restartPolicy")
                 sidecars.append(self._step((*spec, "initContainers", i)))
             else:
@@ -66,13 +70,14 @@ class PodReader:
             if self.section == "services":
                 w["sidecars"] = sidecars
             else:
-                for i in range(len(containers)):
+                for i in usable:
                     if i != main:
                         self.lose((*spec, "containers", i), "a job's spec has no sidecars: this container is not "
                                   "imported")
         if init:
             w["init"] = init
         self._placement(w)
+        return True
 
     # ---- containers -----------------------------------------------------------------------
 
@@ -97,7 +102,8 @@ class PodReader:
 
     def _step(self, c: Path) -> dict[str, Any]:
         m = self.m
-        raw = str(m.get(*c, "name") or "step")
+        raw = m.get(*c, "name")
+        raw = raw if isinstance(raw, str) and raw else "step"
         name = dns_name(raw, 52, True)
         if name != raw:
             self.lose((*c, "name"), f"renamed '{name}': a step name is lowercase letters, digits and '-', "
@@ -116,13 +122,12 @@ class PodReader:
         for key, values in _DEFAULTS.items():
             if m.data_at(*c, key) in values:
                 m.use(*c, key)
-        w["image"] = str(m.get(*c, "image") or "")
-        if not w["image"]:
-            self.lose(c, "no image: imported as 'missing-image'", "changed")
-            w["image"] = "missing-image"
+        w["image"] = m.get(*c, "image")
         for key in ("command", "args"):
-            value = m.get(*c, key)
-            if isinstance(value, list):
+            value = m.data_at(*c, key)
+            if isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                                               for v in value):
+                m.use(*c, key)
                 w[key] = [str(v) for v in value]
         res = self._resources(c)
         if res:
@@ -130,7 +135,7 @@ class PodReader:
 
     def _resolve_command(self, c: Path, w: dict[str, Any], env: dict[str, str]) -> None:
         defined: dict[str, str | None] = {}
-        for e in self.m.data_at(*c, "env") or []:
+        for e in self.m.list_at(*c, "env"):
             if isinstance(e, dict) and isinstance(e.get("name"), str):
                 defined[e["name"]] = env.get(e["name"])
         for key in ("command", "args"):
@@ -167,11 +172,11 @@ class PodReader:
         m = self.m
         env: dict[str, str] = {}
         defined: dict[str, str | None] = {}
-        for i, e in enumerate(m.data_at(*c, "env") or []):
-            if not isinstance(e, dict) or not isinstance(e.get("name"), str):
+        for i, e in enumerate(m.list_at(*c, "env")):
+            if not isinstance(e, dict) or not valid("env", e.get("name")):
                 continue
             var, path = e["name"], (*c, "env", i)
-            if "value" in e or set(e) == {"name"}:
+            if ("value" in e and isinstance(e["value"], (str, int))) or set(e) == {"name"}:
                 text, kept = from_kube(str(e.get("value") or ""), defined)
                 for ref in kept:
                     self.lose((*path, "value"), f"Kubernetes replaces $({ref}) with the env var {ref}, which the "
@@ -187,11 +192,12 @@ class PodReader:
                 continue
             ref = m.data_at(*path, "valueFrom", "secretKeyRef")
             cm = m.data_at(*path, "valueFrom", "configMapKeyRef")
-            if isinstance(ref, dict) and allow_secrets:
+            if (isinstance(ref, dict) and allow_secrets and isinstance(ref.get("name"), str)
+                    and isinstance(ref.get("key"), str)):
                 m.use(*path, "name")
                 m.use(*path, "valueFrom", "secretKeyRef", "name")
                 m.use(*path, "valueFrom", "secretKeyRef", "key")
-                secret = self.ctx.secret_ref(m, (*path, "valueFrom"), str(ref.get("name")), str(ref.get("key")))
+                secret = self.ctx.secret_ref(m, (*path, "valueFrom"), ref["name"], ref["key"])
                 w.setdefault("secrets", []).append({"secret": secret, "env": var})
                 defined[var] = None
             elif isinstance(cm, dict) and self._config_value(path, cm) is not None:
@@ -199,7 +205,7 @@ class PodReader:
                 env[var] = defined[var] = self._config_value(path, cm) or ""
             else:
                 defined[var] = None  # the downward API and the like: kept for Kubernetes only
-        for i, src in enumerate(m.data_at(*c, "envFrom") or []):
+        for i, src in enumerate(m.list_at(*c, "envFrom")):
             if isinstance(src, dict):
                 self._env_from((*c, "envFrom", i), src, env, w, allow_secrets)
         return env
@@ -207,14 +213,14 @@ class PodReader:
     def _config_value(self, path: Path, ref: dict[str, Any]) -> str | None:
         cm = self.ctx.config_maps.get(str(ref.get("name")))
         data = cm.data.get("data") if cm is not None else None
-        if not isinstance(data, dict) or str(ref.get("key")) not in data:
+        if not isinstance(data, dict) or not isinstance(data.get(str(ref.get("key"))), str):
             return None
         self.ctx.used_config_maps.add(str(ref.get("name")))
         return str(data[str(ref.get("key"))])
 
     def _env_from(self, path: Path, src: dict[str, Any], env: dict[str, str], w: dict[str, Any],
                   allow_secrets: bool) -> None:
-        m, prefix = self.m, str(src.get("prefix") or "")
+        m, prefix = self.m, str(src["prefix"]) if isinstance(src.get("prefix"), str) else ""
         if isinstance(src.get("configMapRef"), dict):
             cm_name = str(src["configMapRef"].get("name"))
             cm = self.ctx.config_maps.get(cm_name)
@@ -223,7 +229,7 @@ class PodReader:
                 m.use(*path)
                 self.ctx.used_config_maps.add(cm_name)
                 for key, value in data.items():
-                    if _ENV_NAME.fullmatch(prefix + str(key)):
+                    if valid("env", prefix + str(key)) and isinstance(value, str):
                         env[prefix + str(key)] = str(value)
                     else:  # Kubernetes skips these too, with an event
                         self.lose(path, f"the key '{key}' is not an environment variable name: not imported")
@@ -233,6 +239,9 @@ class PodReader:
             if keys is not None:
                 m.use(*path)
                 for key in keys:
+                    if not valid("env", prefix + key):
+                        self.lose(path, f"the key '{key}' is not an environment variable name: not imported")
+                        continue
                     w.setdefault("secrets", []).append(
                         {"secret": self.ctx.secret_ref(m, path, obj, key), "env": prefix + key})
 
@@ -241,18 +250,19 @@ class PodReader:
     def _ports(self, c: Path, w: dict[str, Any]) -> None:
         m = self.m
         ports = []
-        for i, p in enumerate(m.data_at(*c, "ports") or []):
-            if not isinstance(p, dict) or not isinstance(p.get("containerPort"), int):
+        for i, p in enumerate(m.list_at(*c, "ports")):
+            number = p.get("containerPort") if isinstance(p, dict) else None
+            if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= 65535:
                 continue
             path = (*c, "ports", i)
             for key in ("name", "containerPort", "protocol"):
                 m.use(*path, key)
-            protocol = str(p.get("protocol") or "TCP").lower()
+            protocol = str(p["protocol"]).lower() if isinstance(p.get("protocol"), str) else "tcp"
             if protocol not in ("tcp", "udp"):
                 self.lose((*path, "protocol"), f"the spec's ports are tcp or udp: {protocol} imported as tcp",
                           "changed")
                 protocol = "tcp"
-            raw = str(p.get("name") or "")
+            raw = p.get("name") if isinstance(p.get("name"), str) else ""
             name = dns_name(raw, 15, True) if raw else ""
             port: dict[str, Any] = {"name": name, "port": p["containerPort"]}
             if protocol != "tcp":
@@ -274,49 +284,45 @@ class PodReader:
             return None
         spec_field = f"health.{kind}"
         probe: dict[str, Any] = {}
-        if isinstance(raw.get("httpGet"), dict):
+        http, tcp, command = raw.get("httpGet"), raw.get("tcpSocket"), m.data_at(*path, "exec", "command")
+        if isinstance(http, dict) and _port_ref(http.get("port")) is not None and valid(
+                "http_path", http.get("path", "/")):
             m.use(*path, "httpGet", "path")
             m.use(*path, "httpGet", "port")
-            if raw["httpGet"].get("scheme") in (None, "HTTP"):
+            if http.get("scheme") in (None, "HTTP"):
                 m.use(*path, "httpGet", "scheme")
-            probe["http"] = {"port": self._port_ref(raw["httpGet"].get("port"), w)}
-            if raw["httpGet"].get("path", "/") != "/":
-                probe["http"]["path"] = str(raw["httpGet"]["path"])
-        elif isinstance(raw.get("tcpSocket"), dict):
+            probe["http"] = {"port": _port_ref(http.get("port"))}
+            if http.get("path", "/") != "/":
+                probe["http"]["path"] = http["path"]
+        elif isinstance(tcp, dict) and _port_ref(tcp.get("port")) is not None:
             m.use(*path, "tcpSocket", "port")
-            probe["tcp"] = {"port": self._port_ref(raw["tcpSocket"].get("port"), w)}
-        elif isinstance(m.data_at(*path, "exec", "command"), list) and raw["exec"]["command"]:
+            probe["tcp"] = {"port": _port_ref(tcp.get("port"))}
+        elif isinstance(command, list) and command and all(isinstance(a, str) for a in command):
             m.use(*path, "exec", "command")
-            probe["exec"] = [str(a) for a in raw["exec"]["command"]]
+            probe["exec"] = list(command)
         else:
-            self.lose(path, "the spec's checks are http, tcp or a command: this probe is not imported", "dropped",
-                      spec_field)
+            self.lose(path, "the spec's checks are http, tcp or a command, on a port by name or number: this probe "
+                      "is not imported", "dropped", spec_field)
+            m.use(*path)
             return None
         for key, value in _PROBE_DEFAULTS.items():
             if raw.get(key, value) == value:
                 m.use(*path, key)
         for key, spec_key in _PROBE_FIELDS:
             seconds = raw.get(key, _PROBE_DEFAULTS[key])
-            if isinstance(seconds, int) and seconds != _PROBE_DEFAULTS[key]:
+            if isinstance(seconds, int) and not isinstance(seconds, bool) and seconds != _PROBE_DEFAULTS[key]:
                 m.use(*path, key)
                 probe[spec_key] = duration(seconds)
         retries = raw.get("failureThreshold", 3)
-        if isinstance(retries, int) and retries != 3 and retries >= 1:
+        if isinstance(retries, int) and not isinstance(retries, bool) and retries != 3 and retries >= 1:
             m.use(*path, "failureThreshold")
             probe["retries"] = retries
         return probe
 
-    def _port_ref(self, value: Any, w: dict[str, Any]) -> int | str:
-        if isinstance(value, int):
-            return value
-        names = {p["name"] for p in w.get("ports", [])}
-        text = str(value)
-        return text if text in names else dns_name(text, 15, True)
-
     # ---- volumes ---------------------------------------------------------------------------
 
     def _mounts(self, c: Path, w: dict[str, Any], volumes: dict[Any, tuple[int, dict[str, Any]]]) -> None:
-        for i, mount in enumerate(self.m.data_at(*c, "volumeMounts") or []):
+        for i, mount in enumerate(self.m.list_at(*c, "volumeMounts")):
             if isinstance(mount, dict):
                 read_mount(self, (*c, "volumeMounts", i), mount, volumes, w)
 
@@ -326,3 +332,12 @@ class PodReader:
         placement = read_placement(self)
         if placement:
             w["placement"] = placement
+
+
+def _port_ref(value: Any) -> int | str | None:
+    """A probe's port as the spec names it (a port name or number), None if it is neither."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if 1 <= value <= 65535 else None
+    if isinstance(value, str) and value:
+        return dns_name(value, 15, True)
+    return None

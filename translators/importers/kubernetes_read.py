@@ -39,12 +39,13 @@ class Manifest:
 
     @property
     def kind(self) -> str:
-        return str(self.data.get("kind") or "")
+        kind = self.data.get("kind")
+        return kind if isinstance(kind, str) else ""
 
     @property
     def name(self) -> str:
-        meta = self.data.get("metadata")
-        return str(meta.get("name") or "") if isinstance(meta, dict) else ""
+        name = self.dict_at("metadata").get("name")
+        return name if isinstance(name, str) else ""
 
     @property
     def ref(self) -> str:
@@ -63,6 +64,19 @@ class Manifest:
             else:
                 return None
         return value
+
+    def dict_at(self, *path: str | int) -> dict[str, Any]:
+        """The mapping at ``path``; {} when absent or of another type (left unused, so reported)."""
+        value = self.data_at(*path)
+        return value if isinstance(value, dict) else {}
+
+    def list_at(self, *path: str | int) -> list[Any]:
+        value = self.data_at(*path)
+        return value if isinstance(value, list) else []
+
+    def int_at(self, *path: str | int) -> int | None:
+        value = self.data_at(*path)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
 
     def get(self, *path: str | int) -> Any:
         """The value at ``path`` (None when absent), marked as carried over."""

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
+from crossdock.specs.types import AbsPath, EnvName, Hostname, HttpPath, Image, LabelKey, LabelValue, Text
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers.base import Loss
 from crossdock.translators.importers.kubernetes_read import Manifest
@@ -27,6 +31,26 @@ _MEMORY = re.compile(r"[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?")
 _SUFFIX = {"": 1, "k": 1000, "M": 1000**2, "G": 1000**3, "T": 1000**4, "P": 1000**5, "E": 1000**6,
            "Ki": 1024, "Mi": 1024**2, "Gi": 1024**3, "Ti": 1024**4, "Pi": 1024**5, "Ei": 1024**6}
 _REF = re.compile(r"\$(\$|\(([A-Za-z_][A-Za-z0-9_.-]*)\))")
+
+
+_TYPES: dict[str, Any] = {
+    "label_key": LabelKey, "label_value": LabelValue, "annotation_key": LabelKey, "annotation_value": Text,
+    "env": EnvName, "host": Hostname, "path": AbsPath, "image": Image, "http_path": HttpPath, "text": Text,
+}
+
+
+@lru_cache(maxsize=None)
+def _adapter(kind: str) -> TypeAdapter[Any]:
+    return TypeAdapter(_TYPES[kind])
+
+
+def valid(kind: str, value: Any) -> bool:
+    """Whether the spec accepts ``value`` as a ``kind`` ('label_key', 'env', 'host', 'path'...)."""
+    try:
+        _adapter(kind).validate_python(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def looks_secret(env_name: str) -> bool:
@@ -188,13 +212,17 @@ class Context:
 
     def secret_ref(self, m: Manifest, path: Path, obj: str, key: str) -> str:
         """The spec secret for key ``key`` of the Secret ``obj`` that ``m`` refers to at ``path``."""
-        if obj in self.secret_objects:
-            return self._spec_secret_name(obj, key)
         name = self._spec_secret_name(obj, key)
-        if name not in self.secrets:
-            self.secrets[name] = {"external": True}
-            self.comments[("secrets", name)] = f"Secret '{obj}' is not in the manifests: it must exist on the platform"
-        if key != SECRET_KEY:
+        if name in self.secrets:
+            return name
+        known = obj in self.secret_objects
+        self.secrets[name] = {"external": True}
+        self.comments[("secrets", name)] = (f"Secret '{obj}' has no key '{key}'" if known else
+                                            f"Secret '{obj}' is not in the manifests") + ": it must exist on the platform"
+        if known:
+            self.lose(m, path, f"the Secret '{obj}' has no key '{key}': imported as the external secret '{name}'",
+                      "changed", f"secrets.{name}")
+        elif key != SECRET_KEY:
             self.lose(m, path, f"the Secret '{obj}' is not in the manifests and crossdock reads an external secret "
                       f"from the key 'value' of the Secret named after it: create the Secret '{name}' with the "
                       "key 'value'", "changed", f"secrets.{name}")
