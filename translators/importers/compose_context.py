@@ -44,6 +44,7 @@ class Context:
     # services whose same-named variable holds different values (the value itself is not kept).
     env_secret_digests: dict[str, str] = field(default_factory=dict)
     published: dict[tuple[int, str], str] = field(default_factory=dict)  # host port -> service publishing it
+    secret_origins: dict[str, str] = field(default_factory=dict)  # spec secret name -> what it stands for
 
     def loss(self, path: Path, message: str, kind: str = "dropped", spec: str = "") -> None:
         self.project.loss(path, message, kind, spec)
@@ -71,6 +72,13 @@ class Context:
                           "this spec field cannot hold a variable", "changed")
             return resolved
         return value
+
+    def claim_secret(self, name: str, origin: str) -> str:
+        """``name``, or ``name-2``... when another secret (a compose secret, an env variable) has it."""
+        candidate, n = name, 2
+        while self.secret_origins.setdefault(candidate, origin) != origin:
+            candidate, n = f"{name[:60]}-{n}", n + 1
+        return candidate
 
     def secret_digest(self, value: str) -> str:
         return hashlib.sha256(value.encode("utf-8")).hexdigest()

@@ -68,11 +68,11 @@ def _path(at: Path, origin: Path) -> Path:
 def _env_secret(ctx: Context, service: str, key: str, value: str, ref: str | None, origin: Path, at: Path) -> str:
     where = f"{origin[1]}:{origin[2]}" if origin[0] == "@file" else ctx.where(origin)
     source = ref or key
-    name = units.object_name(source.replace("_", "-"))
-    digest = ctx.secret_digest(value)
-    if name in ctx.env_secret_digests and ctx.env_secret_digests[name] != digest and ref is None:
-        name = units.object_name(f"{service}-{key}".replace("_", "-"))
-    ctx.env_secret_digests.setdefault(name, digest)
+    if ref is None:  # the same name with another value in another service: a variable of its own
+        digest = ctx.secret_digest(value)
+        if ctx.env_secret_digests.setdefault(source, digest) != digest:
+            source = re.sub(r"[^A-Z0-9_]", "_", f"{service}_{key}".upper())
+    name = ctx.claim_secret(units.object_name(source.replace("_", "-")), f"env:{source}")
     if ref is None:
         ctx.comments[("secrets", name)] = (f"the value was in clear in {where}; it is not copied here: set "
                                            f"{source} when you render or deploy")

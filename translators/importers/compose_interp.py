@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any, Mapping
 
 _TOKEN = re.compile(r"\$(?:(\$)|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}"
                     r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
@@ -72,8 +72,27 @@ class Interpolator:
     environ: Mapping[str, str]
     defaults: dict[str, str] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
-    # Variables with two different defaults: kept inline as ${VAR:-d}, not under variables:.
+    # Variables with two different defaults in the project: kept inline as ${VAR:-d} everywhere,
+    # not under variables: (one value there would replace both defaults).
     inline: set[str] = field(default_factory=set)
+
+    def prescan(self, data: Any) -> None:
+        """Find the variables given different defaults in different places (call before to_spec)."""
+        seen: dict[str, set[str]] = {}
+
+        def walk(value: Any) -> None:
+            if isinstance(value, dict):
+                for v in value.values():
+                    walk(v)
+            elif isinstance(value, list):
+                for v in value:
+                    walk(v)
+            elif isinstance(value, str) and "$" in value:
+                for m in _TOKEN.finditer(value):
+                    if m.group("op") in (":-", "-"):
+                        seen.setdefault(m.group("name"), set()).add(m.group("arg") or "")
+        walk(data)
+        self.inline = {name for name, defaults in seen.items() if len(defaults) > 1}
 
     def lookup(self, name: str) -> str | None:
         if name in self.environ:
@@ -109,10 +128,9 @@ class Interpolator:
                 return self.resolve(m.group(0)).replace("$", "$$")
             self.used.add(name)
             if op in (":-", "-"):
-                known = self.defaults.setdefault(name, arg)
-                if known != arg or name in self.inline:
-                    self.inline.add(name)
+                if name in self.inline:
                     return "${" + name + op + arg + "}"
+                self.defaults.setdefault(name, arg)
             return "${" + name + "}"
 
         # A '$' that starts no reference is a literal one in compose: '$$' in the spec.
@@ -131,7 +149,7 @@ class Interpolator:
         out: dict[str, str] = {}
         withheld = []
         for name in sorted(self.used):
-            value = self.dotenv.get(name, self.defaults.get(name))  # the first default; others are inline
+            value = self.dotenv.get(name, self.defaults.get(name))
             if value is None:
                 continue
             if looks_secret(name):

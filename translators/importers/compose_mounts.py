@@ -263,7 +263,7 @@ def secrets(ctx: Context, at: Path, svc: dict[str, Any]) -> list[dict[str, Any]]
 
 def declare_secret(ctx: Context, source: str, sec: Any) -> str | None:
     """The app-level secret for a top-level compose secret (declared once); None if not carried."""
-    name = units.object_name(source)
+    name = ctx.claim_secret(units.object_name(source), f"compose:{source}")
     if name in ctx.secrets:
         return name
     at: Path = ("secrets", source)
