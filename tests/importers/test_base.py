@@ -139,3 +139,20 @@ def test_differences_compares_lists_of_mappings_as_multisets() -> None:
     a = {"ports": [{"n": 1}, {"n": 2}], "init": [{"n": 1}, {"n": 2}]}
     b = {"ports": [{"n": 2}, {"n": 1}], "init": [{"n": 2}, {"n": 1}]}
     assert [d.split(":")[0] for d in differences(a, b, [])] == ["init[0].n", "init[1].n"]
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    ({"app/docker-compose.yml": "services:\n  web: {image: x}\n"}, "compose"),
+    ({"app/stack.yml": "version: '3.8'\nservices:\n  web: {image: x}\n"}, "compose"),
+    ({"app/web.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"}, "kubernetes"),
+    ({"app/web.nomad.hcl": 'job "web" {\n  group "g" {}\n}\n'}, "nomad"),
+])
+def test_detect_tells_the_formats_apart(files: dict[str, str], expected: str) -> None:
+    assert base.detect(["app"], MemorySources(files)) == expected
+
+
+def test_detect_refuses_mixed_formats() -> None:
+    src = MemorySources({"app/compose.yaml": "services: {}\n",
+                         "app/web.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n"})
+    with pytest.raises(InputError, match="different formats .*compose: app/compose.yaml; kubernetes: app/web.yaml"):
+        base.detect(["app"], src)

@@ -285,3 +285,25 @@ def test_compose_build_without_image() -> None:
 def test_compose_invalid_env_name_is_reported() -> None:
     app, result, _ = _one("image: x\nenvironment: [in-valid=1, OK=2]")
     assert app.services["web"].env == {"OK": "2"} and "services.web.environment.in-valid" in _losses(result)
+
+
+def test_compose_v2_format_fields() -> None:
+    app, result, _ = _import({"p/docker-compose.yml": """\
+version: "2.4"
+services:
+  web:
+    image: x
+    mem_limit: 512m
+    mem_reservation: 128m
+    cpus: 0.5
+    scale: 2
+    links: [db, "cache:redis"]
+  db: {image: pg}
+  cache: {image: redis}
+"""}, ("p/docker-compose.yml",))
+    web = app.services["web"]
+    assert web.resources is not None
+    assert (web.resources.limits.cpu, web.resources.limits.memory, web.resources.requests.memory) == \
+        ("500m", "512Mi", "128Mi")
+    assert web.replicas == 2 and web.depends_on == ["db", "cache"]
+    assert set(_losses(result)) == {"services.web.links[1]"}

@@ -24,7 +24,8 @@ _CONSTRAINT = re.compile(r"\s*(node\.labels\.([A-Za-z0-9_./-]+)|node\.hostname|n
 _NODE_ATTRIBUTES = {"node.hostname": "kubernetes.io/hostname", "node.platform.os": "kubernetes.io/os",
                     "node.platform.arch": "kubernetes.io/arch"}
 _ARCH = {"x86_64": "amd64", "aarch64": "arm64"}
-_CROSSDOCK_ROLLBACK_KEYS = {"parallelism", "delay", "failure_action", "monitor", "order"}
+_LEGACY_RESOURCES = {"cpus": ("limits", "cpu"), "mem_limit": ("limits", "memory"),
+                     "mem_reservation": ("requests", "memory")}
 
 
 def deploy(ctx: Context, at: Path, svc: dict[str, Any], w: dict[str, Any], section: str,
@@ -37,6 +38,8 @@ def deploy(ctx: Context, at: Path, svc: dict[str, Any], w: dict[str, Any], secti
         ctx.loss(path + ("mode",), "a global service runs one task per node; the spec has no per-node mode: "
                  "imported with one replica", "changed")
     replicas = ctx.value(d.get("replicas"), path + ("replicas",))
+    if replicas is None and svc.get("scale") is not None:  # the v2 format's (and docker compose's) count
+        replicas = ctx.value(svc["scale"], at + ("scale",))
     if replicas is not None:
         if section == "jobs":
             if int(replicas) != 1:  # Swarm runs a job's replicas at once: completions and parallelism
@@ -44,6 +47,13 @@ def deploy(ctx: Context, at: Path, svc: dict[str, Any], w: dict[str, Any], secti
         elif not (ctx.crossdock and int(replicas) == 1):  # crossdock writes the default out
             w["replicas"] = int(replicas)
     resources = _resources(ctx, path + ("resources",), d.get("resources"))
+    for key, (kind, amount) in _LEGACY_RESOURCES.items():  # the v2 format's: deploy.resources wins
+        if svc.get(key) is not None and amount not in resources.get(kind, {}):
+            read = (units.cpus if amount == "cpu" else units.memory)(ctx.value(svc[key], at + (key,)))
+            if read is None:
+                ctx.loss(at + (key,), f"cannot read the amount '{svc[key]}'")
+            else:
+                resources.setdefault(kind, {})[amount] = read
     if resources:
         w["resources"] = resources
     _restart(ctx, at, svc, d, w, section)

@@ -22,7 +22,7 @@ from crossdock.translators.importers.compose_env import environment
 
 HANDLED = {"image", "build", "command", "entrypoint", "environment", "env_file", "ports", "expose", "volumes",
            "tmpfs", "configs", "secrets", "healthcheck", "depends_on", "deploy", "labels", "restart", "profiles",
-           "extends"}
+           "extends", "scale", "cpus", "mem_limit", "mem_reservation", "links"}
 _WHY = {
     "container_name": "container names are chosen by each platform",
     "networks": "the spec has one network per app, on which every workload reaches the others by name",
@@ -58,8 +58,15 @@ def workload(ctx: Context, name: str, svc: dict[str, Any]) -> tuple[str, dict[st
     labels = _labels(ctx, at + ("labels",), svc.get("labels"))
     deploy(ctx, at, svc, w, section, labels)
     w["labels"] = labels
-    if svc.get("depends_on"):
-        w["depends_on"] = _depends_on(ctx, at, svc["depends_on"])
+    if svc.get("depends_on") or svc.get("links"):
+        w["depends_on"] = _depends_on(ctx, at, svc.get("depends_on") or [])
+        for i, link in enumerate(svc.get("links") or []):  # the v2 format's links: an order and an alias
+            target, _, alias = str(link).partition(":")
+            if alias and alias != target:
+                ctx.loss(at + ("links", i), f"the alias '{alias}' is not carried: workloads reach '{target}' by "
+                         "its own name", "changed")
+            if ctx.names.get(target) and ctx.names[target] not in w["depends_on"]:
+                w["depends_on"].append(ctx.names[target])
     if section == "services":
         w["ports"] = mounts.ports(ctx, at, svc, name)
         health = _health(ctx, at, svc.get("healthcheck"), w["ports"])

@@ -26,12 +26,14 @@ _SHAPES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("deploy", "placement", "constraints"): (_LIST,), ("deploy", "placement", "preferences"): (_LIST,),
     ("deploy", "update_config"): (_MAP,), ("deploy", "update_config", "parallelism"): (_INT,),
     ("deploy", "rollback_config"): (_MAP,), ("deploy", "restart_policy"): (_MAP,),
-    ("deploy", "restart_policy", "max_attempts"): (_INT,),
+    ("deploy", "restart_policy", "max_attempts"): (_INT,), ("scale",): (_INT,), ("links",): (_LIST,),
+    ("cpus",): (_STR,), ("mem_limit",): (_STR,), ("mem_reservation",): (_STR,),
 }
 _ITEMS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("depends_on",): (_STR,), ("healthcheck", "test"): (_STR,), ("expose",): (_STR, _INT),
     ("ports",): (_STR, _INT, _MAP), ("volumes",): (_STR, _MAP), ("configs",): (_STR, _MAP),
     ("secrets",): (_STR, _MAP), ("profiles",): (_STR,), ("deploy", "placement", "constraints"): (_STR,),
+    ("links",): (_STR,),
 }
 
 
