@@ -498,3 +498,25 @@ def _spec_paths(result: ImportResult) -> set[str]:
 
 def _dump(app: App) -> dict[str, Any]:
     return app.model_dump(mode="json")
+
+
+def test_kubernetes_import_service_fields_become_patches_of_the_rendered_service() -> None:
+    result, app = run({"d.yaml": deployment(container="ports: [{name: http, containerPort: 8080}]\n"), "s.yaml": """\
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: web-lb
+          annotations: {service.beta.kubernetes.io/aws-load-balancer-type: nlb}
+        spec:
+          type: LoadBalancer
+          externalTrafficPolicy: Local
+          selector: {app: web}
+          ports: [{name: http, port: 443, targetPort: http}]
+        """})
+    assert app.x_kubernetes == {"patches": [{"kind": "Service", "name": "web-public", "patch": {
+        "metadata": {"annotations": {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}},
+        "spec": {"externalTrafficPolicy": "Local"}}}]}
+    report = losses(result)
+    assert "s.yaml:8:3: Service/web-lb: spec.externalTrafficPolicy: changed: kept for Kubernetes only, in " \
+           "x-kubernetes.patches: the spec has no such field" in report
+    assert any("clients must reach it as 'web', not 'web-lb'" in r for r in report)

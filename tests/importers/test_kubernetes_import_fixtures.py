@@ -116,11 +116,23 @@ def test_kubernetes_import_fixture_shop_with_ingress_hpa_cronjob() -> None:
     assert (job.completions, job.parallelism, job.retries) == (4, 2, 1)
     assert api.x_kubernetes is not None
     assert api.x_kubernetes["spec"]["template"]["spec"]["serviceAccountName"] == "storefront-api"
-    assert app.x_kubernetes == {"resources": [{"apiVersion": "v1", "kind": "ServiceAccount",
-                                               "metadata": {"name": "storefront-api"}}]}
+    assert app.x_kubernetes is not None
+    assert app.x_kubernetes["resources"] == [{"apiVersion": "v1", "kind": "ServiceAccount",
+                                              "metadata": {"name": "storefront-api"}}]
+    # The Ingress's class and annotation are kept for both Ingresses crossdock renders from it.
+    ingress_patch = {"metadata": {"annotations": {"nginx.ingress.kubernetes.io/proxy-body-size": "8m"}},
+                     "spec": {"ingressClassName": "nginx"}}
+    assert app.x_kubernetes["patches"] == [{"kind": "Ingress", "name": "api", "patch": ingress_patch},
+                                           {"kind": "Ingress", "name": "frontend", "patch": ingress_patch}]
+    rendered = translators.get("kubernetes").translate(spec)
+    docs = [d for t in rendered.files.values() for d in yaml.safe_load_all(t) if d]
+    assert {d["metadata"]["name"]: d["spec"]["ingressClassName"] for d in docs if d["kind"] == "Ingress"} == {
+        "api": "nginx", "frontend": "nginx"}
+    assert not [w for w in rendered.warnings if w.feature == "extensions"]
     report = "\n".join(str(loss) for loss in result.losses)
     assert "unlisted.yaml" not in " ".join(result.sources)
-    assert "Ingress/storefront: spec.ingressClassName: not imported" in report
+    assert "ingress.yaml:9:3: Ingress/storefront: spec.ingressClassName: changed: kept for Kubernetes only, in " \
+           "x-kubernetes.patches" in report
     assert "the namespace 'storefront'" in report and "commonLabels: not applied" in report
 
 

@@ -22,9 +22,9 @@ from typing import Any, Mapping, Sequence
 from crossdock.translators.importers.base import ImportResult, Source, Sources
 from crossdock.translators.importers.kubernetes_kinds import WORKLOAD_KINDS, pod_base, read_workload, section_of
 from crossdock.translators.importers.kubernetes_network import (
-    Imported, read_autoscaler, read_ingress, read_service, read_volume_claim,
+    Imported, read_autoscaler, read_ingress, read_service, read_volume_claim, service_documents,
 )
-from crossdock.translators.importers.kubernetes_patch import leftovers, validate
+from crossdock.translators.importers.kubernetes_patch import Rendered, leftovers, validate
 from crossdock.translators.importers.kubernetes_read import Manifest, manifest_files, parse_file
 from crossdock.translators.importers.kubernetes_values import (
     MANAGED_BY, NAME, PART_OF, RESERVED_LABELS, Context, dns_name, valid,
@@ -68,6 +68,7 @@ class _Import:
         self.objects: list[Manifest] = []
         self.extras: list[dict[str, Any]] = []
         self.namespaces: dict[str, list[Manifest]] = {}
+        self.patches: list[dict[str, Any]] = []
 
     def run(self) -> dict[str, Any]:
         ctx = self.ctx
@@ -82,8 +83,10 @@ class _Import:
             ctx.config_maps[m.name] = m
         for m in by_kind.get("Secret", []):
             ctx.add_secret_object(m)
+        rendered: dict[int, Rendered] = {}
         for m in by_kind.get("PersistentVolumeClaim", []):
             read_volume_claim(ctx, m)
+            rendered[id(m)] = [("PersistentVolumeClaim", None, dns_name(m.name, 63, False))]
         app = self._app_name()
         self.objects = [m for m in ctx.manifests if m.kind and m.name and m.kind not in _SKIPPED_KINDS]
         app_labels, app_annotations = self._app_metadata(app)
@@ -101,11 +104,13 @@ class _Import:
         for m in by_kind.get("Service", []):
             services[m.name] = read_service(ctx, m, workloads)
             service_objects[m.name] = m
+            rendered[id(m)] = service_documents(m, services[m.name])
         services = {k: v for k, v in services.items() if v}
         for m in by_kind.get("Ingress", []):
-            read_ingress(ctx, m, services, service_objects)
+            rendered[id(m)] = [("Ingress", t, "") for t in read_ingress(ctx, m, services, service_objects)]
         for m in by_kind.get("HorizontalPodAutoscaler", []):
-            read_autoscaler(ctx, m, by_ref)
+            scaled = read_autoscaler(ctx, m, by_ref)
+            rendered[id(m)] = [("HorizontalPodAutoscaler", scaled, "")] if scaled is not None else []
         for kind, ms in by_kind.items():
             if kind in _SKIPPED_KINDS:
                 for m in ms:
@@ -128,7 +133,7 @@ class _Import:
             others = f" (and {len(ms) - 1} other object(s))" if len(ms) > 1 else ""
             ctx.lose(ms[0], ("metadata", "namespace"), f"the namespace '{namespace}' of this object{others} is not "
                      "part of the spec: it is chosen when deploying (--namespace)")
-        leftovers(ctx, workloads)
+        self.patches = leftovers(ctx, workloads, rendered)
         return self._doc(app, app_labels, app_annotations, workloads)
 
     # ---- the app ---------------------------------------------------------------------------
@@ -249,8 +254,13 @@ class _Import:
         if annotations:
             meta["annotations"] = annotations
         doc: dict[str, Any] = {"apiVersion": "crossdock/v1", "kind": "App", "metadata": meta}
+        extension: dict[str, Any] = {}
+        if self.patches:
+            extension["patches"] = self.patches
         if self.extras:
-            doc["x-kubernetes"] = {"resources": self.extras}
+            extension["resources"] = self.extras
+        if extension:
+            doc["x-kubernetes"] = extension
         if ctx.secrets:
             doc["secrets"] = dict(sorted(ctx.secrets.items()))
         if ctx.volumes:

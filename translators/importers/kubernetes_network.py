@@ -131,8 +131,10 @@ def _port(ctx: Context, m: Manifest, i: int, p: dict[str, Any], t: Imported, kin
 
 
 def read_ingress(ctx: Context, m: Manifest, services: dict[str, list[Imported]],
-                 service_ports: dict[str, Manifest]) -> None:
-    """Each path of an Ingress -> the route of the workload behind it (one route per workload)."""
+                 service_ports: dict[str, Manifest]) -> list[Imported]:
+    """Each path of an Ingress -> the route of the workload behind it (one route per workload);
+    returns the workloads given a route."""
+    routed: list[Imported] = []
     for r, _ in enumerate(m.list_at("spec", "rules")):
         rule = m.dict_at("spec", "rules", r)
         for j, entry in enumerate(m.list_at("spec", "rules", r, "http", "paths")):
@@ -170,6 +172,8 @@ def read_ingress(ctx: Context, m: Manifest, services: dict[str, list[Imported]],
                 ctx.lose(m, (*path, "pathType"), f"the spec's routes match a path prefix: {kind} becomes Prefix",
                          "changed", f"services.{target.name}.route.path")
             target.w["route"] = route
+            routed.append(target)
+    return routed
 
 
 def _route_port(port: dict[str, Any], svc: Manifest | None, target: Imported) -> int | str | None:
@@ -187,18 +191,19 @@ def _route_port(port: dict[str, Any], svc: Manifest | None, target: Imported) ->
     return None
 
 
-def read_autoscaler(ctx: Context, m: Manifest, workloads: dict[tuple[str, str], Imported]) -> None:
+def read_autoscaler(ctx: Context, m: Manifest, workloads: dict[tuple[str, str], Imported]) -> Imported | None:
     ref = m.dict_at("spec", "scaleTargetRef")
     m.use("spec", "scaleTargetRef")
     target = workloads.get((str(ref.get("kind")), str(ref.get("name"))))
     if target is None or target.section != "services":
         ctx.lose(m, ("spec", "scaleTargetRef"), "scales no service of the manifests: not imported")
         m.use("spec")
-        return
+        return None
     low, high = m.get("spec", "minReplicas") or 1, m.get("spec", "maxReplicas")
     if not _port_number(high) or not _port_number(low) or high < low:
         ctx.lose(m, ("spec",), "no valid minReplicas/maxReplicas: not imported")
-        return
+        m.use("spec")
+        return None
     scale: dict[str, Any] = {"min": low, "max": high}
     cpu = m.get("spec", "targetCPUUtilizationPercentage")  # autoscaling/v1
     for i, metric in enumerate(m.list_at("spec", "metrics")):
@@ -216,6 +221,17 @@ def read_autoscaler(ctx: Context, m: Manifest, workloads: dict[tuple[str, str], 
                  "changed", f"services.{target.name}.replicas")
         del target.w["replicas"]
     target.w["autoscale"] = scale
+    return target
+
+
+def service_documents(m: Manifest, targets: list[Imported]) -> list[tuple[str, Imported | None, str]]:
+    """The Services crossdock renders for the workloads a Service selects: the one of its type."""
+    kind = m.data_at("spec", "type")
+    if kind in ("LoadBalancer", "NodePort"):
+        return [("Service", t, "-public") for t in targets]
+    if m.data_at("spec", "clusterIP") == "None":
+        return [("Service", t, "-headless") for t in targets if t.m.kind == "StatefulSet"]
+    return [("Service", t, "") for t in targets]
 
 
 def _port_number(value: Any) -> bool:

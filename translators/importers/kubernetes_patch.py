@@ -23,26 +23,45 @@ _NAMED_INSIDE = ("containers", "initContainers", "env")  # lists whose items kee
 _SWARM_NAME_MAX = 63
 
 
-def leftovers(ctx: Context, workloads: list[Imported]) -> None:
+# The documents crossdock renders from an object: (kind, workload, suffix), named after the
+# workload as it is finally called plus the suffix ("-public"), or (kind, None, name).
+Rendered = list[tuple[str, "Imported | None", str]]
+
+
+def leftovers(ctx: Context, workloads: list[Imported], rendered: dict[int, Rendered]) -> list[dict[str, Any]]:
+    """Report what no part of the import used; returns the app's ``x-kubernetes.patches``.
+
+    A controller's unused fields go into its workload's x-kubernetes; those of a Service, Ingress,
+    HPA or claim into an app-level patch of each document crossdock renders from it (``rendered``,
+    by ``id`` of the manifest).  A Secret's never: its values stay out of the spec.
+    """
     owners = {id(i.m): i for i in workloads}
+    patches: dict[tuple[str, str], Any] = {}
     for m in ctx.manifests:
         for key in _RUNTIME_ANNOTATIONS:
             m.use("metadata", "annotations", key)
         owner = owners.get(id(m))
+        targets = rendered.get(id(m), [])
+        keep = m.kind != "Secret" and (owner is not None or bool(targets))
         patch: dict[str, Any] = {}
         for path, value in list(m.leftovers()):
             if path == ("metadata", "annotations", _LAST_APPLIED):
                 ctx.lose(m, path, "kubectl's record of the last applied object: not imported")
                 continue
-            piece = _patch(m.names, m.data_at, path, value) if owner is not None and m.kind != "Secret" else None
+            piece = _patch(m.names, m.data_at, path, value) if keep else None
             if piece is None:
                 ctx.lose(m, path, "not imported: the spec has no such field")
-            else:
-                patch = _merge(patch, piece)
-                ctx.lose(m, path, "kept for Kubernetes only, in x-kubernetes: the spec has no such field",
-                         "changed")
+                continue
+            patch = _merge(patch, piece)
+            where = "x-kubernetes" if owner is not None else "x-kubernetes.patches"
+            ctx.lose(m, path, f"kept for Kubernetes only, in {where}: the spec has no such field", "changed")
         if owner is not None and patch:
             owner.w["x-kubernetes"] = patch
+        elif patch:
+            for kind, workload, suffix in targets:
+                target = (kind, workload.name + suffix if workload is not None else suffix)
+                patches[target] = _merge(patches.get(target, {}), patch)
+    return [{"kind": kind, "name": name, "patch": patch} for (kind, name), patch in sorted(patches.items())]
 
 
 def _patch(names: dict[Path, str], data_at: Any, path: Path, value: Any) -> Any:
