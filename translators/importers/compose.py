@@ -14,9 +14,11 @@ import re
 from typing import Any, Mapping, Sequence
 
 from crossdock.translators.importers import compose_units as units
-from crossdock.translators.importers.base import ImportResult, Source, Sources, expand_paths
+from crossdock.translators.importers.base import ImportResult, Loss, Source, Sources, expand_paths
 from crossdock.translators.importers.compose_context import MANAGED_BY, OWNERSHIP, Context
-from crossdock.translators.importers.compose_load import DEFAULT_FILES, OVERRIDE_FILES, Project, load_project
+from crossdock.translators.importers.compose_load import (
+    DEFAULT_FILES, OVERRIDE_FILES, Project, as_mapping, load_project,
+)
 from crossdock.translators.importers.compose_mounts import declare_secret
 from crossdock.translators.importers.compose_services import workload
 from crossdock.translators.importers.compose_shape import check_service
@@ -82,8 +84,7 @@ class ComposeImporter:
         return ImportResult(doc, sorted(project.losses), ctx.comments, sources_read)
 
 
-def _loss(project: Project, var: str, where: str) -> Any:
-    from crossdock.translators.importers.base import Loss
+def _loss(project: Project, var: str, where: str) -> Loss:
     file, _, line = where.partition(":")
     return Loss(file, int(line) if line.isdigit() else 0, 1 if line.isdigit() else 0, f"variables.{var}",
                 "the value of a secret-looking variable is not copied into variables:; set it when you render "
@@ -91,7 +92,6 @@ def _loss(project: Project, var: str, where: str) -> Any:
 
 
 def _labels_of(svc: dict[str, Any]) -> dict[str, Any]:
-    from crossdock.translators.importers.compose_load import as_mapping
     labels = as_mapping(svc.get("labels"))
     deploy = svc.get("deploy")
     if isinstance(deploy, dict):
@@ -174,8 +174,6 @@ def _top_level(ctx: Context) -> None:
                          "storage applies")
     for key, sec in (data.get("secrets") or {}).items():
         declare_secret(ctx, key, sec)
-        if isinstance(sec, dict) and ctx.crossdock:
-            continue
     used = {str(c.get("source") if isinstance(c, dict) else c) for s in (data.get("services") or {}).values()
             if isinstance(s, dict) for c in (s.get("configs") or [])}
     for key in data.get("configs") or {}:
@@ -186,9 +184,7 @@ def _top_level(ctx: Context) -> None:
             continue
         ctx.loss(("networks", key), "the spec has one network per app, on which every workload reaches the "
                  "others: this network's separation and options are not carried", "changed")
-    for key in (k for k in data if k.startswith("x-")):
-        pass  # extension fields hold YAML anchors for the rest of the file: nothing to carry
-    _ = OWNERSHIP
+    # Top-level x- extension fields hold YAML anchors for the rest of the file: nothing to carry.
 
 
 IMPORTER = ComposeImporter()

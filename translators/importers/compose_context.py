@@ -11,13 +11,17 @@ makes ``import(render(spec, swarm))`` give the spec back.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers.base import Sources
-from crossdock.translators.importers.compose_load import Project
+from crossdock.translators.importers.compose_load import Project, as_mapping
 
+_LABEL_KEY = re.compile(r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+                        r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
+_LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?")
 MANAGED_BY = "app.kubernetes.io/managed-by"
 OWNERSHIP = {MANAGED_BY, "app.kubernetes.io/part-of", "app.kubernetes.io/name"}
 
@@ -79,6 +83,20 @@ class Context:
         while self.secret_origins.setdefault(candidate, origin) != origin:
             candidate, n = f"{name[:60]}-{n}", n + 1
         return candidate
+
+    def labels(self, at: Path, value: Any) -> dict[str, str]:
+        """Labels (a list or a mapping) valid on every platform; the others are reported."""
+        out = {}
+        for key, val in as_mapping(value).items():
+            if self.crossdock and key in OWNERSHIP:
+                continue
+            text = "" if val is None else self.text(val, at + (key,))
+            if not _LABEL_KEY.fullmatch(key) or not _LABEL_VALUE.fullmatch(text) or len(text) > 63:
+                self.loss(at + (key,), "not a valid label for every platform (keys like example.com/name, values "
+                          "of at most 63 letters, digits, '-', '_', '.'): not carried")
+                continue
+            out[key] = text
+        return out
 
     def secret_digest(self, value: str) -> str:
         return hashlib.sha256(value.encode("utf-8")).hexdigest()

@@ -17,7 +17,7 @@ from typing import Any
 
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers import compose_units as units
-from crossdock.translators.importers.compose_context import OWNERSHIP, Context, spec_path
+from crossdock.translators.importers.compose_context import Context
 
 _CONSTRAINT = re.compile(r"\s*(node\.labels\.([A-Za-z0-9_./-]+)|node\.hostname|node\.platform\.os|node\.platform\.arch)"
                          r"\s*==\s*(\S.*?)\s*")
@@ -65,12 +65,10 @@ def deploy(ctx: Context, at: Path, svc: dict[str, Any], w: dict[str, Any], secti
         placement = _placement(ctx, path + ("placement",), d["placement"])
         if placement:
             w["placement"] = placement
-    from crossdock.translators.importers.compose_services import _labels
-    labels.update(_labels(ctx, path + ("labels",), d.get("labels")))
+    labels.update(ctx.labels(path + ("labels",), d.get("labels")))
     for key in sorted(set(d) - {"mode", "replicas", "resources", "restart_policy", "update_config",
                                 "rollback_config", "placement", "labels"}):
         ctx.loss(path + (key,), f"deploy option '{key}' is not carried")
-    _ = OWNERSHIP
 
 
 def _resources(ctx: Context, path: Path, r: Any) -> dict[str, Any]:
@@ -189,5 +187,4 @@ def _placement(ctx: Context, path: Path, p: dict[str, Any]) -> dict[str, Any]:
         out["constraints"] = constraints
     if spread:
         out["spread"] = spread
-    _ = spec_path
     return out

@@ -131,8 +131,7 @@ class _Loader:
         for i, item in enumerate(_as_list(data.get("include"))):
             for included, sub_dir in self.include_paths(located, i, item, folder):
                 self.merge_file(included, sub_dir, depth + 1)
-        if data.get("version") is not None:
-            pass  # obsolete in the Compose Specification; every version reads the same here
+        # version: is obsolete in the Compose Specification; every version is read the same way.
         if isinstance(data.get("name"), str):
             self.project.data["name"] = data["name"]
         for section in ("services", "volumes", "configs", "secrets", "networks"):

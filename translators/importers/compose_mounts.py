@@ -19,7 +19,7 @@ from typing import Any
 from crossdock.errors import InputError
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers import compose_units as units
-from crossdock.translators.importers.compose_context import Context, spec_path
+from crossdock.translators.importers.compose_context import Context
 
 SECRETS_DIR = "/run/secrets"
 EMPTY_TEMPLATE = '{{""}}'  # crossdock's Swarm stand-in for an empty config file

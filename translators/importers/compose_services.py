@@ -16,7 +16,7 @@ from typing import Any
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers import compose_mounts as mounts
 from crossdock.translators.importers import compose_units as units
-from crossdock.translators.importers.compose_context import OWNERSHIP, Context
+from crossdock.translators.importers.compose_context import Context
 from crossdock.translators.importers.compose_deploy import deploy
 from crossdock.translators.importers.compose_env import environment
 
@@ -55,7 +55,7 @@ def workload(ctx: Context, name: str, svc: dict[str, Any]) -> tuple[str, dict[st
     volumes, bind_files = mounts.mounts(ctx, at, name, svc, section)
     w["files"] = mounts.configs(ctx, at, svc) + bind_files
     w["volumes"] = volumes
-    labels = _labels(ctx, at + ("labels",), svc.get("labels"))
+    labels = ctx.labels(at + ("labels",), svc.get("labels"))
     deploy(ctx, at, svc, w, section, labels)
     w["labels"] = labels
     if svc.get("depends_on") or svc.get("links"):
@@ -106,26 +106,6 @@ def _command(ctx: Context, at: Path, value: Any) -> list[str]:
                  "changed")
         parts = [str(value)]
     return [ctx.text(p, at) for p in parts]
-
-
-def _labels(ctx: Context, at: Path, value: Any) -> dict[str, str]:
-    from crossdock.translators.importers.compose_load import as_mapping
-    out = {}
-    for key, val in as_mapping(value).items():
-        if ctx.crossdock and key in OWNERSHIP:
-            continue
-        text = "" if val is None else ctx.text(val, at + (key,))
-        if not _LABEL_KEY.fullmatch(key) or not _LABEL_VALUE.fullmatch(text) or len(text) > 63:
-            ctx.loss(at + (key,), "not a valid label for every platform (keys like example.com/name, values of "
-                     "at most 63 letters, digits, '-', '_', '.'): not carried")
-            continue
-        out[key] = text
-    return out
-
-
-_LABEL_KEY = re.compile(r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
-                        r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
-_LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?")
 
 
 def _depends_on(ctx: Context, at: Path, value: Any) -> list[str]:
