@@ -267,7 +267,8 @@ class _Import:
             doc["volumes"] = dict(sorted(ctx.volumes.items()))
         for i in workloads:
             doc.setdefault(i.section, {})[i.name] = i.w
-        return _escaped(doc)
+        escaped: dict[str, Any] = _escaped(doc)
+        return escaped
 
 
 def _escaped(value: Any) -> Any:
