@@ -307,3 +307,23 @@ services:
         ("500m", "512Mi", "128Mi")
     assert web.replicas == 2 and web.depends_on == ["db", "cache"]
     assert set(_losses(result)) == {"services.web.links[1]"}
+
+
+def test_compose_options_without_a_place_are_reported() -> None:
+    _, result, _ = _import({"p/compose.yaml": """\
+services:
+  web:
+    image: x
+    entrypoint: []
+    volumes: ["data:/d:nocopy"]
+    tmpfs: ["/t:size=1m,mode=1777"]
+    configs: [c]
+    secrets: [s]
+volumes: {data: {}}
+configs:
+  c: {content: x, labels: {a: b}}
+secrets:
+  s: {file: s.txt, driver: vault}
+"""})
+    assert set(_losses(result)) == {"services.web.entrypoint", "services.web.volumes[0]", "services.web.tmpfs[0]",
+                                    "configs.c.labels", "secrets.s.driver"}

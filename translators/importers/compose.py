@@ -174,6 +174,12 @@ def _top_level(ctx: Context) -> None:
                          "storage applies")
     for key, sec in (data.get("secrets") or {}).items():
         declare_secret(ctx, key, sec)
+    for kind, carried in (("secrets", {"file", "environment", "external"}),
+                          ("configs", {"file", "content", "environment", "external", "template_driver"})):
+        for key, entry in (data.get(kind) or {}).items():
+            for opt in sorted(set(entry if isinstance(entry, dict) else {}) - carried):
+                if not (ctx.crossdock and opt in ("name", "labels")) and not (opt == "name" and kind == "secrets"):
+                    ctx.loss((kind, key, opt), f"{kind[:-1]} option '{opt}' is not carried")
     used = {str(c.get("source") if isinstance(c, dict) else c) for s in (data.get("services") or {}).values()
             if isinstance(s, dict) for c in (s.get("configs") or [])}
     for key in data.get("configs") or {}:

@@ -139,9 +139,13 @@ def mounts(ctx: Context, at: Path, name: str, svc: dict[str, Any], section: str
     for i, item in enumerate(tmpfs if isinstance(tmpfs, list) else [tmpfs] if tmpfs else []):
         target, _, opts = str(item).partition(":")
         entry = {"path": target, "scratch": True}
-        size = next((o.split("=", 1)[1] for o in opts.split(",") if o.startswith("size=")), None)
-        if size and units.memory(size):
-            entry["size"] = units.memory(size)
+        for opt in (o for o in opts.split(",") if o):
+            size = units.memory(opt[len("size="):]) if opt.startswith("size=") else None
+            if size:
+                entry["size"] = size
+            else:
+                ctx.loss(at + (("tmpfs", i) if isinstance(tmpfs, list) else ("tmpfs",)),
+                         f"tmpfs option '{opt}' is not carried")
         volumes.append(entry)
     return volumes, files
 
@@ -167,7 +171,7 @@ def _volume_item(ctx: Context, path: Path, item: Any) -> tuple[str, str | None, 
     source, target = parts[0], parts[1]
     opts = parts[2].split(",") if len(parts) > 2 else []
     for opt in opts:
-        if opt not in ("ro", "rw", "z", "Z", "nocopy", ""):
+        if opt not in ("ro", "rw", ""):
             ctx.loss(path, f"volume option '{opt}' is not carried")
     kind = "bind" if source.startswith((".", "/", "~")) or "/" in source else "volume"
     return kind, source, target, "ro" in opts, None

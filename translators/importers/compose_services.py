@@ -47,6 +47,8 @@ def workload(ctx: Context, name: str, svc: dict[str, Any]) -> tuple[str, dict[st
     for key, spec_key in (("entrypoint", "command"), ("command", "args")):
         if svc.get(key) is not None:
             w[spec_key] = _command(ctx, at + (key,), svc[key])
+            if not w[spec_key]:
+                ctx.loss(at + (key,), f"an empty {key} (clearing the image's own) is not carried: the image's applies")
     env, secret_mounts = environment(ctx, at, name, svc)
     w["env"] = env
     w["secrets"] = secret_mounts + mounts.secrets(ctx, at, svc)
