@@ -316,3 +316,13 @@ def test_nomad_import_cron_with_seconds_or_year() -> None:
     assert result.doc["cron_jobs"]["web"]["schedule"] == "*/5 * * * *"
     crons = sorted(x.message.split("'")[1] for x in result.losses if x.path == "job.web.periodic: crons")
     assert crons == ["*/10 * * * * * 2030", "15 3 * * *"]  # unusable, and the second schedule
+
+
+def test_nomad_import_values_the_spec_refuses_are_removed_and_reported() -> None:
+    tmpl = ('      template {\n        data = "{{ with nomadVar \\"nomad/jobs/web\\" }}{{ .k }}{{ end }}"\n'
+            '        destination = "secrets/x"\n      }')
+    body = '    network {\n      mode = "bridge"\n      port "http" {\n        to = 70000\n      }\n    }'
+    result = imp(group('      config {\n        image = "a"\n      }\n' + tmpl, body))
+    assert "ports" not in result.doc["services"]["web"]  # 70000 is not a port
+    (loss,) = [x for x in result.losses if x.path.startswith("spec services.web.ports")]
+    assert loss.file == "web.nomad" and loss.spec_path.startswith("services.web.ports")

@@ -19,13 +19,14 @@ import json
 import re
 from typing import Any, Mapping, Sequence
 
-from crossdock.errors import InputError
+from crossdock.errors import InputError, SpecError
 from crossdock.translators.importers import nomad_groups, nomad_hcl
-from crossdock.translators.importers.base import ImportResult, Source, Sources, expand_paths
+from crossdock.translators.importers.base import ImportResult, Source, Sources, check_spec, expand_paths, write_spec
 from crossdock.translators.importers.nomad_ctx import (
     Ctx, is_label_key, is_label_value, object_name, plain, workload_name,
 )
-from crossdock.translators.importers.nomad_hcl import LINE, VAR
+from crossdock.translators.importers.nomad_hcl import VAR
+from crossdock.translators.importers.nomad_schema import LINE, shaped
 
 _OWN_META = ("managed-by", "app", "workload")
 _JOB_KNOWN = {"ID", "Name", "Type", "Meta", "TaskGroups", "Periodic", "Update", "Constraints", "Spreads",
@@ -55,14 +56,17 @@ class NomadImporter:
             text = sources.read(path)
             ctx = Ctx(path, secrets=shared.secrets, volumes=shared.volumes, comments=shared.comments,
                       losses=shared.losses)
+            bad: list[tuple[int, str, str]] = []
             if path.endswith(".json") or text.lstrip().startswith("{"):
                 found = [_json_job(path, text)]
             else:
                 parsed = nomad_hcl.parse(path, text)
-                for line, where, message in parsed.unread:
-                    ctx.loss(line, where, message)
+                bad += parsed.unread
                 variables.update(parsed.variables)
                 found = parsed.jobs
+            found = [shaped(job, bad) for job in found]
+            for line, where, message in bad:
+                ctx.loss(line, where, message)
             for job in found:
                 _add_job(jobs, ctx, job)
         if not jobs:
@@ -76,8 +80,10 @@ class NomadImporter:
             doc["secrets"] = dict(sorted(shared.secrets.items()))
         if shared.volumes:
             doc["volumes"] = dict(sorted(shared.volumes.items()))
-        doc = _spec_strings(doc)
-        return ImportResult(_ordered(doc), sorted(set(shared.losses)), dict(shared.comments), files)
+        result = ImportResult(_ordered(_spec_strings(doc)), [], dict(shared.comments), files)
+        _drop_what_does_not_load(result, Ctx(", ".join(files), losses=shared.losses))
+        result.losses = sorted(set(shared.losses))
+        return result
 
 
 def _add_job(jobs: list[tuple[Ctx, dict[str, Any]]], ctx: Ctx, job: dict[str, Any]) -> None:
@@ -174,7 +180,7 @@ def _app(jobs: list[tuple[Ctx, dict[str, Any]]], name: str | None, shared: Ctx) 
     first = service_jobs[0] if service_jobs else jobs[0][1]
     app = name or next((str(j["Meta"]["app"]) for _, j in jobs if isinstance(j.get("Meta"), dict)
                         and j["Meta"].get("app")), None) or str(first.get("ID") or first.get("Name") or "app")
-    app_name = object_name(app) or "app"
+    app_name = object_name(app, 40) or "app"
     doc: dict[str, Any] = {"apiVersion": "crossdock/v1", "kind": "App", "metadata": {"name": app_name}}
     if app_name != app:
         shared.loss(0, "--name" if name else f"job.{app}", f"the app name becomes '{app_name}'", "changed")
@@ -293,6 +299,59 @@ def _cron(ctx: Ctx, text: str, where: dict[str, Any], path: str) -> str | None:
     ctx.loss(where, f"{path}.periodic: crons", f"'{text}' has seconds or a year the spec's schedules cannot say: "
              "not carried over")
     return None
+
+
+def _drop_what_does_not_load(result: ImportResult, ctx: Ctx) -> None:
+    """The last guard: values the spec refuses (a job's odd text, numbers out of range) are
+    removed, each reported, until the spec loads; a few rounds settle it (removing a field can
+    leave its parent incomplete, which the next round removes)."""
+    for _ in range(8):
+        try:
+            check_spec(write_spec(result))
+            return
+        except SpecError as e:
+            removed = [p for p in e.problems if _remove(result.doc, p.path)]
+            for p in removed:
+                ctx.loss(0, f"spec {p.path}", f"{p.message}: not carried over", spec=p.path)
+            if not removed:
+                raise
+    check_spec(write_spec(result))
+
+
+def _remove(doc: dict[str, Any], path: str) -> bool:
+    """Remove ``path`` ("services.web.secrets[1].path"; keys may hold dots) from ``doc`` (the
+    whole list item for a field of one), and the list or mapping holding it when left empty."""
+    if path in ("", "apiVersion", "kind", "metadata", "metadata.name"):
+        return False
+    trail: list[tuple[Any, Any]] = []  # (container, key or index) from the root down
+    node: Any = doc
+    rest = path
+    while rest:
+        if isinstance(node, list):
+            m = re.match(r"\[(\d+)\]\.?", rest)
+            if not m or int(m.group(1)) >= len(node):
+                return False
+            step: Any = int(m.group(1))
+            rest = rest[m.end():]
+        elif isinstance(node, dict):
+            step = next((k for k in sorted(node, key=len, reverse=True)
+                         if rest == k or rest.startswith(k + ".") or rest.startswith(k + "[")), None)
+            if step is None:
+                return False
+            rest = rest[len(step):].lstrip(".")
+        else:
+            return False
+        trail.append((node, step))
+        node = node[step]
+    lists = [i for i, (container, _) in enumerate(trail) if isinstance(container, list)]
+    if lists:  # a field of a list item: the item goes whole (its fields hang together)
+        del trail[lists[-1] + 1:]
+    while trail:
+        container, step = trail.pop()
+        del container[step]
+        if container or len(trail) < 2:  # keep the section itself ("services") and non-empty holders
+            break
+    return True
 
 
 def _spec_strings(value: Any) -> Any:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from crossdock.translators.importers.base import Loss
-from crossdock.translators.importers.nomad_hcl import LINE
+from crossdock.translators.importers.nomad_schema import LINE
 
 _S = 10**9
 _SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|_KEY$|^KEY$|APIKEY|CREDENTIAL|PRIVATE)", re.I)
@@ -102,14 +102,15 @@ def is_secret_name(name: str) -> bool:
     return bool(_SECRET_NAME.search(name)) and not _NOT_SECRET.search(name)
 
 
-def object_name(text: str) -> str:
-    """A DNS-label name (lowercase letters, digits, '-') made from ``text``."""
+def object_name(text: str, limit: int = 63) -> str:
+    """A DNS-label name (lowercase letters, digits, '-') made from ``text``; app names take 40
+    characters, workload names 52 (the spec's limits), other names 63."""
     out = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")
-    return re.sub(r"-{2,}", "-", out)[:63].strip("-")
+    return re.sub(r"-{2,}", "-", out)[:limit].strip("-")
 
 
 def workload_name(text: str) -> str:
-    out = object_name(text)
+    out = object_name(text, 50)
     if out and not out[0].isalpha():
         out = "w-" + out
     return out or "app"

@@ -1,8 +1,7 @@
 """A Nomad jobspec (HCL2) read into the HTTP API's JSON job object, so that the importer maps
 one form whichever the user has (``nomad job run`` HCL or ``POST /v1/jobs`` JSON).
 
-The name table is written from Nomad's job specification documentation (one entry per
-block page; the API names are those of the JSON job specification).  Durations ("1m30s")
+The names come from ``nomad_schema``.  Durations ("1m30s")
 become integer nanoseconds, ``port`` blocks split into ``ReservedPorts`` (with ``static``) and
 ``DynamicPorts``, ``volume "<name>"`` blocks a map, ``meta``/``env`` may be blocks or object
 attributes, free-form maps (a driver's ``config``, a scaling ``policy``) keep every block as a
@@ -22,16 +21,15 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import hcl2
 from hcl2.utils import SerializationOptions
 
 from crossdock.errors import InputError
+from crossdock.translators.importers.nomad_schema import JOB, LINE, B
 
-LINE = "__line__"  # key holding an object's 1-based source line in the converted job; "Env" + LINE
-# holds the lines of the keys of the map "Env" (meta and env maps)
 VAR = "\x00"  # ${var.x} becomes VAR + "x" + VAR; the importer writes it as the spec's ${x}
 _MARK = "__is_block__"
 # python-hcl2 (lark) parses ~0.1-0.2 MiB/s: 1 MiB is ~5-10 s, and 200 times a large real jobspec.
@@ -39,98 +37,6 @@ MAX_HCL_CHARS = 2**20
 _RUNTIME = re.compile(r"(NOMAD_[A-Z0-9_]*|meta\.|attr\.|node\.|env\b|env\[|unique\.)")
 _DUR = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)")
 _UNITS = {"ns": 1, "us": 10**3, "µs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
-
-
-@dataclass(frozen=True)
-class B:
-    """A jobspec block: attributes (hcl -> API), durations among them, nested blocks (hcl ->
-    (API, block, "one"|"list"|"map")), meta/env-like maps, free-form maps, the label's API name."""
-
-    attrs: dict[str, str] = field(default_factory=dict)
-    durations: frozenset[str] = frozenset()
-    blocks: dict[str, tuple[str, Any, str]] = field(default_factory=dict)
-    maps: dict[str, str] = field(default_factory=dict)
-    freeform: dict[str, str] = field(default_factory=dict)
-    label: str = ""
-
-
-# https://developer.hashicorp.com/nomad/docs/job-specification/<block>
-_CONSTRAINT = B({"attribute": "LTarget", "operator": "Operand", "value": "RTarget"})
-_AFFINITY = B({"attribute": "LTarget", "operator": "Operand", "value": "RTarget", "weight": "Weight"})
-_SPREAD = B({"attribute": "Attribute", "weight": "Weight"},
-            blocks={"target": ("SpreadTarget", B({"percent": "Percent"}, label="Value"), "list")})
-_UPDATE_KEYS = ("max_parallel", "health_check", "min_healthy_time", "healthy_deadline", "progress_deadline",
-                "auto_revert", "auto_promote", "canary", "stagger")
-_UPDATE = B({k: "".join(p.capitalize() for p in k.split("_")) for k in _UPDATE_KEYS},
-            frozenset({"min_healthy_time", "healthy_deadline", "progress_deadline", "stagger"}))
-_MIGRATE = B({"max_parallel": "MaxParallel", "health_check": "HealthCheck", "min_healthy_time": "MinHealthyTime",
-              "healthy_deadline": "HealthyDeadline"}, frozenset({"min_healthy_time", "healthy_deadline"}))
-_RESTART = B({"attempts": "Attempts", "interval": "Interval", "delay": "Delay", "mode": "Mode",
-              "render_templates": "RenderTemplates"}, frozenset({"interval", "delay"}))
-_RESCHEDULE = B({"attempts": "Attempts", "interval": "Interval", "delay": "Delay", "delay_function": "DelayFunction",
-                 "max_delay": "MaxDelay", "unlimited": "Unlimited"}, frozenset({"interval", "delay", "max_delay"}))
-_PERIODIC = B({"cron": "Spec", "crons": "Specs", "prohibit_overlap": "ProhibitOverlap", "time_zone": "TimeZone",
-               "enabled": "Enabled"})
-_PARAMETERIZED = B({"payload": "Payload", "meta_required": "MetaRequired", "meta_optional": "MetaOptional"})
-_PORT = B({"static": "Value", "to": "To", "host_network": "HostNetwork"}, label="Label")
-_NETWORK = B({"mode": "Mode", "hostname": "Hostname", "mbits": "MBits"}, blocks={"port": ("Ports", _PORT, "list")})
-_VOLUME = B({"type": "Type", "source": "Source", "read_only": "ReadOnly", "per_alloc": "PerAlloc",
-             "access_mode": "AccessMode", "attachment_mode": "AttachmentMode"}, label="Name")
-_CHECK_RESTART = B({"limit": "Limit", "grace": "Grace", "ignore_warnings": "IgnoreWarnings"}, frozenset({"grace"}))
-_CHECK = B({"name": "Name", "type": "Type", "path": "Path", "protocol": "Protocol", "method": "Method",
-            "port": "PortLabel", "address_mode": "AddressMode", "command": "Command", "args": "Args",
-            "interval": "Interval", "timeout": "Timeout", "initial_status": "InitialStatus", "task": "TaskName",
-            "on_update": "OnUpdate", "expose": "Expose"}, frozenset({"interval", "timeout"}),
-           blocks={"check_restart": ("CheckRestart", _CHECK_RESTART, "one")})
-_SERVICE = B({"name": "Name", "provider": "Provider", "port": "PortLabel", "tags": "Tags", "canary_tags": "CanaryTags",
-              "address_mode": "AddressMode", "address": "Address", "task": "TaskName", "on_update": "OnUpdate"},
-             blocks={"check": ("Checks", _CHECK, "list")}, maps={"meta": "Meta"})
-_TEMPLATE = B({"data": "EmbeddedTmpl", "source": "SourcePath", "destination": "DestPath", "change_mode": "ChangeMode",
-               "change_signal": "ChangeSignal", "perms": "Perms", "env": "Envvars", "splay": "Splay",
-               "left_delimiter": "LeftDelim", "right_delimiter": "RightDelim", "error_on_missing_key": "ErrMissingKey",
-               "uid": "Uid", "gid": "Gid"}, frozenset({"splay"}))
-_TASK = B({"driver": "Driver", "user": "User", "leader": "Leader", "kill_signal": "KillSignal",
-           "kill_timeout": "KillTimeout", "shutdown_delay": "ShutdownDelay"},
-          frozenset({"kill_timeout", "shutdown_delay"}),
-          blocks={"lifecycle": ("Lifecycle", B({"hook": "Hook", "sidecar": "Sidecar"}), "one"),
-                  "constraint": ("Constraints", _CONSTRAINT, "list"), "affinity": ("Affinities", _AFFINITY, "list"),
-                  "resources": ("Resources", B({"cpu": "CPU", "cores": "Cores", "memory": "MemoryMB",
-                                                "memory_max": "MemoryMaxMB"}), "one"),
-                  "restart": ("RestartPolicy", _RESTART, "one"), "service": ("Services", _SERVICE, "list"),
-                  "template": ("Templates", _TEMPLATE, "list"),
-                  "volume_mount": ("VolumeMounts", B({"volume": "Volume", "destination": "Destination",
-                                                      "read_only": "ReadOnly", "propagation_mode": "PropagationMode"}),
-                                   "list"),
-                  "logs": ("LogConfig", B({"max_files": "MaxFiles", "max_file_size": "MaxFileSizeMB",
-                                           "disabled": "Disabled"}), "one"),
-                  "artifact": ("Artifacts", B({"source": "GetterSource", "destination": "RelativeDest"}), "list"),
-                  "vault": ("Vault", B({"policies": "Policies", "role": "Role", "env": "Env"}), "one")},
-          maps={"env": "Env", "meta": "Meta"}, freeform={"config": "Config"}, label="Name")
-_GROUP = B({"count": "Count", "shutdown_delay": "ShutdownDelay",
-            "stop_after_client_disconnect": "StopAfterClientDisconnect",
-            "max_client_disconnect": "MaxClientDisconnect"},
-           frozenset({"shutdown_delay", "stop_after_client_disconnect", "max_client_disconnect"}),
-           blocks={"constraint": ("Constraints", _CONSTRAINT, "list"), "affinity": ("Affinities", _AFFINITY, "list"),
-                   "spread": ("Spreads", _SPREAD, "list"), "network": ("Networks", _NETWORK, "list"),
-                   "service": ("Services", _SERVICE, "list"), "volume": ("Volumes", _VOLUME, "map"),
-                   "update": ("Update", _UPDATE, "one"), "migrate": ("Migrate", _MIGRATE, "one"),
-                   "restart": ("RestartPolicy", _RESTART, "one"),
-                   "reschedule": ("ReschedulePolicy", _RESCHEDULE, "one"),
-                   "ephemeral_disk": ("EphemeralDisk", B({"sticky": "Sticky", "migrate": "Migrate", "size": "SizeMB"}),
-                                      "one"),
-                   "scaling": ("Scaling", B({"enabled": "Enabled", "min": "Min", "max": "Max", "type": "Type"},
-                                            freeform={"policy": "Policy"}), "one"),
-                   "task": ("Tasks", _TASK, "list")},
-           maps={"meta": "Meta"}, label="Name")
-_JOB = B({"name": "Name", "type": "Type", "region": "Region", "namespace": "Namespace", "node_pool": "NodePool",
-          "datacenters": "Datacenters", "priority": "Priority", "all_at_once": "AllAtOnce"},
-         blocks={"constraint": ("Constraints", _CONSTRAINT, "list"), "affinity": ("Affinities", _AFFINITY, "list"),
-                 "spread": ("Spreads", _SPREAD, "list"), "update": ("Update", _UPDATE, "one"),
-                 "migrate": ("Migrate", _MIGRATE, "one"), "reschedule": ("Reschedule", _RESCHEDULE, "one"),
-                 "periodic": ("Periodic", _PERIODIC, "one"),
-                 "parameterized": ("ParameterizedJob", _PARAMETERIZED, "one"),
-                 "group": ("TaskGroups", _GROUP, "list")},
-         maps={"meta": "Meta"}, label="ID")
 
 
 @dataclass
@@ -170,7 +76,7 @@ def parse(path: str, text: str) -> HclFile:
             for block in value:
                 for label, body in block.items():
                     line = reader.find(0, rf'job\s+"?{re.escape(_label(label))}"?\s*\{{')
-                    job = reader.body(body, _JOB, f"job.{_label(label)}", line)
+                    job = reader.body(body, JOB, f"job.{_label(label)}", line)
                     job["ID"] = _label(label)
                     job.setdefault("Name", job["ID"])
                     out.jobs.append(job)

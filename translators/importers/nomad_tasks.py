@@ -212,7 +212,7 @@ def _template(tmpl: dict[str, Any], mounts: list[dict[str, Any]], used: set[int]
         key = ctx.secret(name, where + (f", item {name}" if whole or len(items) == 1 else ""), tmpl)
         if not whole and len(items) != 1:
             ctx.loss(tmpl, path, f"a file mixing text and secret items: the whole file is now the secret '{key}'",
-                     "changed", f".secrets")
+                     "changed", ".secrets")
         secrets.append({"secret": key, "path": cpath} | mode_field)
         return
     content = "" if data == _EMPTY else data.replace(_LITERAL_BRACES, "{{")
@@ -241,7 +241,7 @@ def _env_template(data: str, sources: list[tuple[str, str]], out: dict[str, Any]
             secret = ctx.secret(items[0], f"{where}, item {items[0]}", tmpl)
             if len(items) > 1 or not re.fullmatch(r"\{\{-?\s*[^{}]*\s*-?\}\}", value):
                 ctx.loss(tmpl, f"{path}: {key}", f"a value mixing text and secret items: now the secret '{secret}' "
-                         "alone", "changed", f".secrets")
+                         "alone", "changed", ".secrets")
             out.setdefault("secrets", []).append({"secret": secret, "env": key})
         elif "{{" in value:
             ctx.loss(tmpl, f"{path}: {key}", "consul-template actions are not evaluated outside Nomad: "
