@@ -156,3 +156,10 @@ def test_detect_refuses_mixed_formats() -> None:
                          "app/web.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n"})
     with pytest.raises(InputError, match="different formats .*compose: app/compose.yaml; kubernetes: app/web.yaml"):
         base.detect(["app"], src)
+
+
+def test_write_spec_file_modes_in_octal() -> None:
+    doc = _doc(web={"image": "x", "files": [{"path": "/a", "content": "x", "mode": 0o440}]})
+    text = base.write_spec(ImportResult(doc))
+    assert "        mode: 0440\n" in text
+    assert base.check_spec(text).app.services["web"].files[0].mode == 0o440

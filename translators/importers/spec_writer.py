@@ -150,6 +150,8 @@ class _Writer:
                 self.item(item, item_kind, model, inner, path + (str(i),))
         elif isinstance(value, str) and "\n" in value and (block := _block(value, indent)) is not None:
             self.lines.append(f"{head} {block}")
+        elif path[-1] == "mode" and isinstance(value, int) and not isinstance(value, bool):
+            self.lines.append(f"{head} 0{value:o}")  # a file mode reads best in octal, as chmod writes it
         else:
             self.lines.append(f"{head} {_scalar(value)}")
 
