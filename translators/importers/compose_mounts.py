@@ -46,7 +46,7 @@ def ports(ctx: Context, at: Path, svc: dict[str, Any], service: str) -> list[dic
             if m.host_ip and m.host_ip not in ("0.0.0.0", "::"):
                 ctx.loss(path, f"published on {m.host_ip} only in compose; the spec publishes on every interface",
                          "changed")
-            if m.mode == "host" and not ctx.crossdock:
+            if m.mode == "host":
                 ctx.loss(path, "host-mode publishing becomes the platform's default routing", "changed")
             port: dict[str, Any] = {"name": m.name or _port_name(m.target, m.protocol), "port": m.target}
             if m.protocol != "tcp":
