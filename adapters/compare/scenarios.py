@@ -27,7 +27,11 @@ from crossdock.adapters.compare.session import RUN_VAR, ScenarioFailed, Session
 from crossdock.adapters.model import AppStatus
 
 PROBE_RATE = 20.0  # requests per second: one every 50 ms, finer than any rollout step
-PROBE_LEAD = 1.0  # seconds probed before an update starts and after it ends
+PROBE_LEAD = 1.0  # seconds probed before an update starts
+# seconds probed after the platform reports the update rolled out: a replaced replica may still
+# answer for a moment (kube-proxy syncs its rules about once a second; Swarm stops old tasks
+# after their grace period), and that is part of what the update costs
+PROBE_TAIL = 2.0
 
 
 def deploy(s: Session, res: ScenarioResult, repeat: int) -> None:
@@ -189,7 +193,7 @@ def update(s: Session, res: ScenarioResult, repeat: int) -> list[str]:
             res.figure("rollout").values.append(round(took, 3))
             tl.marks["rolled out"] = round(took, 3)
             if prober is not None:
-                time.sleep(PROBE_LEAD)
+                time.sleep(PROBE_TAIL)
         finally:
             answers = prober.stop() if prober is not None else []
         if prober is not None:

@@ -55,7 +55,7 @@ def timeline(lines: Sequence[tuple[str, Timeline]], title: str) -> str:
     def y(v: float) -> float:
         return TOP + ph * (1 - v / y_max)
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
+    out = [f'<svg width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
            f'role="img" aria-label="{escape(title)}">', f'<rect width="{W}" height="{H}" fill="#fff"/>']
     for v in range(0, y_max + 1):
         out.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#e5e5e5"/>')
@@ -103,7 +103,7 @@ def bars(result: CompareResult, unit: str = "s") -> str:
     def x(v: float) -> float:
         return label_w + pw * v / top
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{height}" viewBox="0 0 {W} {height}" '
+    out = [f'<svg width="{W}" height="{height}" viewBox="0 0 {W} {height}" '
            f'role="img" aria-label="medians">', f'<rect width="{W}" height="{height}" fill="#fff"/>']
     yy = TOP
     targets = list(dict.fromkeys(r[1] for r in rows))
@@ -147,7 +147,7 @@ def strip(target: str, p: ProbeResult, rolled_out: float | None) -> str:
     def x(v: float) -> float:
         return pad + pw * (v - t0) / span
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{h}" viewBox="0 0 {W} {h}" role="img" '
+    out = [f'<svg width="{W}" height="{h}" viewBox="0 0 {W} {h}" role="img" '
            f'aria-label="update answers on {escape(target)}">', f'<rect width="{W}" height="{h}" fill="#fff"/>']
     for t, a in p.answers:
         out.append(f'<rect x="{x(t):.1f}" y="4" width="{step:.1f}" height="22" fill="{ANSWER_COLOR[a]}"/>')
