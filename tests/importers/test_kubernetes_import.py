@@ -520,3 +520,22 @@ def test_kubernetes_import_service_fields_become_patches_of_the_rendered_service
     assert "s.yaml:8:3: Service/web-lb: spec.externalTrafficPolicy: changed: kept for Kubernetes only, in " \
            "x-kubernetes.patches: the spec has no such field" in report
     assert any("clients must reach it as 'web', not 'web-lb'" in r for r in report)
+
+
+def test_kubernetes_import_lists_crossdock_never_renders_are_kept_whole() -> None:
+    """envFrom of a Secret the manifests do not hold, tolerations: kept as lists in x-kubernetes."""
+    result, app = run({"d.yaml": deployment(container="""\
+        envFrom:
+          - secretRef: {name: platform-env}
+          - configMapRef: {name: platform-config}
+        """, pod="""\
+        tolerations:
+          - {key: dedicated, operator: Equal, value: web, effect: NoSchedule}
+        """), "c.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: platform-config}\ndata: {REGION: eu}\n"})
+    assert app.services["web"].env == {"REGION": "eu"}  # the ConfigMap is in the manifests: carried
+    assert app.services["web"].x_kubernetes == {"spec": {"template": {"spec": {
+        "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "web", "effect": "NoSchedule"}],
+        "containers": [{"name": "web", "envFrom": [{"secretRef": {"name": "platform-env"}}]}]}}}}
+    kept = sorted(loss.path for loss in result.losses if "kept for Kubernetes only" in loss.message)
+    assert kept == ["Deployment/web: spec.template.spec.containers[0].envFrom[0]",
+                    "Deployment/web: spec.template.spec.tolerations"]

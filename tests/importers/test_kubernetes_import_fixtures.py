@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 import yaml
 
-from checkers import kubernetes, nomad, swarm
+from checkers import kubernetes
 from crossdock.specs.loader import LoadedSpec
 from crossdock.translators import base as translators
 from crossdock.translators.importers.base import ImportResult, MemorySources, check_spec, write_spec
 from crossdock.translators.importers.kubernetes import IMPORTER
+from roundtrip import assert_passes_output_checks
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "import"
 CASES = sorted(p.name for p in FIXTURES.glob("k8s-*") if p.is_dir())
@@ -52,13 +53,7 @@ def test_kubernetes_import_fixture_manifests_are_valid_kubernetes(case: str) -> 
 
 @pytest.mark.parametrize("case", CASES)
 def test_kubernetes_import_fixture_renders_for_every_target(case: str) -> None:
-    _, _, spec = _import(case)
-    k8s = translators.get("kubernetes").translate(spec)
-    assert kubernetes.validate([d for t in k8s.files.values() for d in yaml.safe_load_all(t) if d]) == []
-    stack = translators.get("swarm").translate(spec)
-    assert swarm.stack_config(stack.files[stack.primary]).get("services")
-    jobs = translators.get("nomad").translate(spec)
-    assert nomad.check_job_json([t for p, t in sorted(jobs.files.items()) if p.endswith(".json")]) == []
+    assert_passes_output_checks(_import(case)[2])
 
 
 @pytest.mark.parametrize("case", CASES)

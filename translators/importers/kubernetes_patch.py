@@ -20,6 +20,10 @@ from crossdock.translators.importers.kubernetes_values import Context
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 _RUNTIME_ANNOTATIONS = ("deployment.kubernetes.io/revision",)
 _NAMED_INSIDE = ("containers", "initContainers", "env")  # lists whose items keep their names when rendered
+# Lists crossdock renders itself: a patch would replace (or merge into) what it renders.
+_RENDERED_LISTS = {"containers", "initContainers", "env", "ports", "volumeMounts", "volumes", "command", "args",
+                   "topologySpreadConstraints", "accessModes", "rules", "paths", "metrics", "volumeClaimTemplates",
+                   "items", "matchExpressions", "nodeSelectorTerms", "resources"}
 _SWARM_NAME_MAX = 63
 
 
@@ -74,10 +78,13 @@ def _patch(names: dict[Path, str], data_at: Any, path: Path, value: Any) -> Any:
             continue
         item_path = path[: depth + 1]
         item = data_at(*item_path)
+        whole = depth == len(path) - 1
+        if whole and depth > 0 and path[depth - 1] not in _RENDERED_LISTS:
+            out = [out]  # a list crossdock never renders (envFrom, tolerations...): the items are the list
+            continue
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             return None
         rendered = names.get(item_path, item["name"])
-        whole = depth == len(path) - 1
         if not whole and (depth == 0 or path[depth - 1] not in _NAMED_INSIDE):
             return None
         out = [{**out, "name": rendered}] if whole else [{"name": rendered, **out}]
@@ -94,7 +101,7 @@ def _merge(a: Any, b: Any) -> Any:
         out_list = list(a)
         for item in b:
             hit = next((i for i, x in enumerate(out_list) if isinstance(x, dict) and isinstance(item, dict)
-                        and x.get("name") == item.get("name")), None)
+                        and "name" in item and x.get("name") == item["name"]), None)
             if hit is None:
                 out_list.append(item)
             else:
