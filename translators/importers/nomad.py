@@ -73,14 +73,14 @@ class NomadImporter:
             raise InputError(f"{', '.join(paths)}: no Nomad job found (expected job \"<name>\" {{ ... }} in HCL, "
                              "or {\"Job\": {...}} in JSON)")
         used = _resolve_variables(jobs, variables, shared)
-        doc = _app(jobs, name, shared)
-        if used:
+        doc = _spec_strings(_app(jobs, name, shared))
+        if used:  # variables' values are taken as they are: no $ escaping there
             doc["variables"] = {v: used[v] for v in sorted(used)}
         if shared.secrets:
             doc["secrets"] = dict(sorted(shared.secrets.items()))
         if shared.volumes:
             doc["volumes"] = dict(sorted(shared.volumes.items()))
-        result = ImportResult(_ordered(_spec_strings(doc)), [], dict(shared.comments), files)
+        result = ImportResult(_ordered(doc), [], dict(shared.comments), files)
         _drop_what_does_not_load(result, Ctx(", ".join(files), losses=shared.losses))
         result.losses = sorted(set(shared.losses))
         return result
