@@ -121,8 +121,9 @@ def _depends_on(ctx: Context, at: Path, value: Any) -> list[str]:
         if isinstance(opts, dict):
             cond = opts.get("condition", "service_started")
             if cond != "service_started":
-                ctx.loss(at + ("depends_on", dep, "condition"), f"condition {cond} becomes a plain start order: "
-                         "give the dependent service a readiness check or retries", "changed")
+                ctx.loss(at + ("depends_on", dep, "condition"), f"condition {cond} is not carried: the spec's "
+                         "depends_on only records the dependency (no target waits on it); give the dependent "
+                         "service retries or a readiness check", "changed")
             for key in sorted(set(opts) - {"condition"}):
                 ctx.loss(at + ("depends_on", dep, key), f"depends_on option '{key}' is not carried")
     return out
