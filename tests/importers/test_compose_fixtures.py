@@ -154,3 +154,16 @@ def test_compose_fixture_multi_file_include_extends_env() -> None:
     assert "# from compose-multi-file/compose.yaml:" in text.split("  app:")[0].splitlines()[-1]
     assert app.variables == {"REGISTRY": "registry.example.test/team", "APP_VERSION": "3.1.4", "PG_VERSION": "16"}
     assert _losses(result) == {"services.app.ports[0]"}  # ${APP_PORT:-8000} resolved
+
+
+def test_import_fixtures_index_lists_every_fixture() -> None:
+    """The index (tests/fixtures/import/README.md) names every fixture folder, and the issue's
+    minimum of 12 multi-service fixtures across the three formats holds."""
+    folders = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
+    index = (FIXTURES / "README.md").read_text()
+    listed = sorted(line.split("|")[1].strip() for line in index.splitlines()
+                    if line.startswith("| ") and not line.startswith("| folder"))
+    assert listed == folders
+    assert len(folders) >= 12
+    assert {f.split("-")[0] for f in folders} == {"compose", "k8s", "nomad"}
+    assert sorted(f for f in folders if f.startswith("compose-")) == sorted(CASES)
