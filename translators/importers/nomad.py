@@ -47,43 +47,50 @@ class NomadImporter:
     def import_files(self, paths: Sequence[str], sources: Sources, *, name: str | None,
                      environ: Mapping[str, str]) -> ImportResult:
         """One app from the jobs in ``paths``. Raises InputError for files that are not jobs."""
-        files = [p for p in expand_paths(paths, sources)
-                 if p in paths or p.endswith((".nomad", ".hcl", ".json"))]
-        shared = Ctx("")
-        jobs: list[tuple[Ctx, dict[str, Any]]] = []
-        variables: dict[str, Any] = {}
-        for path in files:
-            text = sources.read(path)
-            ctx = Ctx(path, secrets=shared.secrets, volumes=shared.volumes, comments=shared.comments,
-                      losses=shared.losses)
-            bad: list[tuple[int, str, str]] = []
-            if path.endswith(".json") or text.lstrip().startswith("{"):
-                found = [_json_job(path, text)]
-            else:
-                parsed = nomad_hcl.parse(path, text)
-                bad += parsed.unread
-                variables.update(parsed.variables)
-                found = parsed.jobs
-            found = [shaped(job, bad) for job in found]
-            for line, where, message in bad:
-                ctx.loss(line, where, message)
-            for job in found:
-                _add_job(jobs, ctx, job)
-        if not jobs:
-            raise InputError(f"{', '.join(paths)}: no Nomad job found (expected job \"<name>\" {{ ... }} in HCL, "
-                             "or {\"Job\": {...}} in JSON)")
-        used = _resolve_variables(jobs, variables, shared)
-        doc = _spec_strings(_app(jobs, name, shared))
-        if used:  # variables' values are taken as they are: no $ escaping there
-            doc["variables"] = {v: used[v] for v in sorted(used)}
-        if shared.secrets:
-            doc["secrets"] = dict(sorted(shared.secrets.items()))
-        if shared.volumes:
-            doc["volumes"] = dict(sorted(shared.volumes.items()))
-        result = ImportResult(_ordered(doc), [], dict(shared.comments), files)
-        _drop_what_does_not_load(result, Ctx(", ".join(files), losses=shared.losses))
-        result.losses = sorted(set(shared.losses))
-        return result
+        try:
+            return _import(paths, sources, name)
+        except RecursionError as e:  # a hostile file nested just below json's own limit
+            raise InputError(f"{', '.join(paths)}: nested too deeply to be a Nomad job") from e
+
+
+def _import(paths: Sequence[str], sources: Sources, name: str | None) -> ImportResult:
+    files = [p for p in expand_paths(paths, sources)
+             if p in paths or p.endswith((".nomad", ".hcl", ".json"))]
+    shared = Ctx("")
+    jobs: list[tuple[Ctx, dict[str, Any]]] = []
+    variables: dict[str, Any] = {}
+    for path in files:
+        text = sources.read(path)
+        ctx = Ctx(path, secrets=shared.secrets, volumes=shared.volumes, comments=shared.comments,
+                  losses=shared.losses)
+        bad: list[tuple[int, str, str]] = []
+        if path.endswith(".json") or text.lstrip().startswith("{"):
+            found = [_json_job(path, text)]
+        else:
+            parsed = nomad_hcl.parse(path, text)
+            bad += parsed.unread
+            variables.update(parsed.variables)
+            found = parsed.jobs
+        found = [shaped(job, bad) for job in found]
+        for line, where, message in bad:
+            ctx.loss(line, where, message)
+        for job in found:
+            _add_job(jobs, ctx, job)
+    if not jobs:
+        raise InputError(f"{', '.join(paths)}: no Nomad job found (expected job \"<name>\" {{ ... }} in HCL, "
+                         "or {\"Job\": {...}} in JSON)")
+    used = _resolve_variables(jobs, variables, shared)
+    doc = _spec_strings(_app(jobs, name, shared))
+    if used:  # variables' values are taken as they are: no $ escaping there
+        doc["variables"] = {v: used[v] for v in sorted(used)}
+    if shared.secrets:
+        doc["secrets"] = dict(sorted(shared.secrets.items()))
+    if shared.volumes:
+        doc["volumes"] = dict(sorted(shared.volumes.items()))
+    result = ImportResult(_ordered(doc), [], dict(shared.comments), files)
+    _drop_what_does_not_load(result, Ctx(", ".join(files), losses=shared.losses))
+    result.losses = sorted(set(shared.losses))
+    return result
 
 
 def _add_job(jobs: list[tuple[Ctx, dict[str, Any]]], ctx: Ctx, job: dict[str, Any]) -> None:
@@ -108,7 +115,9 @@ def _json_job(path: str, text: str) -> dict[str, Any]:
     if not isinstance(job, dict) or not isinstance(job.get("TaskGroups"), list):
         raise InputError(f"{path}: not a Nomad job: expected {{\"Job\": {{...}}}} or a job object with "
                          "\"TaskGroups\" (as `nomad job run -output` writes)")
-    _json_lines(job, text.splitlines(), [0])
+    lines = text.splitlines()
+    if max(map(len, lines), default=0) <= 2000:  # a minified job has no lines worth naming
+        _json_lines(job, [ln.replace('": ', '":').replace('" :', '":') for ln in lines], [0])
     return job
 
 
@@ -124,7 +133,7 @@ def _json_lines(value: Any, lines: list[str], cursor: list[int], key: str = "") 
     elif isinstance(value, dict) and value:
         needle = json.dumps(next(iter(value))) + ":"
         for i in range(cursor[0], len(lines)):
-            if needle in lines[i].replace('": ', '":').replace('" :', '":'):
+            if needle in lines[i]:
                 cursor[0] = i
                 if key not in _MAPS:
                     value[LINE] = i + 1
@@ -136,7 +145,7 @@ def _json_lines(value: Any, lines: list[str], cursor: list[int], key: str = "") 
 
 
 def _next_line(lines: list[str], needle: str, start: int) -> int:
-    return next((i + 1 for i in range(start, len(lines)) if needle in lines[i].replace('": ', '":')), start + 1)
+    return next((i + 1 for i in range(start, len(lines)) if needle in lines[i]), start + 1)
 
 
 def _resolve_variables(jobs: list[tuple[Ctx, dict[str, Any]]], variables: dict[str, Any],
