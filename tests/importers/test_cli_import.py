@@ -108,6 +108,8 @@ BROKEN = [
      r"aliases expand to more than"),
     ("not-utf8", b"services:\n  web: {image: caf\xe9}\n", r"compose.yaml:2:19: file is not valid UTF-8"),
     ("binary", b"\x00\x01\x02", r"not allowed in a YAML file|not valid UTF-8"),
+    ("deep-nesting", "services: " + "[" * 100_000 + "\n", r"compose.yaml:1:\d+: nesting deeper than 64 levels"),
+    ("recursive-alias", "services: &s\n  web: *s\n", r"recursive alias"),
 ]
 
 
