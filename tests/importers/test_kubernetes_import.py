@@ -519,7 +519,8 @@ def test_kubernetes_import_service_fields_become_patches_of_the_rendered_service
     report = losses(result)
     assert "s.yaml:8:3: Service/web-lb: spec.externalTrafficPolicy: changed: kept for Kubernetes only, in " \
            "x-kubernetes.patches: the spec has no such field" in report
-    assert any("clients must reach it as 'web', not 'web-lb'" in r for r in report)
+    assert "s.yaml:4:3: Service/web-lb: metadata.name: changed: crossdock renders the published ports of 'web' " \
+           "as the Service 'web-public'; inside the cluster the workload answers as 'web', not 'web-lb'" in report
 
 
 def test_kubernetes_import_lists_crossdock_never_renders_are_kept_whole() -> None:
@@ -539,3 +540,15 @@ def test_kubernetes_import_lists_crossdock_never_renders_are_kept_whole() -> Non
     kept = sorted(loss.path for loss in result.losses if "kept for Kubernetes only" in loss.message)
     assert kept == ["Deployment/web: spec.template.spec.containers[0].envFrom[0]",
                     "Deployment/web: spec.template.spec.tolerations"]
+
+
+@pytest.mark.parametrize("image, policy, kept", [
+    ("nginx:1.27", "IfNotPresent", False), ("nginx", "Always", False), ("nginx:latest", "Always", False),
+    ("registry:5000/app", "Always", False), ("nginx@sha256:" + "a" * 64, "IfNotPresent", False),
+    ("nginx:1.27", "Always", True), ("nginx", "Never", True),
+])
+def test_kubernetes_import_pull_policy_kept_only_when_not_the_default(image: str, policy: str, kept: bool) -> None:
+    _, app = run({"d.yaml": deployment(container=f"imagePullPolicy: {policy}\n").replace(
+        "image: example/web:1.0", f"image: {image!r}".replace("'", '"'))})
+    patch = {"spec": {"template": {"spec": {"containers": [{"name": "web", "imagePullPolicy": policy}]}}}}
+    assert app.services["web"].x_kubernetes == (patch if kept else None)

@@ -78,7 +78,11 @@ def read_service(ctx: Context, m: Manifest, workloads: list[Imported]) -> list[I
     for t in targets:
         t.service_names.add(m.name)
         crossdock_names = {t.name, f"{t.name}-public", f"{t.name}-headless"}
-        if m.name not in crossdock_names and not (headless and t.m.kind == "StatefulSet"):
+        if kind in ("LoadBalancer", "NodePort") and m.name not in crossdock_names:
+            ctx.lose(m, ("metadata", "name"), f"crossdock renders the published ports of '{t.name}' as the "
+                     f"Service '{t.name}-public'; inside the cluster the workload answers as '{t.name}', not "
+                     f"'{m.name}'", "changed")
+        elif m.name not in crossdock_names and not (headless and t.m.kind == "StatefulSet"):
             ctx.lose(m, ("metadata", "name"), f"crossdock names a workload's Service after the workload: clients "
                      f"must reach it as '{t.name}', not '{m.name}'", "changed")
         for i, p in enumerate(m.list_at("spec", "ports")):

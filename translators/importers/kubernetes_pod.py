@@ -22,10 +22,18 @@ _PROBE_DEFAULTS = {"periodSeconds": 10, "timeoutSeconds": 1, "failureThreshold":
 _PROBE_FIELDS = (("periodSeconds", "interval"), ("timeoutSeconds", "timeout"), ("initialDelaySeconds", "start_period"))
 # Values Kubernetes fills in itself (exported manifests carry them): the spec means the same.
 _DEFAULTS: dict[str, Any] = {
-    "imagePullPolicy": ("IfNotPresent", "Always"), "terminationMessagePath": ("/dev/termination-log",),
-    "terminationMessagePolicy": ("File",), "dnsPolicy": ("ClusterFirst",), "schedulerName": ("default-scheduler",),
-    "securityContext": ({},), "terminationGracePeriodSeconds": (30,), "enableServiceLinks": (False, True),
+    "terminationMessagePath": ("/dev/termination-log",), "terminationMessagePolicy": ("File",),
+    "dnsPolicy": ("ClusterFirst",), "schedulerName": ("default-scheduler",), "securityContext": ({},),
+    "terminationGracePeriodSeconds": (30,), "enableServiceLinks": (False,),  # crossdock renders false
 }
+
+
+def default_pull_policy(image: str) -> str:
+    """Kubernetes' imagePullPolicy when none is given: Always for :latest or no tag, else IfNotPresent."""
+    if "@" in image:
+        return "IfNotPresent"
+    name = image.rsplit("/", 1)[-1]
+    return "IfNotPresent" if ":" in name and not name.endswith(":latest") else "Always"
 
 
 class PodReader:
@@ -123,6 +131,8 @@ class PodReader:
             if m.data_at(*c, key) in values:
                 m.use(*c, key)
         w["image"] = m.get(*c, "image")
+        if m.data_at(*c, "imagePullPolicy") == default_pull_policy(w["image"]):
+            m.use(*c, "imagePullPolicy")
         for key in ("command", "args"):
             value = m.data_at(*c, key)
             if isinstance(value, list) and all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
