@@ -326,3 +326,14 @@ def test_nomad_import_values_the_spec_refuses_are_removed_and_reported() -> None
     assert "ports" not in result.doc["services"]["web"]  # 70000 is not a port
     (loss,) = [x for x in result.losses if x.path.startswith("spec services.web.ports")]
     assert loss.file == "web.nomad" and loss.spec_path.startswith("services.web.ports")
+
+
+def test_nomad_import_registration_name_and_tags_are_reported() -> None:
+    body = ('    network {\n      port "http" {\n        to = 80\n      }\n    }\n'
+            '    service {\n      name = "frontdoor"\n      port = "http"\n      tags = ["urlprefix-/", "v2"]\n    }')
+    result = imp(group('      config {\n        image = "a"\n      }', body))
+    lost = {x.path: x for x in result.losses}
+    assert lost["job.web.group.web.service[0]: name"].kind == "changed"
+    assert "urlprefix-/, v2" in lost["job.web.group.web.service[0]: tags"].message
+    assert lost["job.web.group.web.service[0]: tags"].line == 6
+    assert lost["job.web.group.web.network: mode"].kind == "changed"  # host networking (the default)

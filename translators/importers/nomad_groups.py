@@ -97,6 +97,7 @@ def _service(job: dict[str, Any], group: dict[str, Any], main: dict[str, Any], s
     if health:
         out["health"] = health
     route = _route(regs, by_label)
+    _registrations(regs, str(job.get("ID")), str(group.get("Name")), route is not None, path, ctx)
     if route:
         out["route"] = route
     count = as_int(group.get("Count"))
@@ -244,6 +245,21 @@ def _route(regs: list[dict[str, Any]], by_label: dict[str, str]) -> dict[str, An
     return None
 
 
+def _registrations(regs: list[dict[str, Any]], job_id: str, group: str, routed: bool, path: str, ctx: Ctx) -> None:
+    """What a registration says beyond its port and checks: its name (how others find it) and
+    tags; the spec's workloads are found by the workload's name."""
+    for i, r in enumerate(regs):
+        rpath, name = f"{path}.service[{i}]", str(r.get("Name") or "")
+        if name and not name.startswith((f"{job_id}-{group}", group)):
+            ctx.loss(r, f"{rpath}: name", f"registered as '{name}' in Nomad; in the spec, other workloads reach "
+                     f"it by the workload's name", "changed")
+        tags = [str(t) for t in r.get("Tags") or []
+                if not (routed and (t == "traefik.enable=true" or _ROUTE.match(str(t))))]
+        if tags:
+            ctx.loss(r, f"{rpath}: tags", f"tags {', '.join(tags)[:120]}: not carried over")
+        ctx.rest(r, {"Name", "Provider", "PortLabel", "Tags", "Checks", "TaskName", "AddressMode"}, rpath)
+
+
 def _cpu_target(policy: Any) -> int | None:
     for check in blocks(policy.get("check") if isinstance(policy, dict) else None):
         for name, bodies in check.items():
@@ -290,8 +306,9 @@ def _batch(group: dict[str, Any], out: dict[str, Any], path: str, ctx: Ctx) -> N
         out["parallelism"] = out["completions"] = count
     restart = group.get("RestartPolicy")
     resched = group.get("ReschedulePolicy")
-    in_place = as_int((restart or {"Attempts": 3}).get("Attempts")) or 0
-    again = as_int((resched or {"Attempts": 1}).get("Attempts")) or 0
+    # Nomad's defaults for batch jobs: 3 restarts in place, then 1 new allocation.
+    in_place = as_int((restart or {}).get("Attempts", 3)) or 0
+    again = as_int((resched or {}).get("Attempts", 1)) or 0
     if in_place:
         out["restart"] = "on-failure"
         out["retries"] = in_place
