@@ -46,6 +46,11 @@ def _error(files: dict[str, str], paths: list[str] | None = None) -> InputError:
     ({"deep.yaml": "a: " + "[" * 200 + "]" * 200 + "\n"}, "nesting deeper than 64 levels"),
     ({"k/kustomization.yaml": "resources: [../j]\n", "j/kustomization.yaml": "resources: [../k]\n"},
      "kustomizations include each other in a cycle"),
+    ({"chart.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\n  labels:\n"
+                    "    {{- include \"labels\" . | nindent 4 }}\n"},
+     "chart.yaml:6:7: YAML syntax error"),
+    ({"chart.yaml": "apiVersion: v1\nkind: Service\nspec:\n  ports: [{{ .Values.port }}\n"},
+     "(this looks like a Helm template: render it first"),
 ])
 def test_kubernetes_import_broken_input_is_one_clear_error(files: dict[str, str], expected: str) -> None:
     paths = ["k"] if "k/kustomization.yaml" in files else None

@@ -207,7 +207,10 @@ def parse_file(path: str, text: str) -> list[Manifest]:
             out += _objects(path, data, located, node)
         return out
     except SpecError as e:
-        raise InputError("\n".join(str(p) for p in e.problems)) from e
+        message = "\n".join(str(p) for p in e.problems)
+        if "{{" in text and "YAML syntax error" in message:
+            message += " (this looks like a Helm template: render it first, e.g. helm template ... > manifests.yaml)"
+        raise InputError(message) from e
 
 
 def _objects(path: str, data: Any, located: yamlsrc.Located, node: yaml.Node) -> list[Manifest]:
