@@ -335,5 +335,5 @@ def test_nomad_import_registration_name_and_tags_are_reported() -> None:
     lost = {x.path: x for x in result.losses}
     assert lost["job.web.group.web.service[0]: name"].kind == "changed"
     assert "urlprefix-/, v2" in lost["job.web.group.web.service[0]: tags"].message
-    assert lost["job.web.group.web.service[0]: tags"].line == 6
+    assert lost["job.web.group.web.service[0]: tags"].line == 8  # the service block
     assert lost["job.web.group.web.network: mode"].kind == "changed"  # host networking (the default)
