@@ -17,7 +17,7 @@ import yaml
 
 from crossdock.errors import InputError, SpecError
 from crossdock.specs import yamlsrc
-from crossdock.specs.yamlsrc import Located
+from crossdock.specs.yamlsrc import Located, Path
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -43,10 +43,16 @@ def parse(file: str, text: str) -> Located:
         raise
     except yaml.YAMLError as e:  # a tag PyYAML cannot construct
         raise InputError(_tag_message(file, e)) from None
-    node = yaml.compose(text, Loader=_Loader)
-    if node is not None:  # yamlsrc.parse refuses an empty file
-        located.data = _convert(file, node)
+    if _MAYBE_TAG.search(text):  # only then is the node tree walked again, for tags on collections
+        node = yaml.compose(text, Loader=_Loader)
+        if node is not None:
+            _check_tags(file, node)
+    lines = text.split("\n")
+    located.data = _yaml12(located.data, (), located, lines)
     return located
+
+
+_MAYBE_TAG = re.compile(r"(^|[\s\[{,:-])!(?!!)")
 
 
 def _tag_message(file: str, e: yaml.YAMLError) -> str:
@@ -55,28 +61,37 @@ def _tag_message(file: str, e: yaml.YAMLError) -> str:
     return f"{where}: YAML tag not supported: {getattr(e, 'problem', e)} (write the merged value out in full)"
 
 
-def _convert(file: str, node: yaml.Node) -> Any:
+def _check_tags(file: str, node: yaml.Node) -> None:
     if node.tag not in _KNOWN_TAGS:
         m = node.start_mark
         raise InputError(f"{file}:{m.line + 1}:{m.column + 1}: YAML tag {node.tag} is not supported "
                          "(compose's !reset and !override: write the merged value out in full)")
-    if isinstance(node, yaml.ScalarNode):
-        return node.value if node.style else _scalar(node.value)
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(file, child) for child in node.value]
-    out: dict[str, Any] = {}
-    merged: dict[str, Any] = {}
-    for key_node, value_node in node.value:
-        if key_node.tag == _MERGE:
-            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
-            for src in sources:
-                for k, v in _convert(file, src).items():
-                    merged.setdefault(k, v)
-            continue
-        out[str(key_node.value)] = _convert(file, value_node)
-    for k, v in merged.items():
-        out.setdefault(k, v)
-    return out
+        for child in node.value:
+            _check_tags(file, child)
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            _check_tags(file, value)
+
+
+_TOKEN = re.compile(r"[^\s,\[\]{}#]+")
+
+
+def _yaml12(value: Any, path: Path, located: Located, lines: list[str]) -> Any:
+    """Read again, as YAML 1.2, the scalars YAML 1.1 typed: their text is at their location.
+
+    Only booleans and numbers can differ (YAML 1.1's yes/no/on/off, base-60 and '_' numbers);
+    a quoted scalar is a string in both, and PyYAML typed it so already."""
+    if isinstance(value, dict):
+        return {k: _yaml12(v, path + (k,), located, lines) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_yaml12(v, path + (i,), located, lines) for i, v in enumerate(value)]
+    if isinstance(value, (bool, int, float)) and path in located.values:
+        _, line, col = located.values[path]
+        m = _TOKEN.match(lines[line - 1], col - 1) if 0 < line <= len(lines) else None
+        if m is not None:
+            return _scalar(m.group(0))
+    return value
 
 
 def _scalar(text: str) -> Any:
