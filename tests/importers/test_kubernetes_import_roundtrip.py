@@ -81,6 +81,15 @@ def test_kubernetes_import_round_trip_directory_layout(case: Path) -> None:
     assert result.sources and "kubernetes/kustomization.yaml" not in result.sources
 
 
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_kubernetes_import_round_trip_directory_layout_files_named(case: Path) -> None:
+    """Every file of the folder named, kustomization.yaml among them: each object is read once."""
+    files = sorted(KubernetesTranslator("directory").translate(load_case(case)).files)
+    diff, result = _round_trip(case, "directory", files)
+    assert not diff, _explain(case, diff, result)
+    assert len(result.sources) == len(set(result.sources)) == len(files) - 1
+
+
 def test_kubernetes_import_round_trip_secret_values_stay_out() -> None:
     """The secrets case renders real values into Secrets: none reaches the imported spec or report."""
     case = next(c for c in CASES if c.name == "secrets")

@@ -8,8 +8,10 @@ values, Secrets spec secrets read from the environment (values are never copied)
 
 Labels on every object are the app's; a controller's own labels the workload's; crossdock's
 ownership labels (``app.kubernetes.io/name``, ``part-of``, ``managed-by``) are set by crossdock
-itself and not carried.  What the spec does not model goes into a workload's ``x-kubernetes``
-(or the app's ``x-kubernetes.resources`` for other kinds of object) where that can be said, and
+itself and not carried.  What the spec does not model goes, where a patch can say it, into the
+workload's ``x-kubernetes`` (a controller's fields), the app's ``x-kubernetes.patches`` (a
+Service's, Ingress's, HPA's or claim's, onto the documents crossdock renders from it) or
+``x-kubernetes.resources`` (objects of other kinds), so that a Kubernetes render keeps it; and
 into the loss report always.
 """
 
