@@ -337,3 +337,14 @@ def test_nomad_import_registration_name_and_tags_are_reported() -> None:
     assert "urlprefix-/, v2" in lost["job.web.group.web.service[0]: tags"].message
     assert lost["job.web.group.web.service[0]: tags"].line == 8  # the service block
     assert lost["job.web.group.web.network: mode"].kind == "changed"  # host networking (the default)
+
+
+def test_nomad_import_template_destinations() -> None:
+    tmpl = ('      template {{\n        data = "x"\n        destination = "{}"\n      }}\n')
+    task = '      config {\n        image = "a"\n      }\n' + "".join(
+        tmpl.format(d) for d in ("./local/a.conf", "${NOMAD_SECRETS_DIR}/b.conf", "etc/c.conf"))
+    result = imp(group(task))
+    assert [f["path"] for f in result.doc["services"]["web"]["files"]] == ["/local/a.conf", "/secrets/b.conf",
+                                                                          "/etc/c.conf"]
+    assert [(x.path, x.kind) for x in result.losses] == [("job.web.group.web.task.web.template[2]: destination",
+                                                          "changed")]

@@ -177,10 +177,14 @@ def _env(key: str, value: Any, env: dict[str, str], out: dict[str, Any], where: 
 
 
 def _container_path(dest: str) -> str:
+    """Where a template's destination (relative to the task directory) is in a docker task's
+    container: the driver mounts the task's local/, secrets/ and alloc/ at /local, /secrets, /alloc."""
     for var, sub in _TASK_DIRS.items():
         if dest.startswith(var):
             dest = sub + dest[len(var):]
-    return "/" + dest.lstrip("./").lstrip("/")
+    while dest.startswith("./"):
+        dest = dest[2:]
+    return "/" + dest.lstrip("/")
 
 
 def _template(tmpl: dict[str, Any], mounts: list[dict[str, Any]], used: set[int], files: list[dict[str, Any]],
@@ -199,6 +203,9 @@ def _template(tmpl: dict[str, Any], mounts: list[dict[str, Any]], used: set[int]
         cpath = str(mounts[target].get("target"))
     else:
         cpath = _container_path(dest)
+        if cpath.split("/")[1] not in ("local", "secrets", "alloc") and not tmpl.get("Envvars"):
+            ctx.loss(tmpl, f"{path}: destination", f"'{dest}' is in the task directory, which the container does "
+                     f"not see; the spec puts the file at {cpath} in the container", "changed", ".files")
     sources = _SOURCE.findall(data)
     if tmpl.get("Envvars"):
         _env_template(data, sources, out, tmpl, path, ctx)
