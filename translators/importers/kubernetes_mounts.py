@@ -8,6 +8,7 @@ never read.  Claims are named volumes, emptyDirs scratch space.
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import TYPE_CHECKING, Any
 
 from crossdock.specs.yamlsrc import Path
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from crossdock.translators.importers.kubernetes_pod import PodReader
 
 _DEFAULT_MODE = 0o644
+# crossdock names the volume of a workload's secrets[i] "secret-<i>" (with "cd-" prefixes when taken).
+_SLOT = re.compile(r"(?:cd-)*secret-([0-9]{1,4})")
 
 
 def _mode(value: Any) -> str | None:
@@ -152,9 +155,13 @@ def _secret(r: PodReader, path: Path, vpath: Path, block: dict[str, Any], target
         r.m.use(*vpath)
         _use(r, path, "name", "mountPath", "readOnly")
         return
+    slot = _SLOT.fullmatch(str(r.m.data_at(*vpath, "name")))
     for key, rel, mode in keys:
         secret = r.ctx.secret_ref(r.m, (*vpath, "secret"), obj, key)
-        w.setdefault("secrets", []).append(_entry({"secret": secret}, target, rel, mode))
+        entry = _entry({"secret": secret}, target, rel, mode)
+        w.setdefault("secrets", []).append(entry)
+        if slot is not None and len(keys) == 1:
+            r.slots[id(entry)] = int(slot.group(1))
     _mounted(r, path, vpath, "secret", "secretName")
 
 

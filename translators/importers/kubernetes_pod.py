@@ -44,6 +44,7 @@ class PodReader:
         self.where = f"{section}.{name}"
         self.spec: Path = (*base, "spec")
         self.templates: dict[str, str] = {}  # a StatefulSet's volumeClaimTemplates -> spec volume
+        self.slots: dict[int, int] = {}  # id of a secret mount -> its index in the spec crossdock rendered
 
     def lose(self, path: Path, message: str, kind: str = "dropped", spec_field: str = "") -> None:
         self.ctx.lose(self.m, path, message, kind, f"{self.where}.{spec_field}" if spec_field else "")
@@ -107,6 +108,8 @@ class PodReader:
             if health:
                 w["health"] = health
         self._mounts(c, w, volumes)
+        if self.slots and "secrets" in w:
+            w["secrets"] = _in_slots(w["secrets"], self.slots)
 
     def _step(self, c: Path) -> dict[str, Any]:
         m = self.m
@@ -351,3 +354,19 @@ def _port_ref(value: Any) -> int | str | None:
     if isinstance(value, str) and value:
         return dns_name(value, 15, True)
     return None
+
+
+def _in_slots(secrets: list[dict[str, Any]], slots: dict[int, int]) -> list[dict[str, Any]]:
+    """Secrets in the order crossdock rendered them from: the file ones at the index their volume
+    name gives (secret-<i>), the others filling the free places in their order."""
+    out: list[dict[str, Any] | None] = [None] * len(secrets)
+    rest = []
+    for s in secrets:
+        i = slots.get(id(s))
+        if i is not None and i < len(out) and out[i] is None:
+            out[i] = s
+        else:
+            rest.append(s)
+    for s in rest:
+        out[out.index(None)] = s
+    return [s for s in out if s is not None]
