@@ -327,3 +327,19 @@ secrets:
 """})
     assert set(_losses(result)) == {"services.web.entrypoint", "services.web.volumes[0]", "services.web.tmpfs[0]",
                                     "configs.c.labels", "secrets.s.driver"}
+
+
+@pytest.mark.parametrize("deps", ["a: {image: x, depends_on: [b]}\n  b: {image: x, depends_on: {a: {}}}",
+                                  "a: {image: x, depends_on: [a]}"])
+def test_compose_dependency_cycle_is_refused(deps: str) -> None:
+    with pytest.raises(InputError, match=r"p/compose.yaml:2:\d+: services.a.depends_on: dependency cycle a -> "):
+        _import({"p/compose.yaml": f"services:\n  {deps}\n"})
+
+
+def test_compose_one_mount_per_container_path() -> None:
+    app, result, _ = _import({"p/compose.yaml": "services:\n  a:\n    image: x\n    volumes: ['d:/etc/x', './f:/etc/x']\n"
+                                                "    secrets: [{source: s, target: /etc/x}]\n"
+                                                "secrets: {s: {file: f}}\nvolumes: {d: {}}\n", "p/f": "hi\n"})
+    a = app.services["a"]
+    assert [f.path for f in a.files] == ["/etc/x"] and a.volumes == [] and a.secrets == []
+    assert "is already mounted from a config file" in _losses(result)["services.a.volumes"].message

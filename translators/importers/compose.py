@@ -13,6 +13,7 @@ import posixpath
 import re
 from typing import Any, Mapping, Sequence
 
+from crossdock.errors import InputError
 from crossdock.translators.importers import compose_units as units
 from crossdock.translators.importers.base import ImportResult, Loss, Source, Sources, expand_paths
 from crossdock.translators.importers.compose_context import MANAGED_BY, OWNERSHIP, Context
@@ -54,6 +55,7 @@ class ComposeImporter:
         for cname, svc in services.items():
             check_service(project, cname, svc)
         _names(ctx, services)
+        _no_cycles(project, services)
         sections: dict[str, dict[str, Any]] = {"services": {}, "jobs": {}}
         for cname, svc in services.items():
             section, w = workload(ctx, cname, svc)
@@ -134,6 +136,29 @@ def _names(ctx: Context, services: dict[str, Any]) -> None:
         deploy = svc.get("deploy") if isinstance(svc, dict) else None
         mode = deploy.get("mode") if isinstance(deploy, dict) else None
         ctx.sections[cname] = "jobs" if mode in _JOB_MODES else "services"
+
+
+def _no_cycles(project: Project, services: dict[str, Any]) -> None:
+    """docker compose refuses a depends_on cycle; so does the spec. Raises InputError."""
+    def deps(name: str) -> list[str]:
+        value = services[name].get("depends_on") or []
+        return [d for d in (value if isinstance(value, list) else list(value)) if d in services]
+
+    done: set[str] = set()
+
+    def visit(name: str, stack: list[str]) -> None:
+        if name in stack:
+            cycle = stack[stack.index(name):] + [name]
+            raise InputError(f"{project.where(('services', cycle[0], 'depends_on'), key=True)}: "
+                             f"services.{cycle[0]}.depends_on: dependency cycle {' -> '.join(cycle)} "
+                             "(docker compose refuses it too: remove one of these dependencies)")
+        if name not in done:
+            for dep in deps(name):
+                visit(dep, stack + [name])
+            done.add(name)
+
+    for name in services:
+        visit(name, [])
 
 
 def _lift_app_labels(doc: dict[str, Any], sections: dict[str, dict[str, Any]]) -> None:

@@ -57,6 +57,7 @@ def workload(ctx: Context, name: str, svc: dict[str, Any]) -> tuple[str, dict[st
     volumes, bind_files = mounts.mounts(ctx, at, name, svc, section)
     w["files"] = mounts.configs(ctx, at, svc) + bind_files
     w["volumes"] = volumes
+    _one_mount_per_path(ctx, at, w)
     labels = ctx.labels(at + ("labels",), svc.get("labels"))
     deploy(ctx, at, svc, w, section, labels)
     w["labels"] = labels
@@ -164,6 +165,23 @@ def _health(ctx: Context, at: Path, hc: Any, ports: list[dict[str, Any]]) -> dic
     for key in sorted(set(hc) - {"test", "interval", "timeout", "retries", "start_period", "disable"}):
         ctx.loss(path + (key,), f"healthcheck option '{key}' is not carried")
     return probe
+
+
+def _one_mount_per_path(ctx: Context, at: Path, w: dict[str, Any]) -> None:
+    """A container path holds one thing in the spec: the first of files, volumes, secrets wins."""
+    seen: dict[str, str] = {}
+    for key in ("files", "volumes", "secrets"):
+        kept = []
+        for item in w.get(key) or []:
+            target = item.get("path")
+            if target is not None and target in seen:
+                ctx.loss(at + ({"files": "configs"}.get(key, key),), f"{target} is already mounted from "
+                         f"{seen[target]}: this {key[:-1]} is not mounted there")
+                continue
+            if target is not None:
+                seen[target] = {"files": "a config file", "volumes": "a volume", "secrets": "a secret"}[key]
+            kept.append(item)
+        w[key] = kept
 
 
 def _port_ref(number: int, ports: list[dict[str, Any]]) -> int | str:
