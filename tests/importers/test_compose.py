@@ -343,3 +343,13 @@ def test_compose_one_mount_per_container_path() -> None:
     a = app.services["a"]
     assert [f.path for f in a.files] == ["/etc/x"] and a.volumes == [] and a.secrets == []
     assert "is already mounted from a config file" in _losses(result)["services.a.volumes"].message
+
+
+def test_compose_long_service_name_fits_swarm() -> None:
+    long = "a-very-long-service-name-that-goes-on-and-on"  # 44 characters
+    files = {"p/compose.yaml": f"services:\n  {long}: {{image: x}}\n  {long}-too: {{image: x}}\n"}
+    result = base.get_importer("compose").import_files(["p/compose.yaml"], base.MemorySources(files),
+                                                       name="an-app-name-of-thirty-letters-", environ={})
+    app = base.check_spec(base.write_spec(result)).app
+    assert all(len(f"{app.name}_{n}") <= 63 for n in app.services) and len(app.services) == 2
+    assert _losses(result)[f"services.{long}"].kind == "changed"

@@ -125,14 +125,15 @@ def _app_name(name: str | None, project: Project, crossdock: bool, services: dic
 def _names(ctx: Context, services: dict[str, Any]) -> None:
     taken: set[str] = set()
     for cname, svc in services.items():
-        wname = units.workload_name(cname)
+        # Swarm names a service <app>_<workload> in at most 63 characters
+        wname = units.workload_name(cname)[: max(63 - len(ctx.app) - 1, 8)].rstrip("-")
         while wname in taken:
-            wname = f"{wname[:48]}-{len(taken)}"
+            wname = f"{wname[:-4]}-{len(taken)}"
         taken.add(wname)
         ctx.names[cname] = wname
         if wname != cname:
             ctx.loss(("services", cname), f"renamed '{wname}': spec workload names are lowercase letters, digits "
-                     "and '-', starting with a letter", "changed")
+                     "and '-', starting with a letter, and <app>_<name> fits in 63 characters", "changed")
         deploy = svc.get("deploy") if isinstance(svc, dict) else None
         mode = deploy.get("mode") if isinstance(deploy, dict) else None
         ctx.sections[cname] = "jobs" if mode in _JOB_MODES else "services"
