@@ -278,3 +278,27 @@ def test_kubernetes_import_lists_crossdock_never_renders_are_kept_whole() -> Non
     kept = sorted(loss.path for loss in result.losses if "kept for Kubernetes only" in loss.message)
     assert kept == ["Deployment/web: spec.template.spec.containers[0].envFrom[0]",
                     "Deployment/web: spec.template.spec.tolerations"]
+
+
+def test_kubernetes_import_ingress_of_the_old_api() -> None:
+    """networking.k8s.io/v1beta1 (and extensions/v1beta1) backends: serviceName and servicePort."""
+    _, app = run({"d.yaml": deployment(container="ports: [{name: http, containerPort: 3000}]\n"), "n.yaml": """\
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web}
+        spec:
+          selector: {app: web}
+          ports: [{name: http, port: 3000, targetPort: http}]
+        ---
+        apiVersion: networking.k8s.io/v1beta1
+        kind: Ingress
+        metadata: {name: web}
+        spec:
+          rules:
+            - host: old.example.org
+              http:
+                paths:
+                  - {path: /, backend: {serviceName: web, servicePort: http}}
+        """})
+    route = app.services["web"].route
+    assert route is not None and (route.host, route.path, route.port) == ("old.example.org", "/", "http")

@@ -145,7 +145,7 @@ def read_ingress(ctx: Context, m: Manifest, services: dict[str, list[Imported]],
             path = ("spec", "rules", r, "http", "paths", j)
             m.use(*path)
             m.use("spec", "rules", r, "host")
-            backend = m.dict_at(*path, "backend", "service")
+            backend = m.dict_at(*path, "backend", "service") or _old_backend(m.dict_at(*path, "backend"))
             host = rule.get("host")
             entry = m.dict_at(*path)
             if not isinstance(backend.get("name"), str) \
@@ -178,6 +178,13 @@ def read_ingress(ctx: Context, m: Manifest, services: dict[str, list[Imported]],
             target.w["route"] = route
             routed.append(target)
     return routed
+
+
+def _old_backend(backend: dict[str, Any]) -> dict[str, Any]:
+    """An Ingress backend of networking.k8s.io/v1beta1 (serviceName, servicePort) in the v1 form."""
+    port = backend.get("servicePort")
+    return {"name": backend.get("serviceName"),
+            "port": {"number": port} if isinstance(port, int) else {"name": port}}
 
 
 def _route_port(port: dict[str, Any], svc: Manifest | None, target: Imported) -> int | str | None:
