@@ -271,3 +271,17 @@ def test_kubernetes_import_pull_policy_kept_only_when_not_the_default(image: str
         "image: example/web:1.0", f"image: {image!r}".replace("'", '"'))})
     patch = {"spec": {"template": {"spec": {"containers": [{"name": "web", "imagePullPolicy": policy}]}}}}
     assert app.services["web"].x_kubernetes == (patch if kept else None)
+
+
+def test_kubernetes_import_patches_name_containers_as_rendered() -> None:
+    """An init container named like the workload is renamed, and so is its x-kubernetes patch."""
+    result, app = run({"d.yaml": deployment(container="securityContext: {runAsUser: 1000}\n", pod="""\
+        initContainers:
+          - {name: web, image: busybox:1.36, securityContext: {runAsUser: 2000}}
+        """)})
+    web = app.services["web"]
+    assert [s.name for s in web.init] == ["web-2"]
+    assert web.x_kubernetes == {"spec": {"template": {"spec": {
+        "containers": [{"name": "web", "securityContext": {"runAsUser": 1000}}],
+        "initContainers": [{"name": "web-2", "securityContext": {"runAsUser": 2000}}]}}}}
+    assert any("a second container named 'web': renamed 'web-2'" in str(loss) for loss in result.losses)

@@ -119,6 +119,8 @@ def validate(ctx: Context, workloads: list[Imported], app: str) -> None:
             ctx.lose(i.m, ("metadata", "name"), f"renamed '{short}': '<app>_<workload>' must fit in "
                      f"{_SWARM_NAME_MAX} characters (Swarm's service names)", "changed")
             i.name = short
+            if i.m.main is not None:
+                i.m.names[i.m.main] = short
         _ports(ctx, i, published)
         names = {p["name"] for p in w.get("ports", [])}
         numbers = {p["port"] for p in w.get("ports", [])}
@@ -206,6 +208,6 @@ def _steps(ctx: Context, i: Imported) -> None:
             taken.add(step["name"])
             if step["name"] != base:
                 ctx.lose(i.m, (), f"a second container named '{base}': renamed '{step['name']}'", "changed")
-                for path, name in i.m.names.items():
-                    if name == base and path[-2] != "containers" or name == base and kind == "sidecars":
-                        i.m.names[path] = step["name"]
+                path = i.m.steps.get(id(step))
+                if path is not None:
+                    i.m.names[path] = step["name"]

@@ -95,6 +95,7 @@ class PodReader:
         c: Path = (*self.spec, "containers", index)
         m.use(*c, "name")
         m.names[c] = self.name
+        m.main = c
         self._common(c, w)
         env = self._env(c, w, allow_secrets=True)
         if env:
@@ -121,6 +122,7 @@ class PodReader:
                       "starting with a letter", "changed")
         m.names[c] = name
         step: dict[str, Any] = {"name": name}
+        m.steps[id(step)] = c
         self._common(c, step)
         env = self._env(c, step, allow_secrets=False)
         if env:

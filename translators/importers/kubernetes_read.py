@@ -36,6 +36,8 @@ class Manifest:
     # List items whose rendered name differs from the source (a container renamed after its
     # workload): x-kubernetes patches must name them as crossdock renders them.
     names: dict[Path, str] = field(default_factory=dict)
+    steps: dict[int, Path] = field(default_factory=dict)  # id of an imported step -> its container's path
+    main: Path | None = None  # the path of the main container
 
     @property
     def kind(self) -> str:
