@@ -353,3 +353,35 @@ def test_compose_long_service_name_fits_swarm() -> None:
     app = base.check_spec(base.write_spec(result)).app
     assert all(len(f"{app.name}_{n}") <= 63 for n in app.services) and len(app.services) == 2
     assert _losses(result)[f"services.{long}"].kind == "changed"
+
+
+def test_compose_values_the_spec_refuses_are_reported_not_written() -> None:
+    app, result, _ = _import({"p/compose.yaml": """\
+services:
+  web:
+    image: x
+    ports: [{target: 70000}]
+    tmpfs: [relative/dir]
+    configs: [{source: c, target: etc/c.conf, mode: 99999}]
+    healthcheck: {test: [CMD]}
+    deploy:
+      replicas: 20000
+      placement: {constraints: ["node.labels.Bad_Prefix/key == x"]}
+  once:
+    image: x
+    deploy: {mode: replicated-job, replicas: 0}
+configs:
+  c: {content: x}
+"""})
+    web = app.services["web"]
+    assert web.ports == [] and web.volumes == [] and web.health is None and web.replicas is None
+    assert [(f.path, f.mode) for f in web.files] == [("/etc/c.conf", None)]
+    assert app.jobs["once"].completions == 1
+    assert {"services.web.ports[0]", "services.web.tmpfs", "services.web.configs[0].mode",
+            "services.web.healthcheck.test", "services.web.deploy.replicas",
+            "services.web.deploy.placement.constraints[0]", "services.once.deploy.replicas"} <= set(_losses(result))
+
+
+def test_compose_image_with_spaces_is_refused() -> None:
+    with pytest.raises(InputError, match=r"p/compose.yaml:3:12: services.web.image: 'not an image' is not an image"):
+        _import({"p/compose.yaml": "services:\n  web:\n    image: not an image\n"})

@@ -23,6 +23,10 @@ _LABEL_KEY = re.compile(r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a
                         r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
 _LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?")
 MANAGED_BY = "app.kubernetes.io/managed-by"
+
+
+def label_key_ok(key: str) -> bool:
+    return bool(_LABEL_KEY.fullmatch(key)) and len(key) <= 253
 OWNERSHIP = {MANAGED_BY, "app.kubernetes.io/part-of", "app.kubernetes.io/name"}
 
 

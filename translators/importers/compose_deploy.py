@@ -17,7 +17,7 @@ from typing import Any
 
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers import compose_units as units
-from crossdock.translators.importers.compose_context import Context
+from crossdock.translators.importers.compose_context import Context, label_key_ok
 
 _CONSTRAINT = re.compile(r"\s*(node\.labels\.([A-Za-z0-9_./-]+)|node\.hostname|node\.platform\.os|node\.platform\.arch)"
                          r"\s*==\s*(\S.*?)\s*")
@@ -40,9 +40,14 @@ def deploy(ctx: Context, at: Path, svc: dict[str, Any], w: dict[str, Any], secti
     replicas = ctx.value(d.get("replicas"), path + ("replicas",))
     if replicas is None and svc.get("scale") is not None:  # the v2 format's (and docker compose's) count
         replicas = ctx.value(svc["scale"], at + ("scale",))
+    if replicas is not None and not 0 <= int(replicas) <= 10_000:
+        ctx.loss(path + ("replicas",), f"{replicas} replicas: the spec takes 0 to 10000", "changed")
+        replicas = None
     if replicas is not None:
         if section == "jobs":
-            if int(replicas) != 1:  # Swarm runs a job's replicas at once: completions and parallelism
+            if int(replicas) == 0:
+                ctx.loss(path + ("replicas",), "a job with 0 replicas never runs: imported with 1", "changed")
+            elif int(replicas) != 1:  # Swarm runs a job's replicas at once: completions and parallelism
                 w["completions"] = w["parallelism"] = int(replicas)
         elif not (ctx.crossdock and int(replicas) == 1):  # crossdock writes the default out
             w["replicas"] = int(replicas)
@@ -170,13 +175,17 @@ def _placement(ctx: Context, path: Path, p: dict[str, Any]) -> dict[str, Any]:
             continue
         key = m.group(2) or _NODE_ATTRIBUTES[m.group(1)]
         value = m.group(3)
+        if not label_key_ok(key):
+            ctx.loss(path + ("constraints", i), f"the node label '{key}' is not a valid label key on every "
+                     "platform: not carried")
+            continue
         constraints[key] = _ARCH.get(value, value) if key == "kubernetes.io/arch" else value
     spread = []
     for i, pref in enumerate(p.get("preferences") or []):
         target = pref.get("spread") if isinstance(pref, dict) else None
         if target == "node.id":
             spread.append("kubernetes.io/hostname")
-        elif isinstance(target, str) and target.startswith("node.labels."):
+        elif isinstance(target, str) and target.startswith("node.labels.") and label_key_ok(target[12:]):
             spread.append(target[len("node.labels."):])
         else:
             ctx.loss(path + ("preferences", i), f"preference '{pref}' is not carried")

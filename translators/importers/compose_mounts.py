@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import Any
 
 from crossdock.errors import InputError
@@ -84,6 +85,9 @@ def _port_item(ctx: Context, path: Path, item: Any) -> list[units.PortMapping]:
         except ValueError:
             ctx.loss(path, "cannot read this port (a published range in long syntax is not carried)")
             return []
+        if not 1 <= t <= 65535 or (pub is not None and not 1 <= pub <= 65535):
+            ctx.loss(path, "a port is a number from 1 to 65535: not carried")
+            return []
         name = item.get("name")
         name = name if isinstance(name, str) and len(name) <= 15 and units.workload_name(name) == name else None
         for key in sorted(set(item) - {"target", "published", "protocol", "mode", "host_ip", "name"}):
@@ -138,6 +142,9 @@ def mounts(ctx: Context, at: Path, name: str, svc: dict[str, Any], section: str
     tmpfs = svc.get("tmpfs")
     for i, item in enumerate(tmpfs if isinstance(tmpfs, list) else [tmpfs] if tmpfs else []):
         target, _, opts = str(item).partition(":")
+        if not target.startswith("/"):
+            ctx.loss(at + ("tmpfs",), f"the target '{target}' is not an absolute path in the container")
+            continue
         entry = {"path": target, "scratch": True}
         for opt in (o for o in opts.split(",") if o):
             size = units.memory(opt[len("size="):]) if opt.startswith("size=") else None
@@ -209,12 +216,24 @@ def _refs(ctx: Context, at: Path, svc: dict[str, Any], kind: str) -> list[tuple[
         if source not in top:
             ctx.loss(path, f"{kind[:-1]} '{source}' is not declared under the top-level {kind}:")
             continue
-        out.append((source, target, mode, top[source]))
+        out.append((source, target, _file_mode(ctx, path, mode), top[source]))
     return out
 
 
 def _mode(mode: Any) -> dict[str, Any]:
     return {} if mode is None else {"mode": mode}
+
+
+def _file_mode(ctx: Context, path: Path, mode: Any) -> int | None:
+    """A file mode the spec takes (0 to 07777); compose writes octal numbers or strings."""
+    if mode is None:
+        return None
+    if isinstance(mode, str) and re.fullmatch(r"0?[0-7]{3,4}", mode):
+        return int(mode, 8)
+    if isinstance(mode, int) and not isinstance(mode, bool) and 0 <= mode <= 0o7777:
+        return mode
+    ctx.loss(path + ("mode",), f"'{mode}' is not a file mode (0000 to 7777 in octal): the default mode applies")
+    return None
 
 
 def configs(ctx: Context, at: Path, svc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -223,7 +242,7 @@ def configs(ctx: Context, at: Path, svc: dict[str, Any]) -> list[dict[str, Any]]
         content = _config_content(ctx, str(source), definition)
         if content is None:
             continue
-        target = target or f"/{source}"
+        target = target if target.startswith("/") else f"/{target or source}"
         target = go_literal_undone(target) if ctx.crossdock else target
         out.append({"path": target, "content": content, **_mode(mode)})
     return out

@@ -13,6 +13,7 @@ import re
 import shlex
 from typing import Any
 
+from crossdock.errors import InputError
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers import compose_mounts as mounts
 from crossdock.translators.importers import compose_units as units
@@ -93,7 +94,11 @@ def workload(ctx: Context, name: str, svc: dict[str, Any]) -> tuple[str, dict[st
 
 def _image(ctx: Context, at: Path, name: str, svc: dict[str, Any]) -> str:
     if svc.get("image"):
-        return ctx.text(svc["image"], at + ("image",))
+        image = ctx.text(svc["image"], at + ("image",))
+        if not any(c.isspace() for c in image):
+            return image
+        raise InputError(f"{ctx.project.where(at + ('image',))}: services.{name}.image: '{image}' is not an image "
+                         "reference (no spaces; e.g. nginx:1.27)")
     if svc.get("build") is None:
         ctx.loss(at, "the service has neither image: nor build:; the spec needs an image", "changed")
     return f"{ctx.app}-{units.workload_name(name)}"
@@ -143,7 +148,7 @@ def _health(ctx: Context, at: Path, hc: Any, ports: list[dict[str, Any]]) -> dic
         tcp = _CROSSDOCK_TCP.fullmatch(shell) if ctx.crossdock else None
         probe.update({"tcp": {"port": _port_ref(int(tcp.group(1)), ports)}} if tcp else
                      {"exec": ["sh", "-c", ctx.text(shell, path + ("test",))]})
-    elif test[0] == "CMD":
+    elif test[0] == "CMD" and len(test) > 1:
         args = [str(t) for t in test[1:]]
         http = _CROSSDOCK_HTTP.fullmatch(args[-1]) if ctx.crossdock and args[:4] == ["wget", "-q", "-O",
                                                                                       "/dev/null"] else None
@@ -152,7 +157,8 @@ def _health(ctx: Context, at: Path, hc: Any, ports: list[dict[str, Any]]) -> dic
         else:
             probe["exec"] = [ctx.text(a, path + ("test", i + 1)) for i, a in enumerate(args)]
     else:
-        ctx.loss(path + ("test",), "expected CMD, CMD-SHELL or NONE first: the health check is not carried")
+        ctx.loss(path + ("test",), "expected CMD or CMD-SHELL and a command, or NONE: the health check is not "
+                 "carried")
         return None
     for key, default in COMPOSE_HEALTH_DEFAULTS.items():
         raw = ctx.value(hc.get(key, default), path + (key,))
