@@ -51,7 +51,8 @@ class Context:
     # Secrets made from plain env values: name -> digest of the value, to tell apart two
     # services whose same-named variable holds different values (the value itself is not kept).
     env_secret_digests: dict[str, str] = field(default_factory=dict)
-    published: dict[tuple[int, str], str] = field(default_factory=dict)  # host port -> service publishing it
+    # host port -> (service, container port) publishing it
+    published: dict[tuple[int, str], tuple[str, int]] = field(default_factory=dict)
     secret_origins: dict[str, str] = field(default_factory=dict)  # spec secret name -> what it stands for
 
     def loss(self, path: Path, message: str, kind: str = "dropped", spec: str = "") -> None:

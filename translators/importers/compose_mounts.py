@@ -53,10 +53,11 @@ def ports(ctx: Context, at: Path, svc: dict[str, Any], service: str) -> list[dic
             if m.protocol != "tcp":
                 port["protocol"] = m.protocol
             port["publish"] = True
-            owner = ctx.published.setdefault((m.published, m.protocol), service) if m.published else service
-            if owner != service:
-                ctx.loss(path, f"host port {m.published} is also published by {owner}: the platform picks this "
-                         "one's host port", "changed")
+            me = (service, m.target)
+            owner = ctx.published.setdefault((m.published, m.protocol), me) if m.published else me
+            if owner != me:
+                ctx.loss(path, f"host port {m.published} is also published by {owner[0]} (port {owner[1]}): the "
+                         "platform picks this one's host port", "changed")
             elif m.published is not None:
                 port["published_port"] = m.published
             out[key] = port
