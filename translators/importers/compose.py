@@ -68,8 +68,8 @@ class ComposeImporter:
         variables, withheld = project.interp.variables()
         for var in withheld:
             line = project.dotenv.lines.get(var)
-            where = f"{project.dotenv_file}:{line}" if line else "a default in the compose file"
-            project.losses.append(_loss(project, var, where))
+            project.losses.append(_withheld(var, project.dotenv_file, line) if project.dotenv_file and line
+                                  else _withheld(var, project.files[0], 0))
         if variables:
             doc["variables"] = variables
             if project.dotenv_file:
@@ -86,11 +86,9 @@ class ComposeImporter:
         return ImportResult(doc, sorted(project.losses), ctx.comments, sources_read)
 
 
-def _loss(project: Project, var: str, where: str) -> Loss:
-    file, _, line = where.partition(":")
-    return Loss(file, int(line) if line.isdigit() else 0, 1 if line.isdigit() else 0, f"variables.{var}",
-                "the value of a secret-looking variable is not copied into variables:; set it when you render "
-                "or deploy", "changed")
+def _withheld(var: str, file: str, line: int) -> Loss:
+    return Loss(file, line, 1 if line else 0, f"variables.{var}", "the value (or default) of a secret-looking "
+                "variable is not copied into variables:; set it when you render or deploy", "changed")
 
 
 def _labels_of(svc: dict[str, Any]) -> dict[str, Any]:
