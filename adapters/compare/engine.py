@@ -132,7 +132,11 @@ def compare(opts: Options, guard: Guard, say: Callable[[str], None]) -> CompareR
         try:
             tr.platform = _reachable(target, adapter, own_ns)
         except Interrupted:
-            raise
+            guard.interrupted = result.interrupted = True
+            tr.reason = "not measured: the run was interrupted"
+            if own_ns:
+                _forget_namespace(adapter, tr)
+            continue
         except Exception as e:  # noqa: BLE001 - any failure to reach a platform is a reason, not a crash
             tr.reason = f"not measured: {target} is not reachable ({e})"
             say(f"{target}: {tr.reason}")
@@ -156,6 +160,16 @@ def compare(opts: Options, guard: Guard, say: Callable[[str], None]) -> CompareR
         if guard.interrupted:
             result.interrupted = True
     return result
+
+
+def _forget_namespace(adapter: Any, tr: TargetResult) -> None:
+    """Delete the run's namespace, if it was created before the run stopped."""
+    try:
+        if adapter.conn.request("reading the namespace", "GET", f"/api/v1/namespaces/{adapter.namespace}",
+                                missing_ok=True) is not None:
+            namespace.delete(adapter.conn, adapter.namespace)
+    except CrossdockError as e:
+        tr.leftovers.append(f"namespace {adapter.namespace}: {e}")
 
 
 def _prefixed(say: Callable[[str], None], target: str) -> Callable[[str], None]:

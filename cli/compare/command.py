@@ -130,13 +130,16 @@ def _say(message: str) -> None:
 
 def _run(opts: Any, report_dir: str | None, fmt: str) -> None:
     from crossdock.adapters.compare.engine import compare as run_compare
-    from crossdock.adapters.compare.session import Guard
+    from crossdock.adapters.compare.session import Guard, Interrupted
     from crossdock.cli.compare import report, table
 
     guard = Guard()
     try:
         with _Signals(guard):
             result = run_compare(opts, guard, _say)
+    except Interrupted:
+        click.echo("interrupted before anything was deployed", err=True)
+        raise click.exceptions.Exit(130) from None
     except KeyboardInterrupt:
         click.echo("aborted during the teardown: the app may be left on the platform; remove it with "
                    "`crossdock destroy <app> -t <target> --yes`", err=True)
