@@ -96,10 +96,10 @@ def _reachable(target: str, adapter: Any, own_namespace: bool) -> dict[str, str]
         if not info["swarm"].startswith("active"):
             raise CrossdockError(f"this Docker Engine is not part of a swarm ({info['swarm']})")
         return info
-    self_ = adapter.conn.call("reading the agent", adapter.conn.client.agent.get_agent)
-    version = ((self_.get("config") or {}).get("Version") or {}).get("Version")
-    if not version:
-        raise CrossdockError(f"the API at {adapter.settings.address} did not identify itself as a Nomad agent")
+    version = envinfo.nomad_version(adapter.conn.call("reading the agent", adapter.conn.client.agent.get_agent))
+    if version is None:
+        raise CrossdockError(f"the API at {adapter.settings.address} did not identify itself as a Nomad agent "
+                             "(/v1/agent/self reports no Nomad release version)")
     return {"nomad": f"Nomad {version}"}
 
 

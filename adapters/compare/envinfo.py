@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import sys
 from typing import Any
 
@@ -48,3 +49,12 @@ def kubernetes_versions(conn: Any) -> dict[str, str]:
         out[f"node {n['metadata']['name']}"] = (f"kubelet {ni.get('kubeletVersion')}, "
                                                 f"{ni.get('containerRuntimeVersion')}, {ni.get('osImage')}")
     return out
+
+
+def nomad_version(agent_self: Any) -> str | None:
+    """The agent's release version from ``/v1/agent/self``, or None when the answer is not a
+    Nomad agent's: a real agent reports a release number (1.9.3), and anything else, such as a
+    stand-in of the tests, must never be measured as Nomad."""
+    config = agent_self.get("config") if isinstance(agent_self, dict) else None
+    version = ((config or {}).get("Version") or {}).get("Version") if isinstance(config, dict) else None
+    return str(version) if isinstance(version, str) and re.fullmatch(r"\d+\.\d+\.\d+", version) else None

@@ -48,3 +48,15 @@ def test_static_result_portability_score(levels: dict[str, str], score: float) -
     r = StaticResult("swarm", 1, 1, 1, Figure("render time", "ms", [1.0]), levels, [])
     assert r.score == score
     assert r.to_dict()["native"] == sum(1 for v in levels.values() if v == "native")
+
+
+@pytest.mark.parametrize(("answer", "version"), [
+    ({"config": {"Version": {"Version": "1.9.3", "VersionPrerelease": ""}}}, "1.9.3"),
+    ({"config": {"Version": {"Version": "stand-in"}}}, None),  # not a release: never measured as Nomad
+    ({"config": {}}, None),
+    ({}, None),
+    ("not json", None),
+])
+def test_nomad_version_only_from_a_real_agent(answer: object, version: str | None) -> None:
+    from crossdock.adapters.compare.envinfo import nomad_version
+    assert nomad_version(answer) == version
