@@ -217,3 +217,35 @@ def test_compare_interrupted_leaves_no_app(swarm: Any, kubernetes: Any, tmp_path
     assert _swarm_leftovers(swarm, name) == []
     assert _k8s_leftovers(kubernetes, swarm, name) == []
     wait_for(lambda: _namespace_gone(kubernetes, name), 90, f"namespace {name} to go")
+
+
+NEVER_READY = """\
+apiVersion: crossdock/v1
+kind: App
+metadata: {name: unready}
+services:
+  web:
+    image: crossdock-test/httpd:1.0
+    env: {UNREADY: "1"}
+    ports: [{name: http, port: 8080, publish: true}]
+    health:
+      readiness: {http: {path: /readyz, port: http}, interval: 1s}
+    x-swarm:
+      ports: [{target: 8080, protocol: tcp, mode: host}]
+"""
+
+
+def test_compare_failed_scenario_exit_1_and_destroyed(swarm: Any, tmp_path: Path) -> None:
+    spec = tmp_path / "app.yaml"
+    spec.write_text(NEVER_READY)  # /readyz answers 503 while UNREADY is set: never healthy
+    name = f"unready-cmpf-{uuid.uuid4().hex[:6]}"
+    proc = subprocess.run(
+        [sys.executable, "-m", "crossdock", "compare", str(spec), "--targets", "swarm", "--scenarios", "deploy,status",
+         "--repeat", "1", "--timeout", "12s", "--name", name, "-o", "json"],
+        capture_output=True, text=True, env=ENV, timeout=240, check=False)
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    t = _target(json.loads(proc.stdout), "swarm")
+    states = {s["name"]: (s["state"], s["reason"]) for s in t["scenarios"]}
+    assert states["deploy"][0] == "failed" and "not reached within 12s" in states["deploy"][1]
+    assert states["status"] == ("not measured", "the deploy failed")
+    assert _swarm_leftovers(swarm, name) == []
