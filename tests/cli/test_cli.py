@@ -32,7 +32,7 @@ def test_cli_version(capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_validate_ok(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "validate", SHOP)
     assert code == 0
-    assert "valid (shop: 3 services, 1 jobs, 1 cron jobs; environments checked: production)" in out
+    assert "valid (shop: 3 services, 1 jobs, 1 cron jobs; environments checked: local, production)" in out
 
 
 def test_cli_validate_checks_every_environment(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
