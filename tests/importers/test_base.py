@@ -163,3 +163,13 @@ def test_write_spec_file_modes_in_octal() -> None:
     text = base.write_spec(ImportResult(doc))
     assert "        mode: 0440\n" in text
     assert base.check_spec(text).app.services["web"].files[0].mode == 0o440
+
+
+def test_write_spec_puts_escape_hatches_last() -> None:
+    doc = {"x-kubernetes": {"patches": []}, "apiVersion": "crossdock/v1", "kind": "App", "metadata": {"name": "a"},
+           "services": {"web": {"x-nomad": {"a": 1}, "image": "i:1", "env": {"A": "b"}}}}
+    lines = [line for line in base.write_spec(ImportResult(doc=doc)).splitlines() if not line.startswith("#")]
+    top = [line.split(":")[0] for line in lines if line and not line.startswith(" ")]
+    assert top == ["apiVersion", "kind", "metadata", "services", "x-kubernetes"]
+    web = [line.strip().split(":")[0] for line in lines if line.startswith("    ") and not line.startswith("     ")]
+    assert web == ["image", "env", "x-nomad"]

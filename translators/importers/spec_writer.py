@@ -1,6 +1,6 @@
 """The imported spec as YAML a person would write: keys in the model's order, comments where helpful.
 
-Keys follow the field order of ``specs/model.py`` (apiVersion, kind, metadata, variables,
+Keys follow the field order of ``specs/model.py`` (x- blocks last; apiVersion, kind, metadata, variables,
 secrets... and within a service image, command, args, env...); names (services, env vars,
 labels) keep the order the importer gave them.  A string is written plain where YAML reads it
 back as the same string, double-quoted otherwise (``"yes"``, ``"0755"``, ``": "``), and
@@ -55,7 +55,10 @@ def _field_order(model: type[Any]) -> dict[str, tuple[int, str, type[Any] | None
     """YAML key -> (position in the model, how it nests, nested model)."""
     if model not in _ORDERS:
         out: dict[str, tuple[int, str, type[Any] | None]] = {}
-        for i, (name, info) in enumerate(model.model_fields.items()):
+        fields = list(model.model_fields.items())
+        # The escape hatches are inherited, hence first in the model; a person writes them last.
+        fields.sort(key=lambda item: (item[1].alias or item[0]).startswith("x-"))
+        for i, (name, info) in enumerate(fields):
             kind, nested = _unwrap_model(info.annotation)
             out[info.alias or name] = (i, kind, nested)
         _ORDERS[model] = out
