@@ -30,6 +30,7 @@ from kubernetes import client
 
 from crossdock.adapters import kubernetes_status as ks
 from crossdock.adapters import kubernetes_wait as kw
+from crossdock.adapters import polling
 from crossdock.adapters.base import Progress
 from crossdock.adapters.kubernetes_conn import (
     EVENTS, FIELD_MANAGER, KINDS, MANAGED_BY, PART_OF, PODS, REPLICA_SETS, Conn, Kind, connect, kind_of,
@@ -50,6 +51,7 @@ APPLY = "application/apply-patch+yaml"
 # Pods get their termination grace period (30 s by default) before they are gone; two minutes
 # covers that and a slow kubelet.
 DESTROY_TIMEOUT = 120.0
+DEPLOYMENTS = kind_of("apps/v1", "Deployment")
 _STATUS_KINDS = {"Deployment": "deployments", "StatefulSet": "statefulsets", "Job": "jobs", "CronJob": "cronjobs",
                  "HorizontalPodAutoscaler": "hpas"}
 
@@ -78,6 +80,7 @@ class KubernetesAdapter:
         self._conn: Conn | None = None
         self._ns: str | None = None
         self._poll = poll_interval
+        self._deployments_version = ""  # resourceVersion of the last list of Deployments (for a watch)
         self.lock_ttl = TTL  # seconds the deploy lock lives without renewal (see adapters.lock)
         self.last_lock_note: str | None = None  # set when the last deploy took over a stale lock
 
@@ -221,7 +224,10 @@ class KubernetesAdapter:
         sel = {"labelSelector": owner_selector(app)}
         for kind in KINDS:
             if kind.kind in _STATUS_KINDS:
-                items = self.conn.request(f"listing {kind.plural}", "GET", kind.path(self.namespace), query=sel)["items"]
+                listed = self.conn.request(f"listing {kind.plural}", "GET", kind.path(self.namespace), query=sel)
+                items = listed["items"]
+                if kind.kind == "Deployment":
+                    self._deployments_version = str(listed["metadata"].get("resourceVersion", ""))
                 for o in items:
                     o["kind"] = kind.kind  # items of a list carry no kind
                 setattr(snap, _STATUS_KINDS[kind.kind], items)
@@ -261,10 +267,22 @@ class KubernetesAdapter:
             failed = judge.failures(snap, st, self._replicasets(app) if snap.deployments else [], now, final)
             if failed:
                 self._fail(app, snap, failed, timeout if final else None)
-            time.sleep(self._poll_after(now, deadline))
+            self._pause(app, timeout - (deadline - now), deadline - now)
 
-    def _poll_after(self, now: float, deadline: float) -> float:
-        return max(0.0, min(self._poll, deadline - now))
+    def _pause(self, app: str, elapsed: float, left: float) -> None:
+        """Until the next poll: a watch on the app's Deployments that returns as soon as one
+        changes (a replica became available: the rollout may be done), else after
+        ``poll_interval`` (at least 1 s, the API's unit; StatefulSets, Jobs and pods are seen
+        then); without a Deployment list to watch from, or near the deadline, ``polling``."""
+        version = self._deployments_version
+        if version and left >= 1.0:
+            try:
+                self.conn.changed("watching deployments", DEPLOYMENTS.path(self.namespace), owner_selector(app),
+                                  version, max(1, round(self._poll)))
+                return
+            except PlatformError:
+                pass  # the version expired (410) or the watch broke: poll as usual
+        time.sleep(polling.interval(elapsed, self._poll, left))
 
     def _replicasets(self, app: str) -> list[dict[str, Any]]:
         return list(self.conn.request("listing replicasets", "GET", REPLICA_SETS.path(self.namespace),

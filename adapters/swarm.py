@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 
+from crossdock.adapters import polling
 from crossdock.adapters import swarm_client as sc
 from crossdock.adapters.base import Progress
 from crossdock.adapters.lock import TTL, held
@@ -212,7 +213,7 @@ class SwarmAdapter:
             elif now >= deadline:
                 reasons = not_ready_reasons(snap)
                 raise DeployFailed(_failure_message(app, reasons, timeout), reasons)
-            time.sleep(min(self._poll, max(0.0, deadline - now)))
+            time.sleep(polling.interval(timeout - (deadline - now), self._poll, deadline - now))
 
     # ------------------------------------------------------------------ destroy and logs
 
