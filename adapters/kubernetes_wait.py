@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from crossdock.adapters import kubernetes_status as ks
+from crossdock.adapters.model import AppStatus
 
 Obj = dict[str, Any]
 # The kubelet's waiting reasons for an image it cannot get; none heals without a change.
@@ -151,7 +152,7 @@ class Judge:
         self._seen: dict[tuple[str, str], float] = {}  # (workload, kind) -> first seen
         self._first: float | None = None
 
-    def failures(self, snap: ks.Snapshot, status: Any, replicasets: list[Obj], now: float,
+    def failures(self, snap: ks.Snapshot, status: AppStatus, replicasets: list[Obj], now: float,
                  final: bool) -> dict[str, str] | None:
         current = current_pods(snap, replicasets)
         found = definitive(current)
