@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -401,24 +401,9 @@ services:
 """
 
 
-@pytest.fixture
-def host_path_volume(kubernetes: Any, tmp_path: Path) -> Iterator[str]:
-    """A 10Mi hostPath PersistentVolume without a storage class (the cluster has no provisioner),
-    deleted afterwards: what a StatefulSet's claim binds to."""
-    core = client.CoreV1Api(kubernetes)
-    name = f"cdt-pv-{uuid.uuid4().hex[:8]}"
-    core.create_persistent_volume(client.V1PersistentVolume(
-        metadata=client.V1ObjectMeta(name=name),
-        spec=client.V1PersistentVolumeSpec(
-            capacity={"storage": "10Mi"}, access_modes=["ReadWriteOnce"], storage_class_name="",
-            persistent_volume_reclaim_policy="Retain",
-            host_path=client.V1HostPathVolumeSource(path=str(tmp_path / "pv"), type="DirectoryOrCreate"))))
-    yield name
-    core.delete_persistent_volume(name)
-
-
-def test_statefulset_rolls_out_keeps_its_claim_and_destroy_removes_it(
-        app: App, kubernetes: Any, host_path_volume: str) -> None:
+def test_statefulset_rolls_out_keeps_its_claim_and_destroy_removes_it(app: App, kubernetes: Any) -> None:
+    """The claim is provisioned by the local cluster's default StorageClass (scripts/platforms:
+    the controller-manager's hostPath provisioner, reclaim policy Delete)."""
     render = lambda: app.render(text=STATEFUL.format(app=app.name, httpd=HTTPD_IMAGE))  # noqa: E731
     plan = app.adapter.deploy(*render())
     assert ("create", "StatefulSet", "db") in {(c.action, c.kind, c.name) for c in plan.changes}
@@ -426,9 +411,13 @@ def test_statefulset_rolls_out_keeps_its_claim_and_destroy_removes_it(
     assert (db.kind, db.desired, db.healthy, db.instances[0].id) == ("service", 1, 1, "db-0")
     core = client.CoreV1Api(kubernetes)
     claim = core.read_namespaced_persistent_volume_claim("data-db-0", app.namespace)
-    assert claim.spec.volume_name == host_path_volume
+    assert claim.status.phase == "Bound" and claim.spec.storage_class_name == "crossdock-hostpath"
+    assert claim.status.capacity["storage"] == "10Mi"
+    volume = claim.spec.volume_name
     # The claim carries the app's labels but is not in the bundle: a deploy must not prune it.
     assert app.adapter.plan(*render()).empty
     assert app.adapter.deploy(*render()).empty
     assert "PersistentVolumeClaim/data-db-0" in app.adapter.destroy(app.name)
     assert not core.list_namespaced_persistent_volume_claim(app.namespace).items
+    wait_for(lambda: volume not in {v.metadata.name for v in core.list_persistent_volume().items}, 60,
+             f"the provisioned volume {volume} to be deleted with its claim")
