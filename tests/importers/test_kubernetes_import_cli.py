@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crossdock.cli.main import main
+from cli_helpers import FIXTURES, run, write
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "import"
 MARKERS = ["MARKER-voting-db-password-4711", "MARKER-shop-payment-key", "MARKER-literal-session-secret-99"]
 DEPLOYMENT = """apiVersion: apps/v1
 kind: Deployment
@@ -24,18 +23,6 @@ spec:
     spec:
       containers: [{name: web, image: nginx:1.27}]
 """
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def write(tmp_path: Path, name: str, text: str) -> str:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
 
 
 @pytest.mark.parametrize("fixture", ["k8s-voting-app", "k8s-shop-ingress", "k8s-stateful-web"])

@@ -8,24 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crossdock.cli.main import main
+from cli_helpers import FIXTURES, run, write
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "import"
 MARKER = "MARKER-do-not-leak"
 WEB = 'job "web" {{\n  group "web" {{\n    task "web" {{\n      driver = "{driver}"\n      config {{\n' \
       '        image = "nginx:1.27"\n      }}\n{extra}    }}\n  }}\n}}\n'
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def write(tmp_path: Path, name: str, text: str) -> str:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
 
 
 @pytest.mark.parametrize("fixture", ["nomad-hashicups", "nomad-periodic", "nomad-lifecycle"])
