@@ -153,6 +153,9 @@ FEATURES: tuple[Feature, ...] = (
             A("count sets how many run at once; completions is not expressible")),
     Feature("metadata", "app labels and annotations", N, N, A("labels and annotations become job meta")),
     Feature("extensions", "x-<target> escape hatch", N, N, N),
+    Feature("unicode", "text not in Unicode NFC", N, N,
+            A("the HCL form normalizes text to Unicode NFC, as every HCL parser does (escapes too); "
+              "the JSON form keeps it as written")),
 )
 
 BY_ID: dict[str, Feature] = {f.id: f for f in FEATURES}

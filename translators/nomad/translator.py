@@ -24,7 +24,7 @@ are http/tcp), job deadlines, volume storage classes.
 
 Traps handled: HCL ``${``/``%{`` (the ``hcl`` filter doubles them), consul-template ``{{`` in
 file contents (``go_template_literal``), durations (HCL strings, JSON nanoseconds), file modes
-(octal strings such as "0644").  Nomad's run-time ``${...}`` interpolation of env values,
+(octal strings such as "0644"), text HCL would normalize to Unicode NFC (reported).  Nomad's run-time ``${...}`` interpolation of env values,
 driver config and some paths cannot be escaped: such values are reported.
 
 Escape hatch: ``x-nomad``, in the API's JSON form; see ``extend``.
@@ -36,7 +36,9 @@ Autoscaler for autoscaling.
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
+from typing import Any
 
 from crossdock.specs.loader import LoadedSpec
 from crossdock.translators import jsontext
@@ -57,8 +59,26 @@ class NomadTranslator:
         the loader accepted."""
         report = Report(self.name)
         files: dict[str, str] = {}
+        normalized = True
         for jf in view.build(spec, report):
-            files[f"nomad/{jf.id}.nomad.hcl"] = render(_PACKAGE, "job.nomad.hcl.j2", lines=hcl.job_lines(jf.job))
+            text = render(_PACKAGE, "job.nomad.hcl.j2", lines=hcl.job_lines(jf.job))
+            normalized = normalized and unicodedata.is_normalized("NFC", text)
+            files[f"nomad/{jf.id}.nomad.hcl"] = text
             files[f"nomad/{jf.id}.nomad.json"] = jsontext.dumps({"Job": jf.job}) + "\n"
+        if not normalized:  # rare: only then is the spec walked for the places
+            _note_unnormalized(spec.app.model_dump(mode="json", by_alias=True, exclude_defaults=True), (), report)
         primary = next(iter(files), f"nomad/{spec.app.name}.nomad.hcl")
         return Bundle(self.name, files, report.sorted(), primary)
+
+
+def _note_unnormalized(value: Any, path: tuple[str | int, ...], report: Report) -> None:
+    """Note every string of the spec that HCL would change by normalizing it to NFC."""
+    if isinstance(value, str):
+        if not unicodedata.is_normalized("NFC", value):
+            report.note("unicode", path)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _note_unnormalized(v, path + (str(k),), report)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _note_unnormalized(v, path + (i,), report)
