@@ -395,7 +395,8 @@ def test_render_template_literal_refuses_a_live_action() -> None:
 def test_nomad_reports_text_that_hcl_would_normalize() -> None:
     # U+F900 is its own NFC-unstable ideograph (NFC: U+8C48); "e" + U+0301 composes to U+00E9.
     text = ("apiVersion: crossdock/v1\nkind: App\nmetadata: {name: a}\n"
-            "jobs:\n  j: {image: 'crossdock-test/job:1.0', env: {A: \"\\uF900\", B: \"cafe\\u0301\", C: plain}}\n")
+            "jobs:\n  j: {image: 'crossdock-test/job:1.0', env: {A: \"\\uF900\", B: \"cafe\\u0301\", C: plain},\n"
+            "      x-kubernetes: {metadata: {annotations: {k: \"\\uF900\"}}}}\n")  # not Nomad's: not reported
     bundle = NomadTranslator().translate(load("app.yaml", text=text, environ={}))
     paths = sorted(w.path for w in bundle.warnings if w.feature == "unicode")
     assert paths == ["jobs.j.env.A", "jobs.j.env.B"]

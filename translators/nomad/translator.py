@@ -24,8 +24,9 @@ are http/tcp), job deadlines, volume storage classes.
 
 Traps handled: HCL ``${``/``%{`` (the ``hcl`` filter doubles them), consul-template ``{{`` in
 file contents (``go_template_literal``), durations (HCL strings, JSON nanoseconds), file modes
-(octal strings such as "0644"), text HCL would normalize to Unicode NFC (reported).  Nomad's run-time ``${...}`` interpolation of env values,
-driver config and some paths cannot be escaped: such values are reported.
+(octal strings such as "0644"), text HCL would normalize to Unicode NFC (reported).  Nomad's
+run-time ``${...}`` interpolation of env values, driver config and some paths cannot be
+escaped: such values are reported.
 
 Escape hatch: ``x-nomad``, in the API's JSON form; see ``extend``.
 
@@ -48,6 +49,7 @@ from crossdock.translators.render import render
 from crossdock.translators.support import Target
 
 _PACKAGE = str(Path(__file__).parent)
+_OTHER_TARGETS = frozenset({"x-kubernetes", "x-swarm"})
 
 
 class NomadTranslator:
@@ -78,7 +80,8 @@ def _note_unnormalized(value: Any, path: tuple[str | int, ...], report: Report) 
             report.note("unicode", path)
     elif isinstance(value, dict):
         for k, v in value.items():
-            _note_unnormalized(v, path + (str(k),), report)
+            if k not in _OTHER_TARGETS:  # never written to a Nomad job
+                _note_unnormalized(v, path + (str(k),), report)
     elif isinstance(value, list):
         for i, v in enumerate(value):
             _note_unnormalized(v, path + (i,), report)
