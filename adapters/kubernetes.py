@@ -26,12 +26,11 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from kubernetes import client
-
 from crossdock.adapters import kubernetes_status as ks
 from crossdock.adapters import kubernetes_wait as kw
 from crossdock.adapters import polling
 from crossdock.adapters.base import Progress
+from crossdock.adapters.kubernetes_client import client
 from crossdock.adapters.kubernetes_conn import (
     EVENTS, FIELD_MANAGER, KINDS, MANAGED_BY, PART_OF, PODS, REPLICA_SETS, Conn, Kind, connect, kind_of,
     owner_selector,
@@ -52,6 +51,9 @@ APPLY = "application/apply-patch+yaml"
 # covers that and a slow kubelet.
 DESTROY_TIMEOUT = 120.0
 DEPLOYMENTS = kind_of("apps/v1", "Deployment")
+# Applied before the rest: what a pod needs in place when it starts (mounted, or its
+# service links and DNS name).
+_FIRST = frozenset({"ConfigMap", "Secret", "PersistentVolumeClaim", "Service", "ServiceAccount"})
 _STATUS_KINDS = {"Deployment": "deployments", "StatefulSet": "statefulsets", "Job": "jobs", "CronJob": "cronjobs",
                  "HorizontalPodAutoscaler": "hpas"}
 
@@ -116,42 +118,49 @@ class KubernetesAdapter:
         app = spec.app.name
         rollback = {n for n, s in spec.app.services.items() if s.update.auto_rollback}
         docs = documents(bundle.files, bundle.primary, app)
-        steps: list[_Step] = []
         for doc in docs:
             if doc["kind"] == "Deployment" and doc["metadata"]["name"] in rollback:
                 # wait() of any process reads it from the live object (kubernetes_wait)
                 doc["metadata"].setdefault("annotations", {})[kw.AUTO_ROLLBACK] = "true"
-            kind = kind_of(doc["apiVersion"], doc["kind"])
-            name = str(doc["metadata"]["name"])
-            live = self.conn.request(f"reading {kind.kind} {name}", "GET", kind.path(self.namespace, name),
-                                     missing_ok=True)
-            if live is not None:
-                labels = live["metadata"].get("labels") or {}
-                if labels.get(MANAGED_BY) != "crossdock" or labels.get(PART_OF) != app:
-                    raise PlatformRejected(
-                        f"{kind.kind} {name} already exists in namespace {self.namespace} and is not managed by "
-                        f"crossdock for app {app}; crossdock will not take it over (rename or remove it)")
-            try:
-                dry = self._apply(doc, kind, dry_run=True)
-            except PlatformRejected as e:
-                if live is None or kind.kind != "Job" or "field is immutable" not in str(e):
-                    raise
-                # The pod template of a Job is immutable: name what changed, recreate it.
-                fields = subset_paths(live, doc)
-                steps.append(_Step(doc, kind, Change("update", kind.kind, name, shorten(fields), recreate=True)))
-                continue
-            if live is None:
-                steps.append(_Step(doc, kind, Change("create", kind.kind, name)))
-                continue
-            fields = changed_paths(live, dry)
-            steps.append(_Step(doc, kind, Change("update", kind.kind, name, shorten(fields)) if fields else None))
+        kinds = [kind_of(d["apiVersion"], d["kind"]) for d in docs]
+        listed = list(dict.fromkeys(list(KINDS) + kinds))
+        # Every read and dry run is independent of the others: all go out at once, with the
+        # listings that find what to prune (see Conn.gather).
+        calls: list[Callable[[], Any]] = [functools.partial(self._examine, app, d, k) for d, k in zip(docs, kinds)]
+        calls += [functools.partial(self._owned, app, [k]) for k in listed]
+        results = self.conn.gather(calls)
+        steps: list[_Step] = results[:len(docs)]
+        owned = [o for r in results[len(docs):] for o in r]
         wanted = {(s.kind.kind, str(s.doc["metadata"]["name"])) for s in steps}
         claims = claim_pattern(docs)
-        kinds = list(KINDS) + [s.kind for s in steps if s.kind not in KINDS]
-        deletes = [Change("delete", kind.kind, name) for kind, name in self._owned(app, kinds)
+        deletes = [Change("delete", kind.kind, name) for kind, name in owned
                    if (kind.kind, name) not in wanted
                    and not (kind.kind == "PersistentVolumeClaim" and claims.fullmatch(name))]
         return steps, deletes
+
+    def _examine(self, app: str, doc: dict[str, Any], kind: Kind) -> _Step:
+        """One object of the bundle: refused if someone else owns it, else what applying it
+        would change (server-side dry run against the live object)."""
+        name = str(doc["metadata"]["name"])
+        live = self.conn.request(f"reading {kind.kind} {name}", "GET", kind.path(self.namespace, name),
+                                 missing_ok=True)
+        if live is not None:
+            labels = live["metadata"].get("labels") or {}
+            if labels.get(MANAGED_BY) != "crossdock" or labels.get(PART_OF) != app:
+                raise PlatformRejected(
+                    f"{kind.kind} {name} already exists in namespace {self.namespace} and is not managed by "
+                    f"crossdock for app {app}; crossdock will not take it over (rename or remove it)")
+        try:
+            dry = self._apply(doc, kind, dry_run=True)
+        except PlatformRejected as e:
+            if live is None or kind.kind != "Job" or "field is immutable" not in str(e):
+                raise
+            # The pod template of a Job is immutable: name what changed, recreate it.
+            return _Step(doc, kind, Change("update", kind.kind, name, shorten(subset_paths(live, doc)), recreate=True))
+        if live is None:
+            return _Step(doc, kind, Change("create", kind.kind, name))
+        fields = changed_paths(live, dry)
+        return _Step(doc, kind, Change("update", kind.kind, name, shorten(fields)) if fields else None)
 
     def _owned(self, app: str, kinds: list[Kind]) -> list[tuple[Kind, str]]:
         """The app's objects of ``kinds`` that crossdock applied (not those a controller made
@@ -187,19 +196,24 @@ class KubernetesAdapter:
     def _deploy(self, spec: LoadedSpec, bundle: Bundle) -> Plan:
         with _redacting(spec, bundle):
             steps, deletes = self._steps(spec, bundle)
-            for s in steps:
-                if s.change is None:
-                    continue
-                if s.change.recreate:
-                    kind, name = s.kind, s.change.name
-                    self._delete(kind, name)
-                    self._gone(lambda: self._exists(kind, name), 60.0,
-                               f"Job {name} to be deleted before it is recreated")
-                self._apply(s.doc, s.kind, dry_run=False)
+            changed = [s for s in steps if s.change is not None]
+            # What pods mount or resolve goes first, so they start without waiting on it; the
+            # objects of one wave do not depend on each other and are applied side by side.
+            for wave in ([s for s in changed if s.kind.kind in _FIRST],
+                         [s for s in changed if s.kind.kind not in _FIRST]):
+                self.conn.gather([functools.partial(self._write, s) for s in wave])
             by_kind = {k.kind: k for k in list(KINDS) + [s.kind for s in steps]}
             for d in reversed(deletes):
                 self._delete(by_kind[d.kind], d.name)
         return Plan("kubernetes", spec.app.name, tuple([s.change for s in steps if s.change] + deletes))
+
+    def _write(self, step: _Step) -> None:
+        assert step.change is not None
+        if step.change.recreate:
+            kind, name = step.kind, step.change.name
+            self._delete(kind, name)
+            self._gone(lambda: self._exists(kind, name), 60.0, f"Job {name} to be deleted before it is recreated")
+        self._apply(step.doc, step.kind, dry_run=False)
 
     def _delete(self, kind: Kind, name: str) -> None:
         self.conn.request(f"deleting {kind.kind} {name}", "DELETE", kind.path(self.namespace, name),
@@ -222,18 +236,26 @@ class KubernetesAdapter:
         snap = ks.Snapshot()
         before = self.conn.calls
         sel = {"labelSelector": owner_selector(app)}
-        for kind in KINDS:
-            if kind.kind in _STATUS_KINDS:
-                listed = self.conn.request(f"listing {kind.plural}", "GET", kind.path(self.namespace), query=sel)
-                items = listed["items"]
-                if kind.kind == "Deployment":
-                    self._deployments_version = str(listed["metadata"].get("resourceVersion", ""))
-                for o in items:
-                    o["kind"] = kind.kind  # items of a list carry no kind
-                setattr(snap, _STATUS_KINDS[kind.kind], items)
-        snap.pods = self.conn.request("listing pods", "GET", PODS.path(self.namespace), query=sel)["items"]
-        snap.events = self.conn.request("listing events", "GET", EVENTS.path(self.namespace),
-                                        query={"fieldSelector": "type=Warning"})["items"]
+        kinds = [k for k in KINDS if k.kind in _STATUS_KINDS] + [PODS]
+
+        def listing(kind: Kind) -> Any:
+            return self.conn.request(f"listing {kind.plural}", "GET", kind.path(self.namespace), query=sel)
+
+        calls: list[Callable[[], Any]] = [functools.partial(listing, k) for k in kinds]
+        calls.append(lambda: self.conn.request("listing events", "GET", EVENTS.path(self.namespace),
+                                               query={"fieldSelector": "type=Warning"}))
+        *lists, events = self.conn.gather(calls)
+        for kind, listed in zip(kinds, lists):
+            items = listed["items"]
+            if kind.kind == "Deployment":
+                self._deployments_version = str(listed["metadata"].get("resourceVersion", ""))
+            if kind is PODS:
+                snap.pods = items
+                continue
+            for o in items:
+                o["kind"] = kind.kind  # items of a list carry no kind
+            setattr(snap, _STATUS_KINDS[kind.kind], items)
+        snap.events = events["items"]
         snap.api_calls = self.conn.calls - before
         return snap
 

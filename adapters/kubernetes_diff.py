@@ -28,6 +28,8 @@ _CONTROLLER_ANNOTATIONS = frozenset({"deployment.kubernetes.io/revision"})
 _LIST_KEYS = ("name", "mountPath", "containerPort", "port", "key", "ip")
 MAX_FIELDS = 20  # a plan line names at most this many changed paths (then "...")
 _POD_TEMPLATE_HASH = "pod-template-hash"
+# libyaml's safe loader where PyYAML has it: the same documents, read ~10x faster
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def documents(files: dict[str, str], primary: str, app: str) -> list[dict[str, Any]]:
@@ -39,7 +41,7 @@ def documents(files: dict[str, str], primary: str, app: str) -> list[dict[str, A
     if text is None:
         raise PlatformRejected(f"the bundle has no {primary}")
     try:
-        docs = [d for d in yaml.safe_load_all(text) if d is not None]
+        docs = [d for d in yaml.load_all(text, Loader=_LOADER) if d is not None]
     except yaml.YAMLError as e:
         raise PlatformRejected(f"{primary} is not valid YAML: {e}") from e
     for i, d in enumerate(docs):

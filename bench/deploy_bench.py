@@ -61,8 +61,10 @@ SERVICE = """\
 
 
 def crossdock_command() -> str:
-    """The installed `crossdock` entry point (through pyenv's shim when there is one)."""
-    found = shutil.which("crossdock") or "crossdock"
+    """The `crossdock` entry point: $CROSSDOCK_BENCH_COMMAND (e.g. a virtualenv with a plain
+    `pip install '.[platforms]'`, as a user installs it), else the one on PATH (the program
+    behind pyenv's shim when there is one)."""
+    found = os.environ.get("CROSSDOCK_BENCH_COMMAND") or shutil.which("crossdock") or "crossdock"
     if "/shims/" in found:
         found = subprocess.run(["pyenv", "which", "crossdock"], capture_output=True, text=True,
                                check=True).stdout.strip()
@@ -212,12 +214,15 @@ def main() -> None:
                 times[tool].append(took)
                 print(f"run {n + 1} {tool:<13} {took:6.2f} s", flush=True)
     med = {t: statistics.median(v) for t, v in times.items()}
+    mean = {t: statistics.fmean(v) for t, v in times.items()}
+    print(f"crossdock command: {CROSSDOCK}")
     for tool, values in times.items():
-        print(f"{args.target} {tool:<13} median {med[tool]:.2f} s  min {min(values):.2f}  max {max(values):.2f}  "
-              f"(n={len(values)}: {' '.join(f'{v:.2f}' for v in values)})")
+        print(f"{args.target} {tool:<13} median {med[tool]:.2f} s  mean {mean[tool]:.2f}  min {min(values):.2f}  "
+              f"max {max(values):.2f}  (n={len(values)}: {' '.join(f'{v:.2f}' for v in values)})")
     for tool in times:
         if tool != "native":
-            print(f"{args.target} ratio {tool}/native (medians): {med[tool] / med['native']:.2f}")
+            print(f"{args.target} ratio {tool}/native: medians {med[tool] / med['native']:.2f}, "
+                  f"means {mean[tool] / mean['native']:.2f}")
 
 
 if __name__ == "__main__":

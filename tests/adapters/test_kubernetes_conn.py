@@ -83,3 +83,72 @@ def test_redacting_hides_secret_values_plain_and_base64() -> None:
             raise PlatformRejected(f"data.value: Invalid value: {encoded!r}; env TOKEN={value}") from KeyError("k")
     assert str(err.value) == "data.value: Invalid value: '***'; env TOKEN=***"
     assert isinstance(err.value.__cause__, KeyError)
+
+
+def _run_python(code: str) -> str:
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_kubernetes_client_imports_only_client_and_config() -> None:
+    out = _run_python(
+        "import sys, crossdock.adapters.kubernetes\n"
+        "print(sorted({m.split('.')[1] for m in sys.modules if m.startswith('kubernetes.')}))")
+    loaded = set(eval(out))
+    assert {"client", "config"} <= loaded
+    assert not loaded & {"dynamic", "stream", "watch", "informer", "leaderelection"}
+
+
+def test_kubernetes_client_package_completes_for_other_code() -> None:
+    # Code elsewhere in the process that wants the whole package gets it, __init__ and all.
+    out = _run_python(
+        "import crossdock.adapters.kubernetes\n"
+        "import kubernetes\n"
+        "from kubernetes import dynamic, watch\n"
+        "import kubernetes.client\n"
+        "print(kubernetes.__version__, kubernetes.stream.__name__, watch.Watch.__name__, dynamic.__name__,\n"
+        "      kubernetes.client.ApiClient.__name__, hasattr(kubernetes, '__getattr__'))")
+    version, stream, watch, dynamic, api_client, lazy = out.split()
+    import kubernetes
+    assert version == kubernetes.__version__
+    assert (stream, watch, dynamic, api_client, lazy) == ("kubernetes.stream", "Watch", "kubernetes.dynamic",
+                                                         "ApiClient", "False")
+
+
+def test_conn_gather_keeps_order_and_raises_the_first_failure_in_order() -> None:
+    import threading
+    import time
+
+    from crossdock.adapters.kubernetes_conn import Conn
+
+    conn = Conn(None, "nowhere")  # type: ignore[arg-type]  # gather sends nothing itself
+    started: list[str] = []
+    lock = threading.Lock()
+
+    def call(name: str, delay: float, fail: bool = False) -> str:
+        with lock:
+            started.append(name)
+        time.sleep(delay)
+        if fail:
+            raise PlatformRejected(f"{name} failed")
+        return name
+
+    t0 = time.perf_counter()
+    assert conn.gather([lambda: call("a", 0.2), lambda: call("b", 0.1), lambda: call("c", 0.0)]) == ["a", "b", "c"]
+    assert time.perf_counter() - t0 < 0.35  # side by side, not 0.3 s one after the other
+    finished: list[str] = []
+
+    def tracked(name: str, delay: float, fail: bool) -> str:
+        try:
+            return call(name, delay, fail)
+        finally:
+            finished.append(name)
+
+    # "b" fails after "c" has; the error raised is b's (first in order), after every call ended.
+    with pytest.raises(PlatformRejected, match="b failed"):
+        conn.gather([lambda: tracked("a", 0.15, False), lambda: tracked("b", 0.1, True),
+                     lambda: tracked("c", 0.0, True)])
+    assert sorted(finished) == ["a", "b", "c"]
