@@ -1,4 +1,5 @@
-"""Platform commands against an endpoint that refuses connections: exit 1 and one message line."""
+"""Platform commands against an endpoint that refuses connections: exit 1 and one message line;
+and --kubeconfig, which only Kubernetes takes."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+
+from crossdock.cli.main import main
 
 SHOP = str(Path(__file__).parent.parent.parent / "examples" / "shop" / "app.yaml")
 KUBECONFIG = """apiVersion: v1
@@ -56,3 +59,34 @@ def test_cli_unreachable_platform_is_exit_1(tmp_path: Path, closed_port: int, ta
     assert proc.stderr.startswith("error: ") and "cannot reach" in proc.stderr
     assert "127.0.0.1" in proc.stderr and str(closed_port) in proc.stderr  # the endpoint it tried
 
+
+def test_cli_kubeconfig_flag_wins_over_kubeconfig_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str], closed_port: int) -> None:
+    for key, value in clean_env(tmp_path).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("KUBECONFIG", str(kubeconfig(tmp_path, 1, "from-env")))
+    flag = kubeconfig(tmp_path, closed_port, "from-flag")
+    code = main(["status", "shop", "-t", "kubernetes", "--kubeconfig", str(flag)])
+    out, err = capsys.readouterr()
+    assert code == 1 and out == ""
+    assert err.startswith("error: listing deployments: cannot reach the Kubernetes API server "
+                          f"(https://127.0.0.1:{closed_port} from kubeconfig {flag}): "), err
+    assert "from-env" not in err
+
+
+def test_cli_kubeconfig_flag_must_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["status", "shop", "-t", "kubernetes", "--kubeconfig", str(tmp_path / "nope")])
+    assert code == 2 and f"Invalid value for '--kubeconfig': File '{tmp_path / 'nope'}' does not exist." in \
+        capsys.readouterr().err
+
+
+@pytest.mark.parametrize("target, hint", [("swarm", "Swarm connects through DOCKER_HOST or a docker context"),
+                                          ("nomad", "Nomad connects through NOMAD_ADDR")])
+@pytest.mark.parametrize("command", [["status", "shop"], ["deploy", SHOP], ["diff", SHOP], ["destroy", "shop", "--yes"],
+                                     ["logs", "shop", "web"]], ids=lambda c: str(c[0]))
+def test_cli_kubeconfig_flag_refused_for_other_targets(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                       target: str, hint: str, command: list[str]) -> None:
+    code = main([*command, "-t", target, "--kubeconfig", str(kubeconfig(tmp_path, 1))])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert err.startswith("error: --kubeconfig is for -t kubernetes only (") and hint in err, err
