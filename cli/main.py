@@ -282,8 +282,12 @@ def _main(argv: Sequence[str] | None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as e:  # noqa: BLE001 - the promise is: never a traceback
-        if os.environ.get("CROSSDOCK_DEBUG"):
-            raise
+        if os.environ.get("CROSSDOCK_DEBUG", "") not in ("", "0"):
+            # printed here, not re-raised: main() ends the process with os._exit, which would
+            # come before the interpreter printed an exception escaping it
+            import traceback
+            traceback.print_exc()
+            return EXIT_RUNTIME
         click.echo(f"internal error: {type(e).__name__}: {e} (this is a bug in crossdock; "
                    "set CROSSDOCK_DEBUG=1 to see where)", err=True)
         return EXIT_RUNTIME

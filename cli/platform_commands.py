@@ -25,6 +25,8 @@ EPILOG = ("Exit codes: 0 ok, 1 runtime/platform error (unreachable, refused, not
 def _connection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     fn = click.option("--namespace", "-n", help="Kubernetes namespace or Nomad namespace.")(fn)
     fn = click.option("--context", help="kubeconfig context (Kubernetes) or docker context (Swarm).")(fn)
+    fn = click.option("--kubeconfig", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+                      help="Kubernetes: this kubeconfig file instead of KUBECONFIG or ~/.kube/config.")(fn)
     fn = click.option("-t", "--target", type=click.Choice(PLATFORM_TARGETS), required=True,
                       help="Which platform.")(fn)
     return fn
@@ -38,11 +40,18 @@ def _render_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--env", help="Apply the spec's environments.NAME overlay.")(fn)
 
 
-def make_adapter(target: str, context: str | None, namespace: str | None) -> Any:
-    """The adapter for ``target``; imports its client library only now."""
+_CONNECTS_THROUGH = {"swarm": "Swarm connects through DOCKER_HOST or a docker context, --context NAME",
+                     "nomad": "Nomad connects through NOMAD_ADDR and NOMAD_TOKEN"}
+
+
+def make_adapter(target: str, context: str | None, namespace: str | None, kubeconfig: str | None = None) -> Any:
+    """The adapter for ``target``; imports its client library only now.  Raises InputError for
+    --kubeconfig with another target."""
     if target == "kubernetes":
         from crossdock.adapters.kubernetes import KubernetesAdapter
-        return KubernetesAdapter(namespace=namespace, context=context)
+        return KubernetesAdapter(namespace=namespace, context=context, kubeconfig=kubeconfig)
+    if kubeconfig is not None:
+        raise InputError(f"--kubeconfig is for -t kubernetes only ({_CONNECTS_THROUGH[target]})")
     if target == "swarm":
         from crossdock.adapters.swarm import SwarmAdapter
         return SwarmAdapter(context=context)
@@ -120,8 +129,9 @@ class _Progress:
 @click.option("--wait/--no-wait", default=True, show_default=True, help="Wait until the app is healthy.")
 @click.option("--timeout", default="5m", show_default=True, help="How long --wait waits.")
 @click.option("--dry-run", is_flag=True, help="Show what would change (the platform's own dry run); change nothing.")
-def deploy(file: str, target: str, context: str | None, namespace: str | None, env: str | None,
-           set_vars: Sequence[str], overlays: Sequence[str], wait: bool, timeout: str, dry_run: bool) -> None:
+def deploy(file: str, target: str, context: str | None, kubeconfig: str | None, namespace: str | None,
+           env: str | None, set_vars: Sequence[str], overlays: Sequence[str], wait: bool, timeout: str,
+           dry_run: bool) -> None:
     """Render and apply a spec; a second deploy of an unchanged spec changes nothing.
 
     \b
@@ -132,7 +142,7 @@ def deploy(file: str, target: str, context: str | None, namespace: str | None, e
     """
     seconds = parse_timeout(timeout)
     spec, bundle = _render(file, target, env, set_vars, overlays)
-    adapter = make_adapter(target, context, namespace)
+    adapter = make_adapter(target, context, namespace, kubeconfig)
     if dry_run:
         _print_plan(adapter.plan(spec, bundle), dry_run=True)
         return
@@ -157,8 +167,8 @@ def deploy(file: str, target: str, context: str | None, namespace: str | None, e
 @_connection_options
 @_render_options
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none (for CI).")
-def diff(file: str, target: str, context: str | None, namespace: str | None, env: str | None,
-         set_vars: Sequence[str], overlays: Sequence[str], detailed_exitcode: bool) -> None:
+def diff(file: str, target: str, context: str | None, kubeconfig: str | None, namespace: str | None,
+         env: str | None, set_vars: Sequence[str], overlays: Sequence[str], detailed_exitcode: bool) -> None:
     """Show what a deploy would change: created, changed (with fields) and deleted objects.
 
     \b
@@ -166,7 +176,7 @@ def diff(file: str, target: str, context: str | None, namespace: str | None, env
       crossdock diff app.yaml -t kubernetes --detailed-exitcode
     """
     spec, bundle = _render(file, target, env, set_vars, overlays)
-    plan = make_adapter(target, context, namespace).plan(spec, bundle)
+    plan = make_adapter(target, context, namespace, kubeconfig).plan(spec, bundle)
     _print_plan(plan, dry_run=True)
     if detailed_exitcode and not plan.empty:
         raise click.exceptions.Exit(2)
@@ -178,8 +188,8 @@ def diff(file: str, target: str, context: str | None, namespace: str | None, env
 @_render_options
 @click.option("-o", "--output", "fmt", type=click.Choice(["table", "json", "yaml"]), default="table",
               show_default=True)
-def status(file_or_app: str, target: str, context: str | None, namespace: str | None, env: str | None,
-           set_vars: Sequence[str], overlays: Sequence[str], fmt: str) -> None:
+def status(file_or_app: str, target: str, context: str | None, kubeconfig: str | None, namespace: str | None,
+           env: str | None, set_vars: Sequence[str], overlays: Sequence[str], fmt: str) -> None:
     """Show an app's status, in one shape for every platform (FILE or app name).
 
     \b
@@ -187,7 +197,7 @@ def status(file_or_app: str, target: str, context: str | None, namespace: str | 
       crossdock status app.yaml -t swarm -o json
     """
     app = _app_name(file_or_app, env, set_vars, overlays)
-    st = make_adapter(target, context, namespace).status(app)
+    st = make_adapter(target, context, namespace, kubeconfig).status(app)
     if fmt == "json":
         click.echo(json.dumps(st.to_dict(), indent=2, sort_keys=True))
         return
@@ -215,8 +225,8 @@ def status(file_or_app: str, target: str, context: str | None, namespace: str | 
 @_connection_options
 @_render_options
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def destroy(file_or_app: str, target: str, context: str | None, namespace: str | None, env: str | None,
-            set_vars: Sequence[str], overlays: Sequence[str], yes: bool) -> None:
+def destroy(file_or_app: str, target: str, context: str | None, kubeconfig: str | None, namespace: str | None,
+            env: str | None, set_vars: Sequence[str], overlays: Sequence[str], yes: bool) -> None:
     """Remove exactly what crossdock created for an app, and wait until it is gone.
 
     \b
@@ -228,7 +238,7 @@ def destroy(file_or_app: str, target: str, context: str | None, namespace: str |
         if not sys.stdin.isatty():
             raise InputError(f"destroy {app}: confirmation needed; add --yes when not on a terminal")
         click.confirm(f"Remove everything crossdock deployed for '{app}' on {target}?", abort=True)
-    removed = make_adapter(target, context, namespace).destroy(app)
+    removed = make_adapter(target, context, namespace, kubeconfig).destroy(app)
     click.echo(f"{app} on {target}: removed {len(removed)} object(s)")
     for name in removed:
         click.echo(f"  - {name}")
@@ -240,8 +250,9 @@ def destroy(file_or_app: str, target: str, context: str | None, namespace: str |
 @_connection_options
 @_render_options
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new lines.")
-def logs(file_or_app: str, workload: str, target: str, context: str | None, namespace: str | None,
-         env: str | None, set_vars: Sequence[str], overlays: Sequence[str], follow: bool) -> None:
+def logs(file_or_app: str, workload: str, target: str, context: str | None, kubeconfig: str | None,
+         namespace: str | None, env: str | None, set_vars: Sequence[str], overlays: Sequence[str],
+         follow: bool) -> None:
     """Print a workload's container logs.
 
     \b
@@ -249,7 +260,7 @@ def logs(file_or_app: str, workload: str, target: str, context: str | None, name
       crossdock logs app.yaml web -t swarm --follow
     """
     app = _app_name(file_or_app, env, set_vars, overlays)
-    for line in make_adapter(target, context, namespace).logs(app, workload, follow=follow):
+    for line in make_adapter(target, context, namespace, kubeconfig).logs(app, workload, follow=follow):
         click.echo(line.rstrip("\n"))
 
 

@@ -2,7 +2,7 @@
 
 A translator that meets a spec feature its target cannot express natively calls
 ``Report.note(feature, path)``; the level and the wording come from here, so the README's
-support matrix (``crossdock explain --matrix``) and the warnings can never disagree.
+support matrix (``crossdock schema --matrix``) and the warnings can never disagree.
 """
 
 from __future__ import annotations

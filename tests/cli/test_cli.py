@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -151,3 +152,27 @@ def test_cli_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
     for cmd in ("render", "validate", "explain"):
         code, out, _ = run(capsys, cmd, "--help")
         assert code == 0 and "Example" in out and "Exit codes" in out
+
+
+# As the `crossdock` command runs: main() owns the process and ends it with os._exit.
+INTERNAL_ERROR = ("import crossdock.specs.loader as loader\n"
+                  "def broken_load(*args, **kwargs):\n"
+                  "    raise RuntimeError('injected')\n"
+                  "loader.load = broken_load\n"
+                  "from crossdock.cli.main import main\n"
+                  "main()\n")
+
+
+@pytest.mark.parametrize("debug", ["1", "", "0"])
+def test_cli_internal_error_traceback_only_with_debug(debug: str) -> None:
+    env = {**os.environ, "CROSSDOCK_DEBUG": debug}
+    proc = subprocess.run([sys.executable, "-c", INTERNAL_ERROR, "validate", MINIMAL], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and proc.stdout == ""
+    if debug == "1":
+        lines = proc.stderr.splitlines()
+        assert lines[0] == "Traceback (most recent call last):" and lines[-1] == "RuntimeError: injected"
+        assert "in broken_load" in proc.stderr and "in validate" in proc.stderr
+    else:
+        assert proc.stderr == ("internal error: RuntimeError: injected (this is a bug in crossdock; "
+                               "set CROSSDOCK_DEBUG=1 to see where)\n")
