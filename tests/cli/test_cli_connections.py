@@ -90,3 +90,14 @@ def test_cli_kubeconfig_flag_refused_for_other_targets(tmp_path: Path, capsys: p
     out, err = capsys.readouterr()
     assert code == 2 and out == ""
     assert err.startswith("error: --kubeconfig is for -t kubernetes only (") and hint in err, err
+
+
+@pytest.mark.parametrize("target, option, message", [
+    ("swarm", ["--namespace", "shop"], "--namespace is for -t kubernetes and -t nomad"),
+    ("nomad", ["--context", "prod"], "--context is for -t kubernetes and -t swarm (Nomad connects through NOMAD_ADDR"),
+])
+def test_cli_connection_option_the_target_cannot_use_is_refused(capsys: pytest.CaptureFixture[str], target: str,
+                                                                option: list[str], message: str) -> None:
+    code = main(["status", "shop", "-t", target, *option])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and err.startswith("error: " + message), err
