@@ -108,6 +108,9 @@ def _checks(svc: Service, path: Path, report: Report) -> list[dict[str, Any]]:
             report.note("health_exec", ppath + ("exec",))
             continue
         check = _check(svc, kind, probe, ppath, report)
+        if kind == "readiness" and ns(probe.start_period):
+            report.note("health_readiness", ppath + ("start_period",), "a Nomad check has no initial delay: "
+                        "not rendered (the check runs from the start)")
         if kind == "liveness":
             grace = ns(probe.start_period)
             if startup is not None:
