@@ -260,6 +260,8 @@ class Job(_Workload):
     deadline: Duration | None = None
     completions: PositiveCount = 1
     parallelism: PositiveCount = 1
+    # Containers that run beside the main one and are stopped when it completes.
+    sidecars: list[Step] = []
 
 
 class CronJob(Job):

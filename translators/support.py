@@ -143,6 +143,10 @@ FEATURES: tuple[Feature, ...] = (
     Feature("sidecars", "sidecars", N,
             A("a separate service on the app's network with the same replica count: it does not share the "
               "main container's localhost or volumes"), N),
+    Feature("job_sidecars", "sidecars of jobs and cron jobs", N,
+            U("a replicated-job service has one container per task, and a sidecar as a service of its own "
+              "would not stop when the job completes (a replicated service runs on; a second job never "
+              "completes): not rendered"), N),
     Feature("route", "HTTP routes", N,
             U("Swarm has no HTTP router: not rendered; publish the port instead"),
             A("Traefik tags on the service (traefik.http.routers...); needs Traefik in front of Nomad")),

@@ -73,6 +73,8 @@ def _job(j: Job, used: Used) -> None:
         used.add("job_deadline")
     if j.completions != 1 or j.parallelism != 1:
         used.add("job_completions")
+    if j.sidecars:
+        used.add("job_sidecars")
     if isinstance(j, CronJob):
         used.add("cron_jobs")
         if j.timezone:

@@ -87,7 +87,7 @@ def assert_round_trip(case: Path, target: str, importer_name: str, paths: Sequen
     says so (say why where you list them); ``normalize``: applied to both apps' data first, for
     what the target carries in another but equivalent form."""
     original, imported, result, excluded = round_trip(case, target, importer_name, paths)
-    left = _files_inline(original)
+    left = files_inline(original)
     right = imported.app.model_dump(mode="json", exclude_defaults=False)
     if normalize is not None:
         left, right = normalize(left), normalize(right)
@@ -98,7 +98,7 @@ def assert_round_trip(case: Path, target: str, importer_name: str, paths: Sequen
                       + "\n  ".join(diff) + f"\nexcluded: {excluded}\nlosses:\n{losses}")
 
 
-def _files_inline(spec: LoadedSpec) -> dict[str, Any]:
+def files_inline(spec: LoadedSpec) -> dict[str, Any]:
     """The original's data with config files given as ``file:`` read in as ``content:``: no
     target's output keeps the file's name, only its content (which is what is compared)."""
     data = spec.app.model_dump(mode="json", exclude_defaults=False)

@@ -350,6 +350,8 @@ def test_extensions_of_the_wrong_shape_are_reported_and_left_out(block: str, pat
      "http and tcp only"),
     (_spec("  w: {image: x, ports: [{name: p, port: 1}], health: {liveness: {tcp: {port: p}, timeout: 500ms}}}\n"),
      "services.w.health.liveness.timeout", "minimum check timeout is 1s"),
+    (_spec("  w: {image: x, ports: [{name: p, port: 1}], health: {readiness: {tcp: {port: p}, start_period: 5s}}}\n"),
+     "services.w.health.readiness.start_period", "no initial delay"),
     (_spec("  w: {image: x, depends_on: [v]}\n  v: {image: x}\n"), "services.w.depends_on", "not rendered"),
     (_spec("  w: {image: x, restart: on-failure}\n"), "services.w.restart", "even with status 0"),
     (_spec("  w: {image: x, update: {surge: 2}}\n"), "services.w.update.surge", "canaries"),

@@ -1,7 +1,8 @@
 """A pod template -> the fields of one spec workload.
 
 The main container is the one named after the workload (crossdock's own output), else the
-first; the other containers become sidecars, init containers init steps.  ConfigMap volumes
+first; the other containers become sidecars (in a job, native sidecars only: init containers
+with ``restartPolicy: Always``), other init containers init steps.  ConfigMap volumes
 become config files with their content, Secret volumes and ``secretKeyRef``s secret mounts,
 claims named volumes, emptyDirs scratch space.  Kubernetes' ``$(VAR)`` references in env
 values, command and args are resolved the way the kubelet does (``values.from_kube``).
@@ -65,7 +66,14 @@ class PodReader:
         volumes = {v["name"]: (i, v) for i, v in enumerate(m.list_at(*spec, "volumes"))
                    if isinstance(v, dict) and isinstance(v.get("name"), str)}
         self._main(w, main, volumes)
-        sidecars = [self._step((*spec, "containers", i)) for i in usable if i != main]
+        job = self.section != "services"
+        sidecars = [] if job else [self._step((*spec, "containers", i)) for i in usable if i != main]
+        for i in usable:
+            if job and i != main:
+                # A Job's pod completes when all its regular containers have; a spec job's
+                # sidecars are native sidecars, stopped when the main container completes.
+                self.lose((*spec, "containers", i), "a second regular container of a job's pod (a job's "
+                          "sidecars are native sidecars): this container is not imported")
         init = []
         for i, c in enumerate(m.list_at(*spec, "initContainers")):
             if not isinstance(c, dict) or not valid("image", c.get("image")):
@@ -76,13 +84,7 @@ class PodReader:
             else:
                 init.append(self._step((*spec, "initContainers", i)))
         if sidecars:
-            if self.section == "services":
-                w["sidecars"] = sidecars
-            else:
-                for i in usable:
-                    if i != main:
-                        self.lose((*spec, "containers", i), "a job's spec has no sidecars: this container is not "
-                                  "imported")
+            w["sidecars"] = sidecars
         if init:
             w["init"] = init
         self._placement(w)

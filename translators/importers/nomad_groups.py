@@ -60,8 +60,7 @@ def workload(job: dict[str, Any], group: dict[str, Any], kind: str, path: str, c
     if kind == "services":
         _service(job, group, main, sidecars, out, path, ctx)
     else:
-        for t in sidecars:
-            ctx.loss(t, f"{path}.task.{t.get('Name')}", "jobs have no sidecars in the spec: not carried over")
+        _job_sidecars(sidecars, out, path, ctx)
         _batch(group, out, path, ctx)
     _volumes(group, path, ctx)
     xgroup: dict[str, Any] = {}
@@ -125,6 +124,26 @@ def _service(job: dict[str, Any], group: dict[str, Any], main: dict[str, Any], s
         if life.get("Hook") != "poststart" or not life.get("Sidecar"):
             ctx.loss(t, f"{path}.task.{t.get('Name')}: lifecycle", "a task beside the main one becomes a sidecar "
                      "(started after it, restarted while it runs)", "changed", ".sidecars")
+    if cars:
+        out["sidecars"] = cars
+
+
+def _job_sidecars(sidecars: list[dict[str, Any]], out: dict[str, Any], path: str, ctx: Ctx) -> None:
+    """A batch job's sidecars, as crossdock writes them: prestart sidecar tasks (killed once the
+    main task is dead) with their own restart block that restarts them forever."""
+    plain = []
+    for t in sidecars:
+        tpath = f"{path}.task.{t.get('Name')}"
+        life = t.get("Lifecycle") or {}
+        if life.get("Hook") != "prestart" or not life.get("Sidecar"):
+            ctx.loss(t, f"{tpath}: lifecycle", "a task beside a job's main one becomes a sidecar (started before "
+                     "it, stopped when it completes)", "changed", ".sidecars")
+        restart = t.get("RestartPolicy")
+        if restart and {k: v for k, v in restart.items() if k != "__line__"} != _CROSSDOCK_RESTART:
+            ctx.loss(restart, f"{tpath}.restart", "the spec's sidecars always restart, with the platform's back-off; "
+                     "these attempts, delays and mode are not carried over", "changed", ".sidecars")
+        plain.append({k: v for k, v in t.items() if k != "RestartPolicy"})
+    cars = _steps(plain, "sidecars", path, ctx)
     if cars:
         out["sidecars"] = cars
 

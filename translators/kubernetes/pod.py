@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Literal, Mapping
 
-from crossdock.specs.model import App, Probe, Resources, Service, Step, Workload
+from crossdock.specs.model import App, Job, Probe, Resources, Service, Step, Workload
 from crossdock.specs.types import duration_seconds
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.base import Report
@@ -77,6 +77,7 @@ class ContainerView:
     liveness: ProbeView | None = None
     readiness: ProbeView | None = None
     startup: ProbeView | None = None
+    restart_policy: str | None = None  # "Always" makes an init container a native sidecar
 
 
 @dataclass(frozen=True)
@@ -195,11 +196,20 @@ class PodBuilder:
             liveness=self._probe(where, "liveness", health.liveness if health else None),
             readiness=self._probe(where, "readiness", health.readiness if health else None),
             startup=self._probe(where, "startup", health.startup if health else None))
-        sidecars = [self._step(s) for s in getattr(w, "sidecars", [])]
+        init = [self._step(s) for s in w.init]
+        containers = [main]
+        if isinstance(w, Service):
+            containers += [self._step(s) for s in w.sidecars]
+        elif isinstance(w, Job):
+            # Native sidecars (init containers with restartPolicy Always, GA in 1.33): they are
+            # restarted while the pod runs and stopped when the main container completes, so the
+            # Job completes.  Listed first, so that they are up while the init steps run (Nomad
+            # starts its prestart sidecars together with the init steps).
+            init = [*(replace(self._step(s), restart_policy="Always") for s in w.sidecars), *init]
         placement = w.placement
         return PodView(
             labels=labels, annotations=annotations, restart_policy=restart_policy,
-            init_containers=[self._step(s) for s in w.init], containers=[main, *sidecars],
+            init_containers=init, containers=containers,
             volumes=volumes,
             node_selector=dict(sorted(placement.constraints.items())) if placement else {},
             spread=list(placement.spread) if placement else [], selector=selector)

@@ -11,6 +11,10 @@ What each spec feature becomes:
   server refuses as a prefix; no ingress class: the cluster default).
 - job -> Job (backoffLimit = retries, activeDeadlineSeconds = deadline, restartPolicy
   OnFailure/Never); cron job -> CronJob (batch/v1, timeZone, concurrencyPolicy, suspend).
+- init steps -> init containers; a service's sidecars -> more containers of its pod; a job's
+  and a cron job's sidecars -> native sidecars (init containers with ``restartPolicy:
+  Always``, listed before the init steps; Kubernetes >= 1.29), so the Job completes when its
+  main container does.
 - config files -> one ConfigMap ``<workload>-files``, each file mounted by ``subPath`` (other
   files of the folder stay visible) with its mode as ``items[].mode``; a hash of the contents
   on the pod template (``crossdock/config-hash``) rolls the pods when a file changes, since

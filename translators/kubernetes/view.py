@@ -256,8 +256,9 @@ class ViewBuilder:
     def _job_spec(self, section: str, name: str, w: Job) -> JobSpecView:
         where: Path = (section, name)
         self._placement(where, w)
-        for i, _ in enumerate(w.init):
-            self.report.note("init", (*where, "init", i))
+        for kind in ("init", "sidecars"):
+            for i, _ in enumerate(getattr(w, kind)):
+                self.report.note("init" if kind == "init" else "job_sidecars", (*where, kind, i))
         if w.retries:
             self.report.note("job_retries", (*where, "retries"))
         if w.deadline is not None:

@@ -22,7 +22,7 @@ from typing import Any
 
 from crossdock.specs.model import Probe, Service, UpdatePolicy
 from crossdock.translators.base import Report
-from crossdock.translators.nomad.tasks import Path, interpolated
+from crossdock.translators.nomad.tasks import RESTART_FOREVER, Path, interpolated
 
 _S = 10**9
 _MIN_CHECK = _S  # Nomad refuses check intervals and timeouts under one second
@@ -108,6 +108,9 @@ def _checks(svc: Service, path: Path, report: Report) -> list[dict[str, Any]]:
             report.note("health_exec", ppath + ("exec",))
             continue
         check = _check(svc, kind, probe, ppath, report)
+        if kind == "readiness" and ns(probe.start_period):
+            report.note("health_readiness", ppath + ("start_period",), "a Nomad check has no initial delay: "
+                        "not rendered (the check runs from the start)")
         if kind == "liveness":
             grace = ns(probe.start_period)
             if startup is not None:
@@ -184,11 +187,10 @@ def scaling(svc: Service, path: Path, report: Report) -> dict[str, Any] | None:
 
 
 def restart_policy(svc: Service, path: Path, report: Report) -> dict[str, Any]:
-    """Restart in place, forever, with a delay (mode "delay"): 3 restarts per 5 minutes, then
-    wait for the window to pass, close to Kubernetes' capped back-off."""
+    """Restart in place, forever (``RESTART_FOREVER``)."""
     if svc.restart == "on-failure":
         report.note("restart_on_failure_service", path + ("restart",))
-    return {"Attempts": 3, "Interval": 300 * _S, "Delay": 15 * _S, "Mode": "delay"}
+    return dict(RESTART_FOREVER)
 
 
 def placement(w: Any, path: Path, report: Report) -> dict[str, Any]:

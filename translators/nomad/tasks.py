@@ -108,20 +108,34 @@ def main_task(spec: LoadedSpec, section: str, name: str, w: Workload, job_id: st
     return task
 
 
-def step_tasks(steps: Sequence[Step], kind: str, path: Path, report: Report) -> list[dict[str, Any]]:
-    """Init steps as prestart tasks (run to completion before the main task starts), sidecars
-    as poststart sidecar tasks (started after it, restarted for as long as it runs)."""
+# Restart in place, forever, with a delay (mode "delay"): 3 restarts per 5 minutes, then wait
+# for the window to pass, close to Kubernetes' capped back-off.
+RESTART_FOREVER: dict[str, Any] = {"Attempts": 3, "Interval": 300 * 10**9, "Delay": 15 * 10**9, "Mode": "delay"}
+
+
+def step_tasks(steps: Sequence[Step], kind: str, path: Path, report: Report,
+               batch: bool = False) -> list[dict[str, Any]]:
+    """Init steps as prestart tasks (run to completion before the main task starts).
+
+    A service's sidecars are poststart sidecar tasks (started after the main task, restarted
+    for as long as it runs).  A batch job's (``batch``) are prestart sidecar tasks: started
+    with the init steps, running before the main task starts, and killed by Nomad once every
+    non-sidecar task is dead, so the allocation completes with the main task.  They restart
+    forever (their own restart block): under the group's "fail" policy a sidecar that exits
+    would fail the allocation, where a Kubernetes sidecar is restarted."""
     tasks = []
     for i, step in enumerate(steps):
         spath = path + (kind, i)
         task: dict[str, Any] = {
             "Name": step.name, "Driver": "docker",
             "Lifecycle": {"Hook": "prestart", "Sidecar": False} if kind == "init"
-            else {"Hook": "poststart", "Sidecar": True},
+            else {"Hook": "prestart" if batch else "poststart", "Sidecar": True},
             "Config": _docker_config(step.image, step.command, step.args, spath, report),
         }
         _env(task, step.env, spath, report)
         _resources(task, step.resources, spath, report)
+        if batch and kind == "sidecars":
+            task["RestartPolicy"] = dict(RESTART_FOREVER)
         tasks.append(task)
     return tasks
 

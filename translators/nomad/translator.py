@@ -18,7 +18,8 @@ mode), constraints/spread on ``${meta.<label>}``, host volume requests by name (
 per-replica volumes), config files and secrets as templates bind-mounted at their path (secret
 values from the Nomad Variable ``nomad/jobs/<job-id>``, item ``<secret>``), resources (MHz =
 millicores, MiB, memory_max), prestart tasks for init steps, poststart sidecar tasks for
-sidecars; cron jobs -> batch jobs with ``periodic`` (crons, time_zone, prohibit_overlap,
+sidecars (prestart sidecar tasks in a batch job, whose group then gets a bridge network so they
+share localhost with the main task); cron jobs -> batch jobs with ``periodic`` (crons, time_zone, prohibit_overlap,
 enabled).  Not rendered (and reported): depends_on, command health checks (Nomad's own checks
 are http/tcp), job deadlines, volume storage classes.
 

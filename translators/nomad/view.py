@@ -144,11 +144,16 @@ def _batch_job(spec: LoadedSpec, section: str, name: str, w: Job, job_id: str, m
         report.note("job_completions", path + ("completions",))
     if w.retries:
         report.note("job_retries", path + ("retries",))
-    tasks = [*_init_tasks(w, path, report), main_task(spec, section, name, w, job_id, [], report)]
+    tasks = [*_init_tasks(w, path, report), main_task(spec, section, name, w, job_id, [], report),
+             *step_tasks(w.sidecars, "sidecars", path, report, batch=True)]
+    for i, _ in enumerate(w.sidecars):
+        report.note("job_sidecars", path + ("sidecars", i))
     group: dict[str, Any] = {"Name": name, "Count": w.parallelism}
     labels = _group_meta(w.labels, path, report)
     if labels:
         group["Meta"] = labels
+    if w.sidecars:
+        group["Networks"] = [{"Mode": "bridge"}]  # one network namespace: sidecars on localhost
     # restart: never -> no restart in place, `retries` new allocations; on-failure -> `retries`
     # restarts in place, no new allocation (Kubernetes' backoffLimit counts either).
     in_place = w.retries if w.restart == "on-failure" else 0

@@ -14,6 +14,8 @@ The templates only loop over what is built here.  Decisions (see also ``health``
   starts ``parallelism`` new tasks before stopping as many old ones), ``min_ready`` the delay
   between batches, ``deadline`` the monitor period, ``auto_rollback`` the failure action;
 - a sidecar is a service ``<workload>-<sidecar>`` with the workload's replicas and placement;
+  a job's sidecars are not rendered (a separate service would outlive the job, see
+  ``support``);
 - ports: only published ones are listed (every port is reachable on the stack's default
   overlay network), in long syntax with the routing mesh (``mode: ingress``);
 - env values and mount targets are escaped for Swarm's task templates (``{{`` would be run as
@@ -213,6 +215,8 @@ def _job(spec: LoadedSpec, name: str, job: Job, report: Report,
                     f"all {job.completions} completions run at once")
     if job.retries > 0:
         report.note("job_retries", at + ("retries",))
+    for i, _ in enumerate(job.sidecars):
+        report.note("job_sidecars", at + ("sidecars", i))
     constraints, spread = placement.placement(job.placement, report, at + ("placement",))
     return ServiceView(
         name=name, image=job.image, entrypoint=job.command, command=job.args,

@@ -22,7 +22,8 @@ job "hatch-once" {
     }
 
     task "once" {
-      driver = "docker"
+      driver       = "docker"
+      kill_timeout = "1m"
 
       config {
         image = "hatch/job:1.0"

@@ -135,6 +135,14 @@ job "probes" {
       port     = "redis"
 
       check {
+        name     = "readiness"
+        type     = "tcp"
+        port     = "redis"
+        interval = "10s"
+        timeout  = "1s"
+      }
+
+      check {
         name     = "liveness"
         type     = "tcp"
         port     = "redis"
@@ -143,7 +151,7 @@ job "probes" {
 
         check_restart {
           limit = 3
-          grace = "0s"
+          grace = "1m40s"
         }
       }
     }

@@ -71,6 +71,12 @@ job "mesh" {
         args  = ["warm"]
         image = "mesh/tools:4.0"
       }
+
+      resources {
+        cpu        = 200
+        memory     = 128
+        memory_max = 256
+      }
     }
 
     task "app" {
@@ -114,7 +120,8 @@ job "mesh" {
       }
 
       config {
-        image = "mesh/logship:2.0"
+        entrypoint = ["/bin/logship", "--follow"]
+        image      = "mesh/logship:2.0"
       }
     }
   }
