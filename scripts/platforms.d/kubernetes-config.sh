@@ -109,6 +109,7 @@ k8s_write_configs() {
     # Docker sets the FORWARD policy to DROP and bridged traffic passes iptables
     # (br_netfilter): allow pod-to-pod traffic on the pod bridge, and nothing beyond it.
     iptables -C FORWARD "${POD_FORWARD_RULE[@]}" 2>/dev/null || iptables -I FORWARD 1 "${POD_FORWARD_RULE[@]}"
+    guard_localnet
 
     mkdir -p "$K8S_STATE/cni/net.d" "$K8S_STATE/cni/cache" "$K8S_STATE/cni/ipam"
     # No ipMasq: pods have no business reaching beyond this machine.

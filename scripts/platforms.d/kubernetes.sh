@@ -54,6 +54,7 @@ start_component() {
     if pid="$(daemon_pid "$(pidfile "$name")")"; then
         say "$name: already running (pid $pid)"
     else
+        mkdir -p "$(dirname "$args_file")"
         echo "$args_now" >"$args_file"
         say "$name: starting (log $(logfile "$name"))"
         daemon_start "$(pidfile "$name")" "$(logfile "$name")" "$@"

@@ -18,6 +18,18 @@ fail() {
     exit 1
 }
 
+# kube-proxy sets net.ipv4.conf.all.route_localnet=1 (so that NodePorts answer on 127.0.0.1),
+# and with it the kernel routes a packet that arrives on another interface addressed to
+# 127.0.0.0/8 (CVE-2020-8558): the DNAT rules of Docker's and kube-proxy's 127.0.0.1 ports would
+# forward it to a container. Such packets are dropped before any NAT, by both platforms' `up`
+# (the sysctl outlives `down kubernetes`); `down all` removes the rule.
+LOCALNET_RULE=(! -i lo -d 127.0.0.0/8 -m comment --comment crossdock-platforms -j DROP)
+guard_localnet() {
+    iptables -t raw -C PREROUTING "${LOCALNET_RULE[@]}" 2>/dev/null ||
+        iptables -t raw -I PREROUTING 1 "${LOCALNET_RULE[@]}"
+}
+unguard_localnet() { while iptables -t raw -D PREROUTING "${LOCALNET_RULE[@]}" 2>/dev/null; do :; done; }
+
 # wait_until SECONDS COMMAND...: true once COMMAND succeeds, false after SECONDS.
 wait_until() {
     local limit="$1" start="$SECONDS"

@@ -74,6 +74,7 @@ swarm_up() {
     # The kernel's VXLAN socket of the overlay networks binds 0.0.0.0:4789 and cannot be told
     # otherwise; a single-node swarm needs no VXLAN from outside, so nothing from outside reaches it.
     iptables -C INPUT "${VXLAN_RULE[@]}" 2>/dev/null || iptables -I INPUT 1 "${VXLAN_RULE[@]}"
+    guard_localnet
     images_up
 }
 
