@@ -121,8 +121,8 @@ class Kubernetes:
                                      capture_output=True).returncode == 0, 30, f"serviceaccount {ns}/default")
         return ns
 
-    def crossdock(self, spec: Path, ns: str) -> None:
-        run([CROSSDOCK, "deploy", str(spec), "--target", "kubernetes", "-n", ns, "--wait", "--timeout", "5m"],
+    def crossdock(self, spec: Path, ns: str, command: str = CROSSDOCK) -> None:
+        run([command, "deploy", str(spec), "--target", "kubernetes", "-n", ns, "--wait", "--timeout", "5m"],
             env=self.env)
 
     def library(self, spec: Path, ns: str) -> None:
@@ -146,8 +146,8 @@ class Swarm:
     def prepare(self, app: str) -> str:
         return app
 
-    def crossdock(self, spec: Path, app: str) -> None:
-        run([CROSSDOCK, "deploy", str(spec), "--target", "swarm", "--wait", "--timeout", "5m"])
+    def crossdock(self, spec: Path, app: str, command: str = CROSSDOCK) -> None:
+        run([command, "deploy", str(spec), "--target", "swarm", "--wait", "--timeout", "5m"])
 
     def library(self, spec: Path, app: str) -> None:
         from crossdock.adapters.swarm import SwarmAdapter
@@ -185,11 +185,16 @@ def main() -> None:
     ap.add_argument("--target", choices=["kubernetes", "swarm"], required=True)
     ap.add_argument("--runs", type=int, default=5, help="runs per tool (interleaved)")
     ap.add_argument("--library", action="store_true", help="also time the adapter in this process")
+    ap.add_argument("--also", action="append", default=[], metavar="LABEL=COMMAND",
+                    help="also time another crossdock entry point (e.g. an older version), interleaved")
     args = ap.parse_args()
     platform: Any = Kubernetes() if args.target == "kubernetes" else Swarm()
     times: dict[str, list[float]] = {"crossdock": [], "native": []}
     if args.library:
         times["crossdock-lib"] = []
+    others = dict(a.split("=", 1) for a in args.also)
+    for label in others:
+        times[label] = []
     with tempfile.TemporaryDirectory(prefix="crossdock-bench-") as tmp:
         for n in range(args.runs):
             for tool in times:
@@ -206,6 +211,8 @@ def main() -> None:
                         platform.crossdock(spec, where)
                     elif tool == "crossdock-lib":
                         platform.library(spec, where)
+                    elif tool in others:
+                        platform.crossdock(spec, where, others[tool])
                     else:
                         platform.native(rendered, where)
                     took = time.perf_counter() - t0

@@ -117,7 +117,7 @@ def test_lock_kubernetes_gone_after_failed_deploy_and_stale_taken_over(
 
 
 CHILD = """
-import sys, time
+import sys, threading, time
 from crossdock.adapters.kubernetes import KubernetesAdapter
 from crossdock.specs.loader import load
 from crossdock.translators.base import get
@@ -125,14 +125,23 @@ spec = load({spec!r})
 a = KubernetesAdapter(namespace={ns!r}, kubeconfig={kubeconfig!r})
 a.lock_ttl = 3.0
 real = a._apply
-done = [0]
+# applies go out side by side (Conn.gather): the first three go through, every later one
+# blocks before it reaches the server, so the kill lands with half of the app applied
+guard = threading.Lock()
+started, done = [0], [0]
 def slow(doc, kind, dry_run):
+    if dry_run:
+        return real(doc, kind, dry_run)
+    with guard:
+        started[0] += 1
+        mine = started[0]
+    if mine > 3:
+        time.sleep(600)
     out = real(doc, kind, dry_run)
-    if not dry_run:
+    with guard:
         done[0] += 1
         if done[0] == 3:
             print("HALFWAY", flush=True)
-            time.sleep(600)
     return out
 a._apply = slow
 a.deploy(spec, get("kubernetes").translate(spec))
