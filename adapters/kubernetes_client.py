@@ -22,6 +22,8 @@ import importlib.util
 import sys
 from typing import Any
 
+from crossdock.adapters import deferred
+
 _USED = ("client", "config")
 
 
@@ -46,6 +48,9 @@ def _register_package() -> None:
 
 
 _register_package()
+# kube_config imports these for the refresh of OIDC tokens only (see adapters.deferred)
+deferred.defer("requests_oauthlib", OAuth2Session=deferred.calling("requests_oauthlib", "OAuth2Session"))
+deferred.defer("oauthlib.oauth2")
 
 from kubernetes import client, config  # noqa: E402
 from kubernetes.client.exceptions import ApiException, OpenApiException  # noqa: E402

@@ -21,9 +21,12 @@ import os
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, TypeVar
 
-import nomad  # type: ignore[import-untyped]
-import nomad.api.exceptions as nomad_errors  # type: ignore[import-untyped]
-import requests
+from crossdock.adapters import deferred
+
+deferred.charset_normalizer()  # before requests (see adapters.deferred)
+import nomad  # type: ignore[import-untyped]  # noqa: E402
+import nomad.api.exceptions as nomad_errors  # type: ignore[import-untyped]  # noqa: E402
+import requests  # noqa: E402
 
 from crossdock.errors import (PlatformError, PlatformForbidden, PlatformRejected, PlatformTimeout,
                               PlatformUnauthorized, PlatformUnreachable)
