@@ -7,7 +7,8 @@ characters) and a Kubernetes CronJob name at most 52.
 
 from __future__ import annotations
 
-from typing import Iterator
+from dataclasses import dataclass
+from typing import Any, Iterator, Mapping
 
 from crossdock.specs.model import App, Service, Workload
 from crossdock.specs.yamlsrc import Path
@@ -17,15 +18,46 @@ Finding = tuple[Path, str, str | None]
 SWARM_NAME_MAX = 63
 
 
-def check(app: App, unchecked: frozenset[str] = frozenset()) -> list[Finding]:
+@dataclass(frozen=True)
+class Unvalidated:
+    """A workload that failed field validation, as far as its raw mapping names other entries:
+    (index, name) of each ``depends_on``, ``secrets[].secret`` and ``volumes[].volume`` that is
+    a string.  Enough for the reference and cycle checks to see it in the same run."""
+
+    section: str
+    depends_on: tuple[tuple[int, str], ...] = ()
+    secrets: tuple[tuple[int, str], ...] = ()
+    volumes: tuple[tuple[int, str], ...] = ()
+
+    @classmethod
+    def of(cls, section: str, raw: Any) -> Unvalidated:
+        raw = raw if isinstance(raw, dict) else {}
+
+        def names(key: str, field: str | None) -> tuple[tuple[int, str], ...]:
+            items = raw.get(key)
+            if not isinstance(items, list):
+                return ()
+            values = [(i, it if field is None else it.get(field) if isinstance(it, dict) else None)
+                      for i, it in enumerate(items)]
+            return tuple((i, v) for i, v in values if isinstance(v, str))
+
+        return cls(section, names("depends_on", None), names("secrets", "secret"), names("volumes", "volume"))
+
+
+def check(app: App, unchecked: frozenset[str] = frozenset(),
+          unvalidated: Mapping[str, Unvalidated] | None = None) -> list[Finding]:
     """Every finding across the spec.  ``unchecked`` names secrets, volumes and workloads that
     exist in the file but failed field validation (and were left out of ``app``): references
-    to them are not reported as unknown."""
+    to them are not reported as unknown.  ``unvalidated`` holds what such workloads reference,
+    read from the raw data, so that their unknown references and cycles are reported too."""
+    raw = unvalidated or {}
     out: list[Finding] = []
     for fn in (_names, _ports, _mounts):
         out.extend(fn(app))
     out.extend(_references(app, unchecked))
-    out.extend(_dependencies(app))
+    for name, u in sorted(raw.items()):
+        out.extend(_entry_refs(app, unchecked, name, u))
+    out.extend(_dependencies(app, raw))
     return out
 
 
@@ -50,25 +82,13 @@ def _names(app: App) -> Iterator[Finding]:
 
 def _references(app: App, unchecked: frozenset[str] = frozenset()) -> Iterator[Finding]:
     for section, name, w in app.workloads():
-        for i, s in enumerate(w.secrets):
-            if s.secret not in app.secrets and s.secret not in unchecked:
-                yield ((section, name, "secrets", i, "secret"), f"unknown secret '{s.secret}'",
-                       _known("secrets", app.secrets))
+        refs = Unvalidated(section, tuple(enumerate(w.depends_on)), tuple((i, s.secret) for i, s in enumerate(w.secrets)),
+                           tuple((i, v.volume) for i, v in enumerate(w.volumes) if v.volume is not None))
+        yield from _entry_refs(app, unchecked, name, refs)
         for i, v in enumerate(w.volumes):
-            if v.volume is not None and v.volume in unchecked:
-                continue
-            if v.volume is not None and v.volume not in app.volumes:
-                yield ((section, name, "volumes", i, "volume"), f"unknown volume '{v.volume}'",
-                       _known("volumes", app.volumes))
-            elif v.volume is not None and app.volumes[v.volume].per_replica and section != "services":
+            if v.volume in app.volumes and app.volumes[v.volume].per_replica and section != "services":
                 yield ((section, name, "volumes", i, "volume"),
                        f"volume '{v.volume}' is per_replica, which only services can mount", None)
-        for i, dep in enumerate(w.depends_on):
-            if dep == name:
-                yield ((section, name, "depends_on", i), f"'{name}' depends on itself", None)
-            elif dep not in app.services and dep not in app.jobs and dep not in unchecked:
-                yield ((section, name, "depends_on", i), f"unknown service or job '{dep}'",
-                       _known("services or jobs", {**app.services, **app.jobs}))
         if isinstance(w, Service):
             yield from _port_refs(section, name, w)
     users: dict[str, list[str]] = {}
@@ -80,6 +100,24 @@ def _references(app: App, unchecked: frozenset[str] = frozenset()) -> Iterator[F
         if vol in app.volumes and app.volumes[vol].per_replica and len(set(names)) > 1:
             yield (("volumes", vol), f"per_replica volume '{vol}' is mounted by {', '.join(sorted(set(names)))}",
                    "each replica gets its own copy, so only one service may use it")
+
+
+def _entry_refs(app: App, unchecked: frozenset[str], name: str, u: Unvalidated) -> Iterator[Finding]:
+    """Unknown secrets, volumes and dependencies of one workload (validated or not)."""
+    for i, secret in u.secrets:
+        if secret not in app.secrets and secret not in unchecked:
+            yield ((u.section, name, "secrets", i, "secret"), f"unknown secret '{secret}'",
+                   _known("secrets", app.secrets))
+    for i, volume in u.volumes:
+        if volume not in app.volumes and volume not in unchecked:
+            yield ((u.section, name, "volumes", i, "volume"), f"unknown volume '{volume}'",
+                   _known("volumes", app.volumes))
+    for i, dep in u.depends_on:
+        if dep == name:
+            yield ((u.section, name, "depends_on", i), f"'{name}' depends on itself", None)
+        elif dep not in app.services and dep not in app.jobs and dep not in unchecked:
+            yield ((u.section, name, "depends_on", i), f"unknown service or job '{dep}'",
+                   _known("services or jobs", {**app.services, **app.jobs}))
 
 
 def _port_refs(section: str, name: str, svc: Service) -> Iterator[Finding]:
@@ -147,44 +185,54 @@ def _mounts(app: App) -> Iterator[Finding]:
                 envs.setdefault(s.env, f"by secrets[{i}]")
 
 
-def _dependencies(app: App) -> Iterator[Finding]:
+def _dependencies(app: App, unvalidated: Mapping[str, Unvalidated]) -> Iterator[Finding]:
+    """Each ``depends_on`` cycle once, at the edge that closes it.
+
+    The walk keeps its own stack rather than recursing: a chain of 1,000 services is a valid
+    spec and must not exhaust Python's recursion limit.
+    """
     graph: dict[str, list[str]] = {}
     where: dict[str, str] = {}
     for section, name, w in app.workloads():
         graph[name] = list(w.depends_on)
         where[name] = section
-    state: dict[str, int] = {}
+    for name, raw in sorted(unvalidated.items()):
+        graph.setdefault(name, [dep for _, dep in raw.depends_on])
+        where.setdefault(name, raw.section)
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
     reported: set[frozenset[str]] = set()
-
-    def visit(node: str, stack: list[str]) -> Iterator[Finding]:
-        state[node] = 1
-        stack.append(node)
-        for dep in graph.get(node, []):
+    for root in sorted(graph):
+        if root in state:
+            continue
+        path: list[str] = [root]
+        todo: list[int] = [0]  # per node on the path: the index of the next dependency to follow
+        state[root] = 1
+        while path:
+            node, i = path[-1], todo[-1]
+            deps = graph[node]
+            if i == len(deps):
+                state[node] = 2
+                path.pop()
+                todo.pop()
+                continue
+            todo[-1] += 1
+            dep = deps[i]
             if dep == node:
                 continue  # reported by _references as "depends on itself"
             if state.get(dep) == 1:
-                cycle = stack[stack.index(dep):] + [dep]
+                cycle = path[path.index(dep):] + [dep]
                 if frozenset(cycle) not in reported:
                     reported.add(frozenset(cycle))
-                    yield ((where[node], node, "depends_on", graph[node].index(dep)),
+                    yield ((where[node], node, "depends_on", deps.index(dep)),
                            f"depends_on cycle: {' -> '.join(cycle)}", "remove one of these dependencies")
-            elif dep in graph and state.get(dep) is None:
-                yield from visit(dep, stack)
-        stack.pop()
-        state[node] = 2
-
-    for node in sorted(graph):
-        if state.get(node) is None:
-            yield from visit(node, [])
+            elif dep in graph and dep not in state:
+                state[dep] = 1
+                path.append(dep)
+                todo.append(0)
 
 
 def _known(what: str, names: object) -> str:
     listed = sorted(names) if isinstance(names, dict) else []
     return f"defined {what}: {', '.join(listed)}" if listed else f"no {what} are defined"
-
-
-
-
-
 
 __all__ = ["check", "Finding", "Workload"]
