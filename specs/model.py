@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from crossdock.specs.types import (
     AbsPath, AppName, Bool, Count, Cpu, Cron, Duration, EnvName, EnvValue, FileMode, Hostname,
     HttpPath, Image, LabelKey, LabelValue, Memory, ObjectName, Percent, Port, PortName, PortRef,
-    PositiveCount, Replicas, Size, Text, WorkloadName,
+    PositiveCount, Replicas, Size, Text, Timezone, WorkloadName,
 )
 
 API_VERSION = "crossdock/v1"
@@ -268,7 +268,7 @@ class CronJob(Job):
     """A job started on a schedule."""
 
     schedule: Cron
-    timezone: Text | None = None
+    timezone: Timezone | None = None
     concurrency: Literal["allow", "forbid", "replace"] = "forbid"
     suspend: Bool = False
 
