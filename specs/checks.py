@@ -1,8 +1,10 @@
 """Checks across the spec that a field-by-field schema cannot make.
 
 Each check yields (path, message, hint); the loader adds the location.  Names are checked
-against what every target accepts: a Swarm service is named ``<app>_<workload>`` (at most 63
-characters) and a Kubernetes CronJob name at most 52.
+against what every target accepts, the names crossdock derives from them too (``names``):
+a Swarm service is named ``<app>_<workload>`` (at most 63 characters), a sidecar
+``<app>_<workload>-<sidecar>``, a Swarm secret ``<app>_<secret>`` (64), a Nomad service
+``<app>-<service>-<port>`` (63).
 """
 
 from __future__ import annotations
@@ -10,12 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
+from crossdock.specs import names
 from crossdock.specs.model import App, Service, Workload
 from crossdock.specs.yamlsrc import Path
 
 Finding = tuple[Path, str, str | None]
-
-SWARM_NAME_MAX = 63
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def check(app: App, unchecked: frozenset[str] = frozenset(),
     read from the raw data, so that their unknown references and cycles are reported too."""
     raw = unvalidated or {}
     out: list[Finding] = []
-    for fn in (_names, _ports, _mounts):
+    for fn in (_names, _derived_names, _ports, _mounts):
         out.extend(fn(app))
     out.extend(_references(app, unchecked))
     for name, u in sorted(raw.items()):
@@ -68,9 +69,6 @@ def _names(app: App) -> Iterator[Finding]:
             yield ((section, name), f"'{name}' is also defined under {seen[name]}",
                    "workload names share one namespace on every target; rename one")
         seen.setdefault(name, section)
-        if len(app.name) + 1 + len(name) > SWARM_NAME_MAX:
-            yield ((section, name), f"'{app.name}_{name}' is longer than {SWARM_NAME_MAX} characters",
-                   "Swarm names services <app>_<workload>; shorten the app or workload name")
         steps = [(kind, i, s.name) for kind in ("init", "sidecars") for i, s in enumerate(getattr(w, kind, []))]
         step_seen = {name}
         for kind, i, sname in steps:
@@ -78,6 +76,15 @@ def _names(app: App) -> Iterator[Finding]:
                 yield ((section, name, kind, i, "name"), f"container name '{sname}' is used twice in this workload",
                        "init steps, sidecars and the workload itself need distinct names")
             step_seen.add(sname)
+
+
+def _derived_names(app: App) -> Iterator[Finding]:
+    seen: set[tuple[Path, str]] = set()
+    for path, derived, limit, how in names.derived(app):
+        if len(derived) > limit and (path, derived) not in seen:
+            seen.add((path, derived))
+            yield (path, f"'{derived}' is longer than {limit} characters",
+                   f"{how}; shorten the names it is made of ({len(derived)} characters now)")
 
 
 def _references(app: App, unchecked: frozenset[str] = frozenset()) -> Iterator[Finding]:

@@ -8,6 +8,7 @@ into an octal integer; a string type therefore never accepts a boolean silently.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Annotated, Any
 
@@ -231,12 +232,18 @@ _NOT_ZONES = frozenset({"Factory", "localtime"})
 TIMEZONE_PATTERN = r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*"
 
 
-def _timezone(v: Any) -> Any:
+@functools.cache
+def _zones() -> frozenset[str]:
     import zoneinfo  # only for specs with a timezone: not on every run's import path
 
+    # available_timezones() walks the tz database's files on each call: read it once.
+    return frozenset(zoneinfo.available_timezones()) - _NOT_ZONES
+
+
+def _timezone(v: Any) -> Any:
     v = _plain_str(v)
-    if v in _NOT_ZONES or v not in zoneinfo.available_timezones():
-        close = _close_zone(v, zoneinfo.available_timezones() - _NOT_ZONES)
+    if v not in _zones():
+        close = _close_zone(v, _zones())
         raise fail("an IANA time zone name such as Europe/Berlin or UTC", v,
                    f" (did you mean '{close}'?)" if close else
                    " (use an Area/Location name of the tz database, e.g. America/New_York; abbreviations "
@@ -244,7 +251,7 @@ def _timezone(v: Any) -> Any:
     return v
 
 
-def _close_zone(name: str, zones: set[str]) -> str | None:
+def _close_zone(name: str, zones: frozenset[str]) -> str | None:
     import difflib
 
     by_lower = {z.lower(): z for z in zones}
