@@ -46,15 +46,17 @@ class Unvalidated:
 
 
 def check(app: App, unchecked: frozenset[str] = frozenset(),
-          unvalidated: Mapping[str, Unvalidated] | None = None) -> list[Finding]:
+          unvalidated: Mapping[str, Unvalidated] | None = None, derived_names: bool = True) -> list[Finding]:
     """Every finding across the spec.  ``unchecked`` names secrets, volumes and workloads that
     exist in the file but failed field validation (and were left out of ``app``): references
     to them are not reported as unknown.  ``unvalidated`` holds what such workloads reference,
-    read from the raw data, so that their unknown references and cycles are reported too."""
+    read from the raw data, so that their unknown references and cycles are reported too.
+    ``derived_names=False`` skips the names built from the app's name (when it is not valid)."""
     raw = unvalidated or {}
     out: list[Finding] = []
     for fn in (_names, _derived_names, _ports, _mounts):
-        out.extend(fn(app))
+        if derived_names or fn is not _derived_names:
+            out.extend(fn(app))
     out.extend(_references(app, unchecked))
     for name, u in sorted(raw.items()):
         out.extend(_entry_refs(app, unchecked, name, u))

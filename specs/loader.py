@@ -138,17 +138,23 @@ _ENTRY_SECTIONS = ("services", "jobs", "cron_jobs", "secrets", "volumes")
 
 
 def _partial_checks(located: Located, data: dict[str, Any], error: ValidationError) -> list[Problem]:
-    """The cross-spec checks (references, cycles, port clashes...) on the entries that did
-    validate, so that one run reports those problems too.  Possible only when every field error
-    lies inside a named entry (services.web..., secrets.x...): those entries are set aside."""
+    """The cross-spec checks (references, cycles, port clashes...) despite field errors, so that
+    one run reports those problems too.  A named entry with an error (services.web...,
+    secrets.x...) is set aside; a top-level field with one is replaced by a valid stand-in (or
+    dropped), and without a valid app name the derived names are not checked."""
     broken: set[tuple[str, str]] = set()
+    replaced: set[str] = set()
     for err in error.errors():
         loc = tuple(err["loc"])
-        if len(loc) < 2 or loc[0] not in _ENTRY_SECTIONS or not isinstance(loc[1], str):
+        if len(loc) >= 2 and loc[0] in _ENTRY_SECTIONS and isinstance(loc[1], str):
+            broken.add((str(loc[0]), loc[1]))
+        elif loc and isinstance(loc[0], str):
+            replaced.add(loc[0])
+        else:
             return []
-        broken.add((str(loc[0]), loc[1]))
     pruned = {k: ({n: v for n, v in data[k].items() if (k, n) not in broken} if k in _ENTRY_SECTIONS
-                  and isinstance(data[k], dict) else data[k]) for k in data}
+                  and isinstance(data[k], dict) else data[k]) for k in data if k not in replaced}
+    pruned.update({k: v for k, v in _STAND_INS.items() if k in replaced})
     try:
         app = App.model_validate(pruned)
     except ValidationError:
@@ -159,7 +165,11 @@ def _partial_checks(located: Located, data: dict[str, Any], error: ValidationErr
     unvalidated = {name: checks.Unvalidated.of(section, data[section][name]) for section, name in sorted(broken)
                    if section in ("services", "jobs", "cron_jobs")}
     return [Problem(format_path(p), msg, located.where(p, key=_is_mapping(data, p)), hint)
-            for p, msg, hint in checks.check(app, unchecked, unvalidated)]
+            for p, msg, hint in checks.check(app, unchecked, unvalidated, derived_names="metadata" not in replaced)]
+
+
+# Valid values for required top-level fields that failed validation (the others are dropped).
+_STAND_INS: dict[str, Any] = {"apiVersion": API_VERSION, "kind": "App", "metadata": {"name": "app"}}
 
 
 def _apply_environment(located: Located, env: str | None, problems: list[Problem]) -> None:
