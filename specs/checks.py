@@ -20,10 +20,10 @@ Finding = tuple[Path, str, str | None]
 
 
 @dataclass(frozen=True)
-class Unvalidated:
-    """A workload that failed field validation, as far as its raw mapping names other entries:
-    (index, name) of each ``depends_on``, ``secrets[].secret`` and ``volumes[].volume`` that is
-    a string.  Enough for the reference and cycle checks to see it in the same run."""
+class Refs:
+    """What one workload names: (index, name) of each ``depends_on``, ``secrets[].secret`` and
+    ``volumes[].volume``.  Built from the typed workload, or with ``of`` from the raw mapping of
+    one that failed field validation, so that the reference and cycle checks still see it."""
 
     section: str
     depends_on: tuple[tuple[int, str], ...] = ()
@@ -31,10 +31,11 @@ class Unvalidated:
     volumes: tuple[tuple[int, str], ...] = ()
 
     @classmethod
-    def of(cls, section: str, raw: Any) -> Unvalidated:
+    def of(cls, section: str, raw: Any) -> Refs:
+        """From raw data: items that are not strings (a field error of their own) are skipped."""
         raw = raw if isinstance(raw, dict) else {}
 
-        def names(key: str, field: str | None) -> tuple[tuple[int, str], ...]:
+        def named(key: str, field: str | None) -> tuple[tuple[int, str], ...]:
             items = raw.get(key)
             if not isinstance(items, list):
                 return ()
@@ -42,11 +43,11 @@ class Unvalidated:
                       for i, it in enumerate(items)]
             return tuple((i, v) for i, v in values if isinstance(v, str))
 
-        return cls(section, names("depends_on", None), names("secrets", "secret"), names("volumes", "volume"))
+        return cls(section, named("depends_on", None), named("secrets", "secret"), named("volumes", "volume"))
 
 
 def check(app: App, unchecked: frozenset[str] = frozenset(),
-          unvalidated: Mapping[str, Unvalidated] | None = None, derived_names: bool = True) -> list[Finding]:
+          unvalidated: Mapping[str, Refs] | None = None, derived_names: bool = True) -> list[Finding]:
     """Every finding across the spec.  ``unchecked`` names secrets, volumes and workloads that
     exist in the file but failed field validation (and were left out of ``app``): references
     to them are not reported as unknown.  ``unvalidated`` holds what such workloads reference,
@@ -91,7 +92,7 @@ def _derived_names(app: App) -> Iterator[Finding]:
 
 def _references(app: App, unchecked: frozenset[str] = frozenset()) -> Iterator[Finding]:
     for section, name, w in app.workloads():
-        refs = Unvalidated(section, tuple(enumerate(w.depends_on)), tuple((i, s.secret) for i, s in enumerate(w.secrets)),
+        refs = Refs(section, tuple(enumerate(w.depends_on)), tuple((i, s.secret) for i, s in enumerate(w.secrets)),
                            tuple((i, v.volume) for i, v in enumerate(w.volumes) if v.volume is not None))
         yield from _entry_refs(app, unchecked, name, refs)
         for i, v in enumerate(w.volumes):
@@ -111,7 +112,7 @@ def _references(app: App, unchecked: frozenset[str] = frozenset()) -> Iterator[F
                    "each replica gets its own copy, so only one service may use it")
 
 
-def _entry_refs(app: App, unchecked: frozenset[str], name: str, u: Unvalidated) -> Iterator[Finding]:
+def _entry_refs(app: App, unchecked: frozenset[str], name: str, u: Refs) -> Iterator[Finding]:
     """Unknown secrets, volumes and dependencies of one workload (validated or not)."""
     for i, secret in u.secrets:
         if secret not in app.secrets and secret not in unchecked:
@@ -194,7 +195,7 @@ def _mounts(app: App) -> Iterator[Finding]:
                 envs.setdefault(s.env, f"by secrets[{i}]")
 
 
-def _dependencies(app: App, unvalidated: Mapping[str, Unvalidated]) -> Iterator[Finding]:
+def _dependencies(app: App, unvalidated: Mapping[str, Refs]) -> Iterator[Finding]:
     """Each ``depends_on`` cycle once, at the edge that closes it.
 
     The walk keeps its own stack rather than recursing: a chain of 1,000 services is a valid

@@ -162,7 +162,7 @@ def _partial_checks(located: Located, data: dict[str, Any], error: ValidationErr
     unchecked = frozenset(name for _, name in broken)
     # A workload that failed validation still takes part in the reference and cycle checks,
     # through what its raw mapping names (a bad port must not hide a depends_on cycle).
-    unvalidated = {name: checks.Unvalidated.of(section, data[section][name]) for section, name in sorted(broken)
+    unvalidated = {name: checks.Refs.of(section, data[section][name]) for section, name in sorted(broken)
                    if section in ("services", "jobs", "cron_jobs")}
     return [Problem(format_path(p), msg, located.where(p, key=_is_mapping(data, p)), hint)
             for p, msg, hint in checks.check(app, unchecked, unvalidated, derived_names="metadata" not in replaced)]
