@@ -182,7 +182,13 @@ def _cron_field_rx(number: str, names: tuple[str, ...]) -> str:
 
 CRON_PATTERN = ("@(" + "|".join(_CRON_MACROS) + ")|"
                 + " +".join(f"({_cron_field_rx(number, names)})" for _, _, _, number, names in _CRON_FIELDS))
-_CRON = re.compile(CRON_PATTERN)
+
+
+@functools.cache
+def _cron_rx() -> re.Pattern[str]:
+    # Compiled on first use: ~30 ms, which a run without cron jobs should not pay.
+    return re.compile(CRON_PATTERN)
+
 _CRON_EXPECTED = "a cron schedule of five fields such as '0 3 * * *', or @daily"
 
 
@@ -192,7 +198,7 @@ def _cron_value(text: str, lo: int, names: tuple[str, ...]) -> int:
 
 def cron_problem(v: str) -> str | None:
     """Why a schedule is refused, in a person's words (which field, which rule); None if valid."""
-    if not _CRON.fullmatch(v):
+    if not _cron_rx().fullmatch(v):
         if v.startswith("@"):
             return f"macros: {', '.join('@' + m for m in _CRON_MACROS)}"
         fields = v.split()
