@@ -1,31 +1,67 @@
 """Checks across the spec that a field-by-field schema cannot make.
 
 Each check yields (path, message, hint); the loader adds the location.  Names are checked
-against what every target accepts: a Swarm service is named ``<app>_<workload>`` (at most 63
-characters) and a Kubernetes CronJob name at most 52.
+against what every target accepts, the names crossdock derives from them too (``names``):
+a Swarm service is named ``<app>_<workload>`` (at most 63 characters), a sidecar
+``<app>_<workload>-<sidecar>``, a Swarm secret ``<app>_<secret>`` (64), a Nomad service
+``<app>-<service>-<port>`` (63).
 """
 
 from __future__ import annotations
 
-from typing import Iterator
+from dataclasses import dataclass
+from typing import Any, Iterator, Mapping
 
+from crossdock.specs import names
 from crossdock.specs.model import App, Service, Workload
 from crossdock.specs.yamlsrc import Path
 
 Finding = tuple[Path, str, str | None]
 
-SWARM_NAME_MAX = 63
+
+@dataclass(frozen=True)
+class Refs:
+    """What one workload names: (index, name) of each ``depends_on``, ``secrets[].secret`` and
+    ``volumes[].volume``.  Built from the typed workload, or with ``of`` from the raw mapping of
+    one that failed field validation, so that the reference and cycle checks still see it."""
+
+    section: str
+    depends_on: tuple[tuple[int, str], ...] = ()
+    secrets: tuple[tuple[int, str], ...] = ()
+    volumes: tuple[tuple[int, str], ...] = ()
+
+    @classmethod
+    def of(cls, section: str, raw: Any) -> Refs:
+        """From raw data: items that are not strings (a field error of their own) are skipped."""
+        raw = raw if isinstance(raw, dict) else {}
+
+        def named(key: str, field: str | None) -> tuple[tuple[int, str], ...]:
+            items = raw.get(key)
+            if not isinstance(items, list):
+                return ()
+            values = [(i, it if field is None else it.get(field) if isinstance(it, dict) else None)
+                      for i, it in enumerate(items)]
+            return tuple((i, v) for i, v in values if isinstance(v, str))
+
+        return cls(section, named("depends_on", None), named("secrets", "secret"), named("volumes", "volume"))
 
 
-def check(app: App, unchecked: frozenset[str] = frozenset()) -> list[Finding]:
+def check(app: App, unchecked: frozenset[str] = frozenset(),
+          unvalidated: Mapping[str, Refs] | None = None, derived_names: bool = True) -> list[Finding]:
     """Every finding across the spec.  ``unchecked`` names secrets, volumes and workloads that
     exist in the file but failed field validation (and were left out of ``app``): references
-    to them are not reported as unknown."""
+    to them are not reported as unknown.  ``unvalidated`` holds what such workloads reference,
+    read from the raw data, so that their unknown references and cycles are reported too.
+    ``derived_names=False`` skips the names built from the app's name (when it is not valid)."""
+    raw = unvalidated or {}
     out: list[Finding] = []
-    for fn in (_names, _ports, _mounts):
-        out.extend(fn(app))
+    for fn in (_names, _derived_names, _ports, _mounts):
+        if derived_names or fn is not _derived_names:
+            out.extend(fn(app))
     out.extend(_references(app, unchecked))
-    out.extend(_dependencies(app))
+    for name, u in sorted(raw.items()):
+        out.extend(_entry_refs(app, unchecked, name, u))
+    out.extend(_dependencies(app, raw))
     return out
 
 
@@ -36,9 +72,6 @@ def _names(app: App) -> Iterator[Finding]:
             yield ((section, name), f"'{name}' is also defined under {seen[name]}",
                    "workload names share one namespace on every target; rename one")
         seen.setdefault(name, section)
-        if len(app.name) + 1 + len(name) > SWARM_NAME_MAX:
-            yield ((section, name), f"'{app.name}_{name}' is longer than {SWARM_NAME_MAX} characters",
-                   "Swarm names services <app>_<workload>; shorten the app or workload name")
         steps = [(kind, i, s.name) for kind in ("init", "sidecars") for i, s in enumerate(getattr(w, kind, []))]
         step_seen = {name}
         for kind, i, sname in steps:
@@ -48,27 +81,24 @@ def _names(app: App) -> Iterator[Finding]:
             step_seen.add(sname)
 
 
+def _derived_names(app: App) -> Iterator[Finding]:
+    seen: set[tuple[Path, str]] = set()
+    for path, derived, limit, how in names.derived(app):
+        if len(derived) > limit and (path, derived) not in seen:
+            seen.add((path, derived))
+            yield (path, f"'{derived}' is longer than {limit} characters",
+                   f"{how}; shorten the names it is made of ({len(derived)} characters now)")
+
+
 def _references(app: App, unchecked: frozenset[str] = frozenset()) -> Iterator[Finding]:
     for section, name, w in app.workloads():
-        for i, s in enumerate(w.secrets):
-            if s.secret not in app.secrets and s.secret not in unchecked:
-                yield ((section, name, "secrets", i, "secret"), f"unknown secret '{s.secret}'",
-                       _known("secrets", app.secrets))
+        refs = Refs(section, tuple(enumerate(w.depends_on)), tuple((i, s.secret) for i, s in enumerate(w.secrets)),
+                           tuple((i, v.volume) for i, v in enumerate(w.volumes) if v.volume is not None))
+        yield from _entry_refs(app, unchecked, name, refs)
         for i, v in enumerate(w.volumes):
-            if v.volume is not None and v.volume in unchecked:
-                continue
-            if v.volume is not None and v.volume not in app.volumes:
-                yield ((section, name, "volumes", i, "volume"), f"unknown volume '{v.volume}'",
-                       _known("volumes", app.volumes))
-            elif v.volume is not None and app.volumes[v.volume].per_replica and section != "services":
+            if v.volume in app.volumes and app.volumes[v.volume].per_replica and section != "services":
                 yield ((section, name, "volumes", i, "volume"),
                        f"volume '{v.volume}' is per_replica, which only services can mount", None)
-        for i, dep in enumerate(w.depends_on):
-            if dep == name:
-                yield ((section, name, "depends_on", i), f"'{name}' depends on itself", None)
-            elif dep not in app.services and dep not in app.jobs and dep not in unchecked:
-                yield ((section, name, "depends_on", i), f"unknown service or job '{dep}'",
-                       _known("services or jobs", {**app.services, **app.jobs}))
         if isinstance(w, Service):
             yield from _port_refs(section, name, w)
     users: dict[str, list[str]] = {}
@@ -80,6 +110,24 @@ def _references(app: App, unchecked: frozenset[str] = frozenset()) -> Iterator[F
         if vol in app.volumes and app.volumes[vol].per_replica and len(set(names)) > 1:
             yield (("volumes", vol), f"per_replica volume '{vol}' is mounted by {', '.join(sorted(set(names)))}",
                    "each replica gets its own copy, so only one service may use it")
+
+
+def _entry_refs(app: App, unchecked: frozenset[str], name: str, u: Refs) -> Iterator[Finding]:
+    """Unknown secrets, volumes and dependencies of one workload (validated or not)."""
+    for i, secret in u.secrets:
+        if secret not in app.secrets and secret not in unchecked:
+            yield ((u.section, name, "secrets", i, "secret"), f"unknown secret '{secret}'",
+                   _known("secrets", app.secrets))
+    for i, volume in u.volumes:
+        if volume not in app.volumes and volume not in unchecked:
+            yield ((u.section, name, "volumes", i, "volume"), f"unknown volume '{volume}'",
+                   _known("volumes", app.volumes))
+    for i, dep in u.depends_on:
+        if dep == name:
+            yield ((u.section, name, "depends_on", i), f"'{name}' depends on itself", None)
+        elif dep not in app.services and dep not in app.jobs and dep not in unchecked:
+            yield ((u.section, name, "depends_on", i), f"unknown service or job '{dep}'",
+                   _known("services or jobs", {**app.services, **app.jobs}))
 
 
 def _port_refs(section: str, name: str, svc: Service) -> Iterator[Finding]:
@@ -147,44 +195,54 @@ def _mounts(app: App) -> Iterator[Finding]:
                 envs.setdefault(s.env, f"by secrets[{i}]")
 
 
-def _dependencies(app: App) -> Iterator[Finding]:
+def _dependencies(app: App, unvalidated: Mapping[str, Refs]) -> Iterator[Finding]:
+    """Each ``depends_on`` cycle once, at the edge that closes it.
+
+    The walk keeps its own stack rather than recursing: a chain of 1,000 services is a valid
+    spec and must not exhaust Python's recursion limit.
+    """
     graph: dict[str, list[str]] = {}
     where: dict[str, str] = {}
     for section, name, w in app.workloads():
         graph[name] = list(w.depends_on)
         where[name] = section
-    state: dict[str, int] = {}
+    for name, raw in sorted(unvalidated.items()):
+        graph.setdefault(name, [dep for _, dep in raw.depends_on])
+        where.setdefault(name, raw.section)
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
     reported: set[frozenset[str]] = set()
-
-    def visit(node: str, stack: list[str]) -> Iterator[Finding]:
-        state[node] = 1
-        stack.append(node)
-        for dep in graph.get(node, []):
+    for root in sorted(graph):
+        if root in state:
+            continue
+        path: list[str] = [root]
+        todo: list[int] = [0]  # per node on the path: the index of the next dependency to follow
+        state[root] = 1
+        while path:
+            node, i = path[-1], todo[-1]
+            deps = graph[node]
+            if i == len(deps):
+                state[node] = 2
+                path.pop()
+                todo.pop()
+                continue
+            todo[-1] += 1
+            dep = deps[i]
             if dep == node:
                 continue  # reported by _references as "depends on itself"
             if state.get(dep) == 1:
-                cycle = stack[stack.index(dep):] + [dep]
+                cycle = path[path.index(dep):] + [dep]
                 if frozenset(cycle) not in reported:
                     reported.add(frozenset(cycle))
-                    yield ((where[node], node, "depends_on", graph[node].index(dep)),
+                    yield ((where[node], node, "depends_on", deps.index(dep)),
                            f"depends_on cycle: {' -> '.join(cycle)}", "remove one of these dependencies")
-            elif dep in graph and state.get(dep) is None:
-                yield from visit(dep, stack)
-        stack.pop()
-        state[node] = 2
-
-    for node in sorted(graph):
-        if state.get(node) is None:
-            yield from visit(node, [])
+            elif dep in graph and dep not in state:
+                state[dep] = 1
+                path.append(dep)
+                todo.append(0)
 
 
 def _known(what: str, names: object) -> str:
     listed = sorted(names) if isinstance(names, dict) else []
     return f"defined {what}: {', '.join(listed)}" if listed else f"no {what} are defined"
-
-
-
-
-
 
 __all__ = ["check", "Finding", "Workload"]

@@ -6,16 +6,14 @@ Every problem found in one run is reported together, each with file:line:col and
 from __future__ import annotations
 
 import os
-import types
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any, Mapping, Sequence
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from crossdock.errors import Location, Problem, SpecError
-from crossdock.specs import checks, overlay, variables, yamlsrc
+from crossdock.specs import checks, fields, overlay, variables, yamlsrc
 from crossdock.specs.model import API_VERSION, App
 from crossdock.specs.types import describe
 from crossdock.specs.yamlsrc import Located, Path, format_path
@@ -93,7 +91,7 @@ def _load_mapping(file: str, located: Located, env: str | None, overlays: Sequen
     data.pop("environments", None)
     spec_vars = data.get("variables") if isinstance(data.get("variables"), dict) else {}
     sources = [dict(set_vars or {}), environ, {k: str(v) for k, v in (spec_vars or {}).items()}]
-    problems += variables.expand(located, sources)
+    problems += variables.expand(located, sources, fields.scalar_kind)
     try:
         app = App.model_validate(data)
     except ValidationError as e:
@@ -140,24 +138,38 @@ _ENTRY_SECTIONS = ("services", "jobs", "cron_jobs", "secrets", "volumes")
 
 
 def _partial_checks(located: Located, data: dict[str, Any], error: ValidationError) -> list[Problem]:
-    """The cross-spec checks (references, cycles, port clashes...) on the entries that did
-    validate, so that one run reports those problems too.  Possible only when every field error
-    lies inside a named entry (services.web..., secrets.x...): those entries are set aside."""
+    """The cross-spec checks (references, cycles, port clashes...) despite field errors, so that
+    one run reports those problems too.  A named entry with an error (services.web...,
+    secrets.x...) is set aside; a top-level field with one is replaced by a valid stand-in (or
+    dropped), and without a valid app name the derived names are not checked."""
     broken: set[tuple[str, str]] = set()
+    replaced: set[str] = set()
     for err in error.errors():
         loc = tuple(err["loc"])
-        if len(loc) < 2 or loc[0] not in _ENTRY_SECTIONS or not isinstance(loc[1], str):
+        if len(loc) >= 2 and loc[0] in _ENTRY_SECTIONS and isinstance(loc[1], str):
+            broken.add((str(loc[0]), loc[1]))
+        elif loc and isinstance(loc[0], str):
+            replaced.add(loc[0])
+        else:
             return []
-        broken.add((str(loc[0]), loc[1]))
     pruned = {k: ({n: v for n, v in data[k].items() if (k, n) not in broken} if k in _ENTRY_SECTIONS
-                  and isinstance(data[k], dict) else data[k]) for k in data}
+                  and isinstance(data[k], dict) else data[k]) for k in data if k not in replaced}
+    pruned.update({k: v for k, v in _STAND_INS.items() if k in replaced})
     try:
         app = App.model_validate(pruned)
     except ValidationError:
         return []
     unchecked = frozenset(name for _, name in broken)
+    # A workload that failed validation still takes part in the reference and cycle checks,
+    # through what its raw mapping names (a bad port must not hide a depends_on cycle).
+    unvalidated = {name: checks.Refs.of(section, data[section][name]) for section, name in sorted(broken)
+                   if section in ("services", "jobs", "cron_jobs")}
     return [Problem(format_path(p), msg, located.where(p, key=_is_mapping(data, p)), hint)
-            for p, msg, hint in checks.check(app, unchecked) if tuple(p[:2]) not in broken]
+            for p, msg, hint in checks.check(app, unchecked, unvalidated, derived_names="metadata" not in replaced)]
+
+
+# Valid values for required top-level fields that failed validation (the others are dropped).
+_STAND_INS: dict[str, Any] = {"apiVersion": API_VERSION, "kind": "App", "metadata": {"name": "app"}}
 
 
 def _apply_environment(located: Located, env: str | None, problems: list[Problem]) -> None:
@@ -217,7 +229,7 @@ def _problem(located: Located, err: Any) -> Problem:
                        located.where(path, key=True))
     if kind == "extra_forbidden":
         name = str(loc[-1])
-        allowed = _allowed_keys(loc[:-1])
+        allowed = fields.allowed_keys(loc[:-1])
         hint = _did_you_mean(name, allowed) or (f"expected one of: {', '.join(allowed)}" if allowed else None)
         return Problem(format_path(loc), f"unknown field '{name}'", located.where(loc, key=True), hint)
     if kind == "missing":
@@ -246,7 +258,7 @@ def _without_implied_missing(errors: list[Any]) -> list[Any]:
     for err in errors:
         if err["type"] == "extra_forbidden":
             parent = tuple(err["loc"][:-1])
-            close = difflib.get_close_matches(str(err["loc"][-1]), _allowed_keys(parent), n=1, cutoff=0.6)
+            close = difflib.get_close_matches(str(err["loc"][-1]), fields.allowed_keys(parent), n=1, cutoff=0.6)
             misspelt.update((parent, name) for name in close)
     return [err for err in errors
             if not (err["type"] == "missing" and (tuple(err["loc"][:-1]), err["loc"][-1]) in misspelt)]
@@ -270,38 +282,6 @@ def _message(kind: str, err: Any, ctx: Mapping[str, Any]) -> str:
     if kind == "too_short":
         return f"expected at least {ctx.get('min_length')} item(s)"
     return msg[0].lower() + msg[1:] if msg else kind
-
-
-def _unwrap(tp: Any) -> Any:
-    while True:
-        origin = typing.get_origin(tp)
-        if origin is typing.Annotated:
-            tp = typing.get_args(tp)[0]
-        elif origin in (typing.Union, types.UnionType):
-            args = [a for a in typing.get_args(tp) if a is not type(None)]
-            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
-            tp = models[0] if models else args[0]
-        else:
-            return tp
-
-
-def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
-    tp: Any = App
-    for part in loc:
-        tp = _unwrap(tp)
-        if isinstance(tp, type) and issubclass(tp, BaseModel):
-            fields = {(f.alias or n): f.annotation for n, f in tp.model_fields.items()}
-            if part not in fields:
-                return []
-            tp = fields[part]
-        elif typing.get_origin(tp) in (dict, list):
-            tp = typing.get_args(tp)[-1]
-        else:
-            return []
-    tp = _unwrap(tp)
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return sorted((f.alias or n) for n, f in tp.model_fields.items() if not f.exclude)
-    return []
 
 
 def _did_you_mean(name: str, choices: Sequence[str]) -> str | None:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from crossdock.specs.types import (
     AbsPath, AppName, Bool, Count, Cpu, Cron, Duration, EnvName, EnvValue, FileMode, Hostname,
     HttpPath, Image, LabelKey, LabelValue, Memory, ObjectName, Percent, Port, PortName, PortRef,
-    PositiveCount, Replicas, Size, Text, WorkloadName,
+    PositiveCount, Replicas, Size, Text, Timezone, WorkloadName,
 )
 
 API_VERSION = "crossdock/v1"
@@ -25,7 +25,9 @@ class _Model(BaseModel):
     # defer_build: a model's validator is built when first used, not at import.  Loading builds
     # App's only (it covers the nested models); building each nested model's own validator too
     # cost ~10 ms of every CLI run.
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, defer_build=True)
+    # No populate_by_name: a spec spells `apiVersion` and `x-kubernetes`, never the Python names,
+    # as the schema says.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class _Extensible(_Model):
@@ -34,6 +36,27 @@ class _Extensible(_Model):
     x_kubernetes: dict[str, Any] | None = Field(None, alias="x-kubernetes")
     x_swarm: dict[str, Any] | None = Field(None, alias="x-swarm")
     x_nomad: dict[str, Any] | None = Field(None, alias="x-nomad")
+
+
+# ---- rules across a mapping's fields, stated twice: as a validator (the message a person
+# sees) and in the JSON Schema (`json_schema_extra`), which test_schema holds to the same answers.
+
+def _given(name: str, flag: bool = False) -> dict[str, Any]:
+    """Schema: the field is set (for a flag: set to true), as the validators count it."""
+    unset: list[Any] = [None, False] if flag else [None]
+    return {"required": [name], "properties": {name: {"not": {"enum": unset}}}}
+
+
+def _one_of(*names: str, flags: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {"oneOf": [_given(n, n in flags) for n in names]}
+
+
+def _requires(name: str, other: str, flag: bool = False) -> dict[str, Any]:
+    return {"if": _given(name), "then": _given(other, flag)}
+
+
+def _rules(*rules: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(json_schema_extra=rules[0] if len(rules) == 1 else {"allOf": list(rules)})
 
 
 def _exactly_one(model: BaseModel, names: tuple[str, ...], what: str) -> None:
@@ -51,6 +74,8 @@ class Metadata(_Model):
 
 class SecretDef(_Model):
     """A named secret: its value comes from an env var, a file, or is already on the platform."""
+
+    model_config = _rules(_one_of("from_env", "from_file", "external", flags=("external",)))
 
     from_env: EnvName | None = None
     from_file: Text | None = None
@@ -72,6 +97,8 @@ class VolumeDef(_Model):
 
 
 class SecretMount(_Model):
+    model_config = _rules(_one_of("env", "path"), _requires("mode", "path"))
+
     secret: ObjectName
     env: EnvName | None = None
     path: AbsPath | None = None
@@ -86,6 +113,8 @@ class SecretMount(_Model):
 
 
 class ConfigFile(_Model):
+    model_config = _rules(_one_of("content", "file"))
+
     path: AbsPath
     content: Text | None = None
     file: Text | None = None
@@ -98,6 +127,8 @@ class ConfigFile(_Model):
 
 
 class VolumeMount(_Model):
+    model_config = _rules(_one_of("volume", "scratch", flags=("scratch",)), _requires("size", "scratch", flag=True))
+
     path: AbsPath
     volume: ObjectName | None = None
     scratch: Bool = False
@@ -113,6 +144,8 @@ class VolumeMount(_Model):
 
 
 class PortSpec(_Model):
+    model_config = _rules(_requires("published_port", "publish", flag=True))
+
     name: PortName
     port: Port
     protocol: Literal["tcp", "udp"] = "tcp"
@@ -136,6 +169,8 @@ class TcpCheck(_Model):
 
 
 class Probe(_Model):
+    model_config = _rules(_one_of("http", "tcp", "exec"))
+
     http: HttpCheck | None = None
     tcp: TcpCheck | None = None
     exec: list[Text] | None = Field(None, min_length=1)
@@ -167,6 +202,11 @@ class Resources(_Model):
 
 
 class Autoscale(_Model):
+    # The one rule of the spec that compares two values: JSON Schema cannot state it, so only
+    # the loader enforces it (test_schema lists it among its exceptions).
+    model_config = ConfigDict(json_schema_extra={"description": "min <= max is checked by crossdock, not by "
+                                                 "this schema: JSON Schema cannot compare two values."})
+
     min: PositiveCount
     max: PositiveCount
     cpu_target: Percent = 80
@@ -236,6 +276,8 @@ class _Workload(_Extensible):
 class Service(_Workload):
     """A long-running workload."""
 
+    model_config = _rules({"not": {"allOf": [_given("replicas"), _given("autoscale")]}})
+
     ports: list[PortSpec] = []
     health: Health | None = None
     replicas: Replicas | None = None
@@ -268,7 +310,7 @@ class CronJob(Job):
     """A job started on a schedule."""
 
     schedule: Cron
-    timezone: Text | None = None
+    timezone: Timezone | None = None
     concurrency: Literal["allow", "forbid", "replace"] = "forbid"
     suspend: Bool = False
 

@@ -8,6 +8,7 @@ into an octal integer; a string type therefore never accepts a boolean silently.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Annotated, Any
 
@@ -146,11 +147,132 @@ Duration = pattern_str(r"([0-9]+(ms|s|m|h))+", "a duration such as 500ms, 10s, 1
 Cpu = pattern_str(r"[0-9]+(\.[0-9]+)?m?", "a CPU amount such as 250m, 0.5 or 2")
 Memory = pattern_str(r"[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?", "a memory amount such as 512Mi or 2Gi")
 Size = Memory
-Cron = pattern_str(r"(@(yearly|annually|monthly|weekly|daily|hourly)|(\S+\s+){4}\S+)",
-                   "a cron schedule of five fields such as '0 3 * * *', or @daily")
 Hostname = pattern_str(r"(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*",
                        "a host name such as shop.example.com", 253)
 HttpPath = pattern_str(r"/[^\s]*", "an HTTP path starting with '/'")
+
+
+# ---- cron schedules and time zones -------------------------------------------------------------
+# What Kubernetes (robfig/cron ParseStandard) and Nomad (cronexpr) both accept; Swarm has no
+# scheduled jobs.  Day of week is 0-6 (robfig refuses 7); names are three letters, any case;
+# a value may be zero-padded to two digits.  One regex serves the model and the schema.
+
+_CRON_MACROS = ("yearly", "annually", "monthly", "weekly", "daily", "hourly")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+# (field, lowest, highest, value regex, names)
+_CRON_FIELDS: tuple[tuple[str, int, int, str, tuple[str, ...]], ...] = (
+    ("minute", 0, 59, r"[0-5]?[0-9]", ()),
+    ("hour", 0, 23, r"[01]?[0-9]|2[0-3]", ()),
+    ("day of month", 1, 31, r"0?[1-9]|[12][0-9]|3[01]", ()),
+    ("month", 1, 12, r"0?[1-9]|1[0-2]", _MONTHS),
+    ("day of week", 0, 6, r"0?[0-6]", _DAYS),
+)
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.upper()}{c}]" for c in word)
+
+
+def _cron_field_rx(number: str, names: tuple[str, ...]) -> str:
+    value = "|".join([number, *(_any_case(n) for n in names)])
+    item = rf"(\*|(?:{value})(?:-(?:{value}))?)(/0*[1-9][0-9]*)?"
+    return rf"{item}(,{item})*"
+
+
+CRON_PATTERN = ("@(" + "|".join(_CRON_MACROS) + ")|"
+                + " +".join(f"({_cron_field_rx(number, names)})" for _, _, _, number, names in _CRON_FIELDS))
+
+
+@functools.cache
+def _cron_rx() -> re.Pattern[str]:
+    # Compiled on first use: ~30 ms, which a run without cron jobs should not pay.
+    return re.compile(CRON_PATTERN)
+
+_CRON_EXPECTED = "a cron schedule of five fields such as '0 3 * * *', or @daily"
+
+
+def _cron_value(text: str, lo: int, names: tuple[str, ...]) -> int:
+    return lo + names.index(text.lower()) if text.isalpha() else int(text)
+
+
+def cron_problem(v: str) -> str | None:
+    """Why a schedule is refused, in a person's words (which field, which rule); None if valid."""
+    if not _cron_rx().fullmatch(v):
+        if v.startswith("@"):
+            return f"macros: {', '.join('@' + m for m in _CRON_MACROS)}"
+        fields = v.split()
+        if len(fields) != 5:
+            return f"{len(fields)} field(s); the five are minute, hour, day of month, month, day of week"
+        for text, (what, lo, hi, number, names) in zip(fields, _CRON_FIELDS):
+            if not re.fullmatch(_cron_field_rx(number, names), text):
+                extra = f" or {names[0].upper()}-{names[-1].upper()}" if names else ""
+                return f"the {what} field '{text}' is not *, a number {lo}-{hi}{extra}, a range a-b, a list or a step /n"
+        return "separate the five fields with spaces"
+    if v.startswith("@"):
+        return None
+    for text, (what, lo, _, _, names) in zip(v.split(), _CRON_FIELDS):
+        for item in text.split(","):
+            first, _, last = item.split("/")[0].partition("-")
+            if last and _cron_value(first, lo, names) > _cron_value(last, lo, names):
+                return f"the {what} range '{first}-{last}' runs backwards"
+    return None
+
+
+def _cron(v: Any) -> Any:
+    if not isinstance(v, str):
+        raise fail(_CRON_EXPECTED, v)
+    why = cron_problem(v)
+    if why is not None:
+        raise fail(_CRON_EXPECTED, v, f" ({why})")
+    return v
+
+
+# A backwards range (`5-1`) passes the schema's pattern: the one rule in a field that compares
+# two numbers, which a regular expression cannot (listed as an exception in test_schema).
+Cron = Annotated[str, BeforeValidator(_cron), WithJsonSchema({"type": "string", "pattern": f"^(?:{CRON_PATTERN})$"})]
+
+# Not real places: ``Factory`` is a placeholder and ``localtime`` the machine's own zone, which
+# Kubernetes refuses ("Local") and which means something different on every Nomad client.
+_NOT_ZONES = frozenset({"Factory", "localtime"})
+TIMEZONE_PATTERN = r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*"
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    import zoneinfo  # only for specs with a timezone: not on every run's import path
+
+    # available_timezones() walks the tz database's files on each call: read it once.
+    return frozenset(zoneinfo.available_timezones()) - _NOT_ZONES
+
+
+def _timezone(v: Any) -> Any:
+    v = _plain_str(v)
+    if v not in _zones():
+        close = _close_zone(v, _zones())
+        raise fail("an IANA time zone name such as Europe/Berlin or UTC", v,
+                   f" (did you mean '{close}'?)" if close else
+                   " (use an Area/Location name of the tz database, e.g. America/New_York; abbreviations "
+                   "such as CEST are not zones)")
+    return v
+
+
+def _close_zone(name: str, zones: frozenset[str]) -> str | None:
+    import difflib
+
+    by_lower = {z.lower(): z for z in zones}
+    if name.lower() in by_lower:
+        return by_lower[name.lower()]
+    # Only Area/Location names are offered: a near miss among the short legacy names (CEST ->
+    # EST) would be a different zone.
+    close = difflib.get_close_matches(name, sorted(z for z in zones if "/" in z), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+# Membership in the tz database depends on the tzdata the machine has, so the schema states only
+# the shape of a name; the list itself is the other exception test_schema names.
+Timezone = Annotated[str, BeforeValidator(_timezone),
+                     WithJsonSchema({"type": "string", "pattern": f"^(?:{TIMEZONE_PATTERN})$"})]
 
 
 def _mode(v: Any) -> Any:

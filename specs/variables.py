@@ -9,7 +9,7 @@ is a literal ``$``; a ``$`` not followed by ``{`` or ``$`` is kept as it is.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Literal, Mapping
 
 import yaml
 
@@ -64,10 +64,19 @@ def _retype(text: str) -> Any:
 _RETYPED = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool"}
 
 
-def expand(located: Located, sources: list[Mapping[str, str]]) -> list[Problem]:
+ScalarKind = Callable[[Path], Literal["typed", "text", "free"]]
+_WHOLE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(:?-[^}]*)?\}")
+
+
+def expand(located: Located, sources: list[Mapping[str, str]], kind: ScalarKind = lambda _: "free") -> list[Problem]:
     """Expand variables in every string value of ``located.data`` in place (keys are left alone).
 
     ``sources`` are consulted in order.  The ``variables`` section itself is not expanded.
+    What a substituted value becomes depends on its field (``kind``): in a number or boolean
+    field, a value that is exactly one reference is typed as YAML types the same text written
+    out, quoted or not (`replicas: "${N}"` is `replicas: ${N}`, as the JSON Schema, which cannot
+    see quotes, says); a string field keeps the text; elsewhere (x- blocks) an unquoted value
+    is typed as YAML would, a quoted one stays a string.
     """
     problems: list[Problem] = []
 
@@ -92,7 +101,8 @@ def expand(located: Located, sources: list[Mapping[str, str]]) -> list[Problem]:
             out, errs = substitute(value, lookup)
             for err, hint in errs:
                 problems.append(Problem(format_path(path), err, located.where(path), hint))
-            if path in located.plain and out != value:
+            field = kind(path)
+            if field == "typed" and _WHOLE.fullmatch(value) or field == "free" and path in located.plain and out != value:
                 return _retype(out)
             return out
         return value

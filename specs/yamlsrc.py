@@ -50,8 +50,8 @@ class Located:
     file: str
     values: dict[Path, Mark] = field(default_factory=dict)
     keys: dict[Path, Mark] = field(default_factory=dict)
-    # Paths of plain (unquoted) scalars: after variable substitution their text is typed
-    # again, so `replicas: ${N}` becomes an integer as it would be if written out.
+    # Paths of plain (unquoted) scalars holding a `$`: in a free-form block (x-kubernetes...)
+    # a substituted value is typed again as YAML would type it written out (variables.expand).
     plain: set[Path] = field(default_factory=set)
 
     def where(self, path: Path, *, key: bool = False) -> Location:

@@ -96,13 +96,33 @@ def test_variables_plain_scalars_are_retyped(line: str, value: str, expected: in
         assert web.ports[0].publish is True
 
 
-@pytest.mark.parametrize(("line", "environ", "problem"), [
-    ('    replicas: "${V}"\n', {"V": "3"}, "app.yaml:8:15: services.web.replicas: expected an integer 0-10000, got '3'"),
-    ("    replicas: '${V}'\n", {"V": "3"}, "app.yaml:8:15: services.web.replicas: expected an integer 0-10000, got '3'"),
-    # Written out, `VERSION: 1.10` is the float 1.1; a plain ${V} is typed the same way.
-    ("    env:\n      VERSION: ${V}\n", {"V": "1.10"}, "app.yaml:9:16: services.web.env.VERSION: expected a string, got 1.1"),
+@pytest.mark.parametrize(("line", "value", "get", "expected"), [
+    # A number field: quoted or not, a whole reference is typed (the JSON Schema cannot see quotes).
+    ('    replicas: "${V}"\n', "3", lambda w: w.replicas, 3),
+    ("    replicas: '${V}'\n", "3", lambda w: w.replicas, 3),
+    ('    update: {auto_rollback: "${V}"}\n', "true", lambda w: w.update.auto_rollback, True),
+    # A string field keeps the text: written out, `VERSION: 1.10` would be the float 1.1.
+    ("    env:\n      VERSION: ${V}\n", "1.10", lambda w: w.env["VERSION"], "1.10"),
+    ("    env:\n      ZIP: ${V}\n", "007", lambda w: w.env["ZIP"], "007"),
+    ("    command:\n      - ${V}\n", "true", lambda w: w.command, ["true"]),
+    # x- blocks are free-form: typed as YAML would type the text, unless quoted.
+    ("    x-kubernetes:\n      n: ${V}\n", "3", lambda w: w.x_kubernetes, {"n": 3}),
+    ('    x-kubernetes: {n: "${V}"}\n', "3", lambda w: w.x_kubernetes, {"n": "3"}),
 ])
-def test_variables_quoted_reference_stays_a_string(line: str, environ: dict[str, str], problem: str) -> None:
+def test_variables_whole_reference_takes_its_fields_type(line: str, value: str, get: Any, expected: Any) -> None:
+    spec = _load(HEAD + "services:\n  web:\n    image: nginx\n" + line, environ={"V": value})
+    got = get(spec.app.services["web"])
+    assert got == expected and type(got) is type(expected)
+
+
+@pytest.mark.parametrize(("line", "environ", "problem"), [
+    # Only a value that is exactly one reference is typed: `1${V}` stays the text '10'.
+    ("    replicas: 1${V}\n", {"V": "0"}, "app.yaml:8:15: services.web.replicas: expected an integer 0-10000, got '10'"),
+    ("    replicas: ${V}\n", {"V": "many"}, "app.yaml:8:15: services.web.replicas: expected an integer 0-10000, got 'many'"),
+    ("    replicas: ${V:-1.5}\n", {}, "app.yaml:8:15: services.web.replicas: expected an integer 0-10000, got 1.5"),
+])
+def test_variables_reference_in_number_field_checked_after_substitution(line: str, environ: dict[str, str],
+                                                                        problem: str) -> None:
     got = _problems(HEAD + "services:\n  web:\n    image: nginx\n" + line, environ=environ)
     assert len(got) == 1 and got[0].startswith(problem), got
 

@@ -7,9 +7,9 @@ and into the loss report either way.
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
+from crossdock.specs.types import cron_problem
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers.kubernetes_pod import PodReader
 from crossdock.translators.importers.kubernetes_read import Manifest
@@ -17,7 +17,6 @@ from crossdock.translators.importers.kubernetes_values import Context, dns_name,
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
 CONFIG_HASH = "crossdock/config-hash"
-_CRON = re.compile(r"(@(yearly|annually|monthly|weekly|daily|hourly)|(\S+\s+){4}\S+)")
 _CONCURRENCY = {"Allow": "allow", "Forbid": "forbid", "Replace": "replace"}
 
 
@@ -214,8 +213,8 @@ def _job(ctx: Context, m: Manifest, job: Path, w: dict[str, Any], where: str) ->
 def _cron_job(ctx: Context, m: Manifest, w: dict[str, Any], where: str) -> None:
     schedule = m.get("spec", "schedule")
     schedule = schedule if isinstance(schedule, str) else ""
-    if not _CRON.fullmatch(schedule):
-        ctx.lose(m, ("spec", "schedule"), "not a five-field cron schedule or @daily...: imported as @daily",
+    if cron_problem(schedule) is not None:
+        ctx.lose(m, ("spec", "schedule"), "not a five-field cron schedule that every target accepts, or @daily...: imported as @daily",
                  "changed", f"{where}.schedule")
         schedule = "@daily"
     w["schedule"] = schedule

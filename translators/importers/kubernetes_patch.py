@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crossdock.specs.names import SWARM_SERVICE_MAX as _SWARM_NAME_MAX
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers.kubernetes_network import Imported
 from crossdock.translators.importers.kubernetes_values import Context
@@ -24,7 +25,6 @@ _NAMED_INSIDE = ("containers", "initContainers", "env")  # lists whose items kee
 _RENDERED_LISTS = {"containers", "initContainers", "env", "ports", "volumeMounts", "volumes", "command", "args",
                    "topologySpreadConstraints", "accessModes", "rules", "paths", "metrics", "volumeClaimTemplates",
                    "items", "matchExpressions", "nodeSelectorTerms", "resources"}
-_SWARM_NAME_MAX = 63
 
 
 # The documents crossdock renders from an object: (kind, workload, suffix), named after the

@@ -20,6 +20,7 @@ import json
 import re
 from typing import Any
 
+from crossdock.specs import names
 from crossdock.specs.model import Probe, Service, UpdatePolicy
 from crossdock.translators.base import Report
 from crossdock.translators.nomad.tasks import RESTART_FOREVER, Path, interpolated
@@ -53,10 +54,8 @@ def services(app: str, name: str, svc: Service, report: Report) -> list[dict[str
         report.note("ports", path + ("ports", i))
         if port.publish:
             report.note("publish", path + ("ports", i, "publish"))
-        service_name = f"{app}-{name}" if i == 0 else f"{app}-{name}-{port.name}"
-        if len(service_name) > 63:
-            report.note("ports", path + ("ports", i), f"Nomad refuses service names over 63 characters: "
-                        f"'{service_name}' is {len(service_name)}; shorten the app, service or port name")
+        # At most 63 characters: the loader refuses a spec where it would be longer.
+        service_name = names.nomad_service(app, name, port.name, i == 0)
         out.append({"Name": service_name, "Provider": "nomad", "PortLabel": port.name})
     checks = _checks(svc, path, report)
     if checks and out:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from crossdock.specs import names
 from crossdock.specs.loader import LoadedSpec
 from crossdock.specs.model import Workload
 from crossdock.specs.yamlsrc import Path
@@ -139,7 +140,7 @@ def top_level_secrets(spec: LoadedSpec, report: Report) -> list[SecretView]:
             report.note("secret_values", ("secrets", key))
         else:
             report.note("secret_external", ("secrets", key))
-        out.append(SecretView(key, f"{spec.app.name}_{key}"))
+        out.append(SecretView(key, names.swarm_secret(spec.app.name, key)))
     return out
 
 

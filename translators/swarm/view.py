@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from crossdock.specs import names
 from crossdock.specs.loader import LoadedSpec
 from crossdock.specs.model import App, Job, Resources, Service, Step, Workload
 from crossdock.specs.yamlsrc import Path
@@ -184,11 +185,8 @@ def _service(spec: LoadedSpec, name: str, svc: Service, report: Report,
 
 
 def sidecar_name(app: App, workload: str, step: str) -> str:
-    """``<workload>-<sidecar>``, or ``<workload>-sidecar-<sidecar>`` when a workload already
-    has the short name."""
-    name = f"{workload}-{step}"
-    taken = set(app.services) | set(app.jobs) | set(app.cron_jobs)
-    return f"{workload}-sidecar-{step}" if name in taken else name
+    """The sidecar's service in the stack file (rule and length limit in specs.names)."""
+    return names.swarm_sidecar_key(names.all_workloads(app), workload, step)
 
 
 def _sidecar(app: App, main: ServiceView, svc: Service, step: Step) -> ServiceView:
