@@ -54,6 +54,14 @@ image = st.builds(
 )
 # Constraint keys: a plain label, a prefixed one, and the one every target maps to a node name.
 constraint_key = st.sampled_from(["zone", "example.com/disk", "kubernetes.io/hostname"])
+# Values near each target's rule as well as past it: a label value (what Kubernetes accepts),
+# swarmkit's value characters (letters, digits, :-_.*()?+[]\^$|/ and white space), any text.
+_swarm_piece = st.lists(st.sampled_from(["a", "Z9", ":", "_", ".", "*", "(", ")", "?", "+", "[", "]", "\\", "^", "$",
+                                          "|", "/", "-"]), min_size=1, max_size=3).map("".join)
+_CONSTRAINT_VALUES = {"text": text, "label": label_value.filter(bool),
+                      "swarm": st.builds(lambda a, space, b: a + space + b, _swarm_piece,
+                                         st.sampled_from(["", " ", "\t", "\n", "\r", "\f"]), _swarm_piece)}
+constraint_value = st.sampled_from(sorted(_CONSTRAINT_VALUES)).flatmap(_CONSTRAINT_VALUES.__getitem__)
 
 
 def _probe(port_names: list[str]) -> st.SearchStrategy[dict[str, Any]]:
@@ -104,7 +112,7 @@ def workloads(draw: st.DrawFn, name: str, secrets: list[str], volumes: list[str]
         mounts.append({"path": "/data-" + draw(path_piece), "volume": draw(st.sampled_from(volumes))})
     w["volumes"] = mounts
     if draw(st.booleans()):
-        w["placement"] = {"constraints": draw(st.dictionaries(constraint_key, text, min_size=1, max_size=2))}
+        w["placement"] = {"constraints": draw(st.dictionaries(constraint_key, constraint_value, min_size=1, max_size=2))}
     w["labels"] = draw(st.dictionaries(st.sampled_from(["team", "tier", "example.com/x"]), label_value, max_size=2))
     taken: set[str] = {name}
     w["init"] = _steps(draw, "init", taken)
