@@ -10,6 +10,7 @@ import json
 import re
 import unicodedata
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 import yaml
@@ -337,7 +338,13 @@ def _nomad_workload(bundle: base.Bundle, tasks: dict[tuple[str, str], dict[str, 
         if kind != "startup" and "exec" in probe:
             assert _warned(bundle, "health_exec", (*at, "health", kind, "exec"))
         elif kind != "startup" and "http" in probe:
-            assert checks[kind]["Path"] == probe["http"]["path"]
+            want, got = probe["http"]["path"], checks[kind]["Path"]
+            if "%" in want or "\x7f" in want or re.search("[\x00-\x1f]", want) or want.startswith("//"):
+                # Nomad's url.Parse may refuse it as written: escaped, reported, decoded the same.
+                assert got == want or _warned(bundle, "health_http", (*at, "health", kind, "http", "path"))
+                assert unquote(got) == unquote(want)
+            else:
+                assert got == want
     if "route" in w:
         tags = [t for s in group["Services"] for t in s.get("Tags") or [] if ".rule=" in t]
         want = [w["route"]["host"]] + ([w["route"]["path"]] if w["route"]["path"] != "/" else [])
