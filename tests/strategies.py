@@ -175,6 +175,11 @@ def app_specs(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, str]]:
                                          "annotations": draw(st.dictionaries(
                                              st.sampled_from(["note", "example.com/desc"]), text, max_size=2))},
                             "secrets": secrets, "volumes": {v: {} for v in volumes}}
+    if draw(st.booleans()):
+        spec["x-kubernetes"] = {"resources": [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "extra"},
+                                               "data": {"k": draw(text)}}]}
+    if draw(st.booleans()):
+        spec["x-nomad"] = {"Meta": {"z": draw(text)}}
     names = draw(st.lists(dns, min_size=1, max_size=2, unique=True))
     spec["services"] = {n: draw(services(n, secret_names, volumes)) for n in names}
     published = 30000

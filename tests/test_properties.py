@@ -92,6 +92,8 @@ def test_properties_kubernetes_round_trip(case: Case) -> None:
     by = {(d["kind"], d["metadata"]["name"]): d for d in docs}
     for name, value in _from_env_secrets(spec, environ).items():
         assert base64.b64decode(by["Secret", name]["data"]["value"]).decode() == value
+    for extra in spec.get("x-kubernetes", {}).get("resources", []):
+        assert by["ConfigMap", extra["metadata"]["name"]]["data"] == extra["data"]
     kinds = {"services": ("Deployment", "StatefulSet"), "jobs": ("Job",), "cron_jobs": ("CronJob",)}
     for section, name, w in _workloads(spec):
         doc = next(by[k, name] for k in kinds[section] if (k, name) in by)
@@ -368,7 +370,7 @@ def test_properties_nomad_round_trip(case: Case) -> None:
         assert nomad_hcl.hcl_to_api(hcl_text) == _nfc(job)
         if _nfc(job) != job:
             assert any(w.feature == "unicode" for w in bundle.warnings), bundle.warnings
-        for key, value in spec["metadata"]["annotations"].items():
+        for key, value in {**spec["metadata"]["annotations"], **spec.get("x-nomad", {}).get("Meta", {})}.items():
             assert job["Meta"][key] == value
         for group in job["TaskGroups"]:
             groups[group["Name"]] = group
