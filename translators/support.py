@@ -127,7 +127,8 @@ FEATURES: tuple[Feature, ...] = (
               "rollout fails (by hand: kubectl rollout undo)"), N, N),
     Feature("placement_constraints", "placement: node label constraints", N,
             A("Swarm refuses a constraint on a label with '/' in its name (other than kubernetes.io/hostname, "
-              "os and arch, which map to node attributes) or with a value outside [A-Za-z0-9:_.*()?+[]\\^$|/ -]: "
+              "os and arch, which map to node attributes) or with a value outside [A-Za-z0-9:_.*()?+[]\\^$|/-] and "
+              "white space, or with white space around it: "
               "not rendered"),
             A("node labels are read from the client's meta (${meta.<label>})")),
     Feature("placement_spread", "placement: spread", N, N,

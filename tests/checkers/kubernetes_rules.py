@@ -93,6 +93,8 @@ def _pod_spec(spec: Any, path: str) -> Iterator[tuple[str, str]]:
             for j, port in enumerate(container.get("ports") or []):
                 if isinstance(port, Mapping) and "name" in port and (problem := _port_name(port["name"])):
                     yield f"{at}.ports[{j}].name", problem
+    # ValidatePodSpec checks a nodeSelector as labels (keys and values).
+    yield from _labels(spec.get("nodeSelector"), f"{path}.nodeSelector")
     for i, volume in enumerate(spec.get("volumes") or []):
         if isinstance(volume, Mapping) and (problem := _name(volume.get("name"), _DNS1123_LABEL, 63,
                                                                  "DNS-1123 label")):

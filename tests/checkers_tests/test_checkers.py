@@ -86,6 +86,8 @@ def test_kubernetes_reports_every_error_of_a_document() -> None:
     (_broken("PersistentVolumeClaim", ["spec", "resources", "requests", "storage"], "1 GB"),
      "spec.resources.requests.storage: '1 GB': not a valid quantity"),
     (_broken("Deployment", ["metadata", "labels", "app"], "a b"), "metadata.labels.app: 'a b': not a valid label value"),
+    (_broken("Deployment", ["spec", "template", "spec", "nodeSelector"], {"zone": "a: b"}),
+     "spec.template.spec.nodeSelector.zone: 'a: b': not a valid label value"),
     (_broken("Deployment", ["spec", "template", "metadata", "labels", "-x"], "y"),
      "spec.template.metadata.labels.-x: '-x': not a valid label key"),
 ])

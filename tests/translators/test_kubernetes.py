@@ -153,8 +153,9 @@ def test_translate_hostile_strings_arrive_unchanged() -> None:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(strategies.app_specs())
-def test_translate_random_specs_are_valid_and_keep_every_string(data: dict[str, Any]) -> None:
-    spec = load("app.yaml", text=strategies.to_yaml(data), environ={})
+def test_translate_random_specs_are_valid_and_keep_every_string(case: tuple[dict[str, Any], dict[str, str]]) -> None:
+    data, environ = case
+    spec = load("app.yaml", text=strategies.to_yaml(data), environ=environ)
     docs = docs_of(KubernetesTranslator().translate(spec))
     assert validate(docs) == []
     kinds = {"services": "Deployment", "jobs": "Job", "cron_jobs": "CronJob"}
@@ -168,8 +169,9 @@ def test_translate_random_specs_are_valid_and_keep_every_string(data: dict[str, 
             data_ = find(docs, "ConfigMap", f"{name}-files")["data"]
             mounted = {m["mountPath"]: data_[m["subPath"]] for m in c["volumeMounts"] if m["name"] == "files"}
             assert mounted == {f.path: f.content for f in w.files}
-    for d in docs:
-        assert d["metadata"].get("annotations", {}) == spec.app.metadata.annotations
+    for d in docs:  # x-kubernetes blocks may add their own
+        ann = d["metadata"].get("annotations", {})
+        assert {k: ann.get(k) for k in spec.app.metadata.annotations} == spec.app.metadata.annotations
 
 
 @pytest.mark.parametrize("value", HOSTILE)
@@ -346,6 +348,15 @@ def test_translate_probe_sub_second_times_round_up_with_a_warning() -> None:
     assert (probe["periodSeconds"], probe["timeoutSeconds"]) == (2, 1)
     assert warned(bundle, "services.web.health.liveness.interval", "whole seconds")
     assert warned(bundle, "services.web.health.liveness.timeout", "whole seconds")
+
+
+@pytest.mark.parametrize("value", ["a: b", "eu west", "-edge", "x" * 64, "é"])
+def test_translate_placement_constraint_not_a_label_value_is_reported_not_rendered(value: str) -> None:
+    # The API server checks nodeSelector values as label values and refuses the whole pod.
+    bundle = translate({"services": {"web": {"image": "x", "placement": {"constraints": {"zone": value, "disk": "ssd"}}}}})
+    assert pod_spec(find(docs_of(bundle), "Deployment", "web"))["nodeSelector"] == {"disk": "ssd"}
+    assert [w.message.endswith("not rendered") for w in bundle.warnings
+            if w.path == "services.web.placement.constraints.zone"] == [True]
 
 
 def test_translate_resources_env_init_sidecars_and_placement() -> None:

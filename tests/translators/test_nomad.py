@@ -221,6 +221,27 @@ def test_mapping_checks() -> None:
                     "Timeout": 3 * 10**9, "CheckRestart": {"Limit": 4, "Grace": 60 * 10**9}}
 
 
+@pytest.mark.parametrize("path, rendered", [
+    ("/ready?x=%20&y={z}#f", "/ready?x=%20&y={z}#f"),  # valid URL syntax: unchanged
+    ("/a%zz/100%", "/a%25zz/100%25"),  # Go's url.Parse: invalid URL escape "%zz"
+    ("/a\x01b\x7f", "/a%01b%7F"),  # net/url: invalid control character in URL
+    ("//h:x/p", "/%2Fh:x/p"),  # a leading // is read as a host, here with an invalid port
+])
+def test_mapping_check_path_nomad_can_parse(path: str, rendered: str) -> None:
+    bundle = _translate(_spec(f"""  web:
+    image: x
+    ports: [{{name: http, port: 8080}}]
+    health: {{readiness: {{http: {{path: {json.dumps(path)}, port: http}}}}}}
+"""))
+    from checkers.nomad import check_job_json
+    assert check_job_json([bundle.files["nomad/app.nomad.json"]]) == []  # Go's url.Parse takes it
+    assert _both(bundle, "app")["TaskGroups"][0]["Services"][0]["Checks"][0]["Path"] == rendered
+    notes = [w for w in _warnings(bundle) if "not a valid URL path" in w]
+    assert notes == ([] if rendered == path else [
+        f"nomad: services.web.health.readiness.http.path: Nomad refuses a check path that is not a valid URL "
+        f"path: rendered as {rendered!r}, which a server decodes to the same path"])
+
+
 def test_mapping_update_scaling_restart() -> None:
     job = _both(_translate(_spec("""  web:
     image: x

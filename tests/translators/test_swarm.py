@@ -475,7 +475,10 @@ services:
     ("example.com/pool", "web", None),  # swarmkit: "key 'node.labels.example.com/pool' is invalid"
     ("zone", "a,b", None),  # swarmkit: "value 'a,b' is invalid"
     ("zone", "é", None),
+    ("zone", "a\tb\nc\rd\fe", "node.labels.zone == a\tb\nc\rd\fe"),  # swarmkit's \s (Go: [\t\n\f\r ])
+    ("zone", "a\vb", None),  # not in Go's \s
     ("zone", " padded", None),  # swarmkit trims it: the value would change
+    ("zone", "padded\n", None),
     ("zone", "", None),
 ])
 def test_placement_constraint(key: str, value: str, rendered: str | None) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from dataclasses import dataclass, field, replace
 from typing import Literal, Mapping
 
@@ -22,6 +23,15 @@ from crossdock.translators.base import Report
 
 SECRET_KEY = "value"  # the key that holds a secret's value, rendered or external
 CONFIG_HASH = "crossdock/config-hash"
+
+
+# A label value by the API server's rule (apimachinery IsValidLabelValue).
+_LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?")
+
+
+def label_value(text: str) -> bool:
+    """Whether the API server accepts ``text`` as a label value, as it checks nodeSelector values."""
+    return len(text) <= 63 and _LABEL_VALUE.fullmatch(text) is not None
 
 
 def unexpand(text: str) -> str:
@@ -211,7 +221,8 @@ class PodBuilder:
             labels=labels, annotations=annotations, restart_policy=restart_policy,
             init_containers=init, containers=containers,
             volumes=volumes,
-            node_selector=dict(sorted(placement.constraints.items())) if placement else {},
+            node_selector={k: v for k, v in sorted(placement.constraints.items()) if label_value(v)}
+            if placement else {},
             spread=list(placement.spread) if placement else [], selector=selector)
 
     def _env(self, w: Workload) -> list[EnvVar]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import base64
 import math
-import re
 
 from crossdock.specs.loader import LoadedSpec
 from crossdock.specs.model import CronJob, Job, Service, Workload
@@ -32,14 +31,13 @@ from crossdock.translators.kubernetes.objects import (
     ClaimView, ConfigMapView, CronJobView, DeploymentView, HpaView, IngressView, JobSpecView, JobView, Meta, Resource,
     SecretView, ServicePort, ServiceView, StatefulSetView,
 )
-from crossdock.translators.kubernetes.pod import SECRET_KEY, PodBuilder, config_files
+from crossdock.translators.kubernetes.pod import SECRET_KEY, PodBuilder, config_files, label_value
 
 NAME = "app.kubernetes.io/name"
 PART_OF = "app.kubernetes.io/part-of"
 MANAGED_BY = "app.kubernetes.io/managed-by"
 
 _BAD_PATH_PARTS = ("//", "/./", "/../", "%2f", "%2F")
-_LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?")
 
 
 def _seconds(text: str) -> int:
@@ -217,10 +215,12 @@ class ViewBuilder:
         if w.placement.constraints:
             self.report.note("placement_constraints", (*where, "placement", "constraints"))
         for key, value in sorted(w.placement.constraints.items()):
-            if len(value) > 63 or not _LABEL_VALUE.fullmatch(value):
+            if not label_value(value):
+                # No node can carry such a label, and the API server refuses the whole pod.
                 self.report.note("placement_constraints", (*where, "placement", "constraints", key),
                                  f"{value!r} is not a valid label value (at most 63 of A-Z a-z 0-9 - _ ., "
-                                 "alphanumeric at both ends): the API server refuses the nodeSelector")
+                                 "alphanumeric at both ends), which the API server refuses in a nodeSelector: "
+                                 "not rendered")
         if w.placement.spread:
             self.report.note("placement_spread", (*where, "placement", "spread"))
 

@@ -82,6 +82,19 @@ def _rule_string(text: str) -> str:
     return f"`{text}`" if "`" not in text else json.dumps(text, ensure_ascii=False)
 
 
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def check_path(path: str) -> str:
+    """``path`` as Nomad accepts an http check's path: Go's ``url.Parse`` must take it as a
+    relative URL.  It refuses a ``%`` that starts no escape and ASCII control characters (written
+    ``%25`` and ``%XX``), and reads a leading ``//`` as a host (written ``/%2F``).  A server that
+    decodes the request path gets the spec's path back."""
+    out = _CONTROL.sub(lambda m: f"%{ord(m.group()):02X}", _BAD_PERCENT.sub("%25", path))
+    return "/%2F" + out[2:] if out.startswith("//") else out
+
+
 def _port_label(svc: Service, ref: int | str) -> str | None:
     if isinstance(ref, str):
         return ref
@@ -126,7 +139,10 @@ def _check(svc: Service, kind: str, probe: Probe, path: Path, report: Report) ->
     if probe.http is not None:
         report.note("health_http", path + ("http",))
         interpolated(report, "health_http", path + ("http", "path"), probe.http.path)
-        check["Path"] = probe.http.path
+        check["Path"] = check_path(probe.http.path)
+        if check["Path"] != probe.http.path:
+            report.note("health_http", path + ("http", "path"), f"Nomad refuses a check path that is not a valid "
+                        f"URL path: rendered as {check['Path']!r}, which a server decodes to the same path")
     else:
         report.note("health_tcp", path + ("tcp",))
     label = _port_label(svc, target.port)

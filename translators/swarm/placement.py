@@ -1,8 +1,9 @@
 """Placement: the spec's node label constraints and spread as Swarm constraints and preferences.
 
 Swarm (swarmkit) checks constraints when the service is created: the key must match
-``[a-z_][a-z0-9_.-]+`` (no ``/``) and the value ``[a-z0-9:_.*()?+[]\\^$|/ -]+`` (case-insensitive,
-trimmed of surrounding spaces), as seen on a 20.10 daemon.  Kubernetes' well-known node labels
+``[a-z_][a-z0-9_.-]+`` (no ``/``) and the value ``[a-z0-9:_.*()?+[]\\^$|/-]`` and white space
+(space, tab, CR, LF, FF), case-insensitive, after trimming surrounding white space (swarmkit's
+``constraint.Parse``).  Kubernetes' well-known node labels
 map to Swarm's own node attributes:
 
 - ``kubernetes.io/hostname`` -> ``node.hostname`` (constraint) and ``node.id`` (spread: one
@@ -25,7 +26,8 @@ from crossdock.specs.yamlsrc import Path
 from crossdock.translators.base import Report
 
 _KEY = re.compile(r"[a-z_][a-z0-9_.-]+", re.IGNORECASE)
-_VALUE = re.compile(r"[a-z0-9:_.*()?+\[\]\\^$|/ -]+", re.IGNORECASE)
+# swarmkit's valuePattern has Go's \s, which is [\t\n\f\r ].
+_VALUE = re.compile(r"[a-z0-9:_.*()?+\[\]\\^$|/\t\n\f\r -]+", re.IGNORECASE)
 _NODE_ATTRIBUTES = {
     "kubernetes.io/hostname": "node.hostname",
     "kubernetes.io/os": "node.platform.os",
