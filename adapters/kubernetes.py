@@ -289,18 +289,30 @@ class KubernetesAdapter:
             failed = judge.failures(snap, st, self._replicasets(app) if snap.deployments else [], now, final)
             if failed:
                 self._fail(app, snap, failed, timeout if final else None)
-            self._pause(app, timeout - (deadline - now), deadline - now)
+            self._pause(app, snap, timeout - (deadline - now), deadline - now)
 
-    def _pause(self, app: str, elapsed: float, left: float) -> None:
-        """Until the next poll: a watch on the app's Deployments that returns as soon as one
-        changes (a replica became available: the rollout may be done), else after
-        ``poll_interval`` (at least 1 s, the API's unit; StatefulSets, Jobs and pods are seen
-        then); without a Deployment list to watch from, or near the deadline, ``polling``."""
+    def _pause(self, app: str, snap: ks.Snapshot, elapsed: float, left: float) -> None:
+        """Until the next look at the whole app.  With Deployments rolling out: a watch of them
+        (as ``kubectl rollout status`` makes) that returns as soon as the events show every one
+        rolled out (the snapshot after it confirms that, with StatefulSets, Jobs and pods),
+        else when the API server ends it after ``poll_interval`` (at least 1 s, the API's
+        unit).  So the app is listed once a second however busy the rollout, not after every
+        change of a Deployment: eight lists per change competed for the CPU with the pods
+        starting.  Without Deployments to watch, or near the deadline, ``polling``."""
         version = self._deployments_version
-        if version and left >= 1.0:
+        live = {str(d["metadata"]["name"]): d for d in snap.deployments}
+        if version and left >= 1.0 and any(ks.rollout_pending(d) for d in live.values()):
             try:
-                self.conn.changed("watching deployments", DEPLOYMENTS.path(self.namespace), owner_selector(app),
-                                  version, max(1, round(self._poll)))
+                for event in self.conn.watch("watching deployments", DEPLOYMENTS.path(self.namespace),
+                                             owner_selector(app), version, max(1, round(self._poll))):
+                    obj = event.get("object") or {}
+                    name = str((obj.get("metadata") or {}).get("name", ""))
+                    if event.get("type") == "DELETED":
+                        live.pop(name, None)
+                    elif name:
+                        live[name] = obj
+                    if not any(ks.rollout_pending(d) for d in live.values()):
+                        return
                 return
             except PlatformError:
                 pass  # the version expired (410) or the watch broke: poll as usual

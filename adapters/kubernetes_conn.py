@@ -195,20 +195,27 @@ class Conn:
             raise_for(what, self.where, resp.status, body, cause)
         return json.loads(raw) if raw else None
 
-    def changed(self, what: str, path: str, selector: str, version: str, seconds: int) -> bool:
-        """Block until an object listed at ``path`` (by ``selector``) changes after the list
-        ``version``, or the API server ends the watch after ``seconds``: True when something
-        changed.  One watch request, as ``kubectl rollout status`` makes; cheaper and quicker
-        than polling.  Raises PlatformError (410 Gone when ``version`` is too old: list again)."""
+    def watch(self, what: str, path: str, selector: str, version: str, seconds: int) -> Iterator[dict[str, Any]]:
+        """The events (``{"type": "ADDED"|"MODIFIED"|"DELETED", "object": ...}``) on the
+        objects listed at ``path`` (by ``selector``) after the list ``version``, until the API
+        server ends the watch after ``seconds`` or the caller stops reading.  One request, as
+        ``kubectl rollout status`` makes.  Raises PlatformError, also for the API server's
+        ERROR event (410 Gone when ``version`` is too old: list again)."""
         query = {"labelSelector": selector, "watch": "true", "resourceVersion": version,
                  "timeoutSeconds": str(max(1, seconds)), "allowWatchBookmarks": "false"}
-        resp = self.request(what, "GET", path, query=query, stream=True)
-        try:
-            return any(True for _ in resp.stream(1, decode_content=True))  # the first byte is an event
-        except urllib3.exceptions.HTTPError as e:
-            raise_transport(what, self.where, e)
-        finally:
-            resp.close()
+        for line in self.stream_lines(what, path, query):
+            if not line.strip():
+                continue
+            try:
+                event = json.loads(line)
+            except ValueError:
+                raise PlatformError(f"{what}: the API server sent a watch event that is not JSON ({self.where})") from None
+            if not isinstance(event, dict):
+                raise PlatformError(f"{what}: the API server sent a watch event that is not an object ({self.where})")
+            if event.get("type") == "ERROR":
+                status = event.get("object") or {}
+                raise_for(what, self.where, int(status.get("code") or 500), json.dumps(status), None)
+            yield event
 
     def stream_lines(self, what: str, path: str, query: Mapping[str, Any]) -> Iterator[str]:
         """The lines of a streamed response (pod logs with follow). Raises PlatformError."""

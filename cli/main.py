@@ -242,7 +242,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     tenth of a cold ``crossdock render``; and the interpreter's teardown (finalizing every module)
     is skipped with ``os._exit`` once the output is flushed, about as much again.  In-process
     callers (tests) pass ``argv``, keep their collector as it was, and get the code returned.
+
+    The command also tells pydantic not to look for plugins (``PYDANTIC_DISABLE_PLUGINS``,
+    unless the environment sets it): the spec model needs none, and the search reads the
+    metadata of every installed distribution when the model is built, in every run.
     """
+    if argv is None:
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     code = EXIT_RUNTIME
     try:
         code = _main(argv)

@@ -176,3 +176,28 @@ def test_cli_internal_error_traceback_only_with_debug(debug: str) -> None:
     else:
         assert proc.stderr == ("internal error: RuntimeError: injected (this is a bug in crossdock; "
                                "set CROSSDOCK_DEBUG=1 to see where)\n")
+
+
+_SPY = """
+import importlib.metadata, sys
+real = importlib.metadata.entry_points
+def spy(*args, **kwargs):
+    if kwargs.get("group") == "pydantic":
+        print("pydantic plugins searched", flush=True)
+    return real(*args, **kwargs)
+importlib.metadata.entry_points = spy
+sys.argv = ["crossdock", "validate", "examples/shop/app.yaml"]
+from crossdock.cli.main import main
+main()
+"""
+
+
+@pytest.mark.parametrize("setting, searched", [(None, False), ("", True)])
+def test_cli_command_skips_pydantic_plugin_search(setting: str | None, searched: bool) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if setting is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = setting  # the user's own setting wins
+    root = Path(__file__).parent.parent.parent
+    proc = subprocess.run([sys.executable, "-c", _SPY], cwd=root, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert ("pydantic plugins searched" in proc.stdout) is searched, proc.stdout
