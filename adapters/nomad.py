@@ -164,12 +164,15 @@ class NomadAdapter:
         deployments: list[Obj] = []
         if ids:
             expr = " or ".join(f"JobID == {json.dumps(i)}" for i in ids)
-            allocs = self.conn.call(f"list allocations of app {app!r}", self.conn.client.allocations.get_allocations,
-                                    filter_=expr)
+            # Deployments before allocations: a deployment fails after (because) its allocations
+            # were marked unhealthy, so allocations read after a failed deployment show why. In
+            # the other order a deployment that failed between the two reads came without reasons.
             # python-nomad's get_deployments has no filter argument: its request() takes any query.
             deployments = self.conn.call(f"list deployments of app {app!r}",
                                          lambda: self.conn.client.deployments.request(
                                              method="get", params={"filter": expr}).json())
+            allocs = self.conn.call(f"list allocations of app {app!r}", self.conn.client.allocations.get_allocations,
+                                    filter_=expr)
         snap = Snapshot(app, jobs, service_job, allocs, deployments)
         for dep in self._ours(deployments, app):
             if dep.get("Status") != "failed":
