@@ -245,10 +245,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     The command also tells pydantic not to look for plugins (``PYDANTIC_DISABLE_PLUGINS``,
     unless the environment sets it): the spec model needs none, and the search reads the
-    metadata of every installed distribution when the model is built, in every run.
+    metadata of every installed distribution when the model is built, in every run.  With the
+    search off, ``importlib.metadata`` (which pydantic's plugin loader imports for it, and with
+    it ``email``, ``zipfile``, ``csv``...: ~25 ms of a cold render) is deferred until something
+    uses it (``adapters.deferred``).
     """
     if argv is None:
         os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+        if os.environ["PYDANTIC_DISABLE_PLUGINS"] in ("__all__", "1", "true"):
+            from crossdock.adapters import deferred
+
+            deferred.defer("importlib.metadata", entry_points=deferred.calling("importlib.metadata", "entry_points"))
     code = EXIT_RUNTIME
     try:
         code = _main(argv)

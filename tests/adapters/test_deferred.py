@@ -37,6 +37,23 @@ def test_deferred_kubernetes_client_skips_oauth_until_used() -> None:
     assert out[3] == "module True"
 
 
+def test_deferred_kubernetes_client_skips_dateutil_parser_until_used() -> None:
+    out = run("""
+        import sys
+        import crossdock.adapters.kubernetes
+        print(type(sys.modules["dateutil.parser"]).__name__, "dateutil.tz" in sys.modules)
+        from kubernetes.client import ApiClient
+        # what the client does with a date-time when it deserializes into its model classes
+        when = ApiClient()._ApiClient__deserialize_datetime("2026-12-02T10:00:00+01:00")
+        print(when.isoformat(), type(sys.modules["dateutil.parser"]).__name__)
+        from dateutil.parser import parse, isoparse
+        print(parse("2026-12-02").year, isoparse("2026-12-02T10:00:00Z").tzname())
+    """).split("\n")
+    assert out[0] == "Deferred False"
+    assert out[1] == "2026-12-02T10:00:00+01:00 module"
+    assert out[2] == "2026 UTC"
+
+
 def test_deferred_charset_normalizer_under_requests() -> None:
     out = run("""
         import sys, warnings

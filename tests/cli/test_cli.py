@@ -201,3 +201,33 @@ def test_cli_command_skips_pydantic_plugin_search(setting: str | None, searched:
     proc = subprocess.run([sys.executable, "-c", _SPY], cwd=root, env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert ("pydantic plugins searched" in proc.stdout) is searched, proc.stdout
+
+
+_METADATA_SPY = """
+import os, sys
+real_exit = os._exit
+def exit_(code):
+    found = sys.modules.get("importlib.metadata")
+    state = "absent" if found is None else type(found).__name__
+    import importlib.metadata
+    from importlib.metadata import version
+    print(state, version("pydantic") == importlib.metadata.version("pydantic"), type(sys.modules["importlib.metadata"]).__name__, flush=True)
+    real_exit(code)
+os._exit = exit_
+sys.argv = ["crossdock", "render", "examples/shop/app.yaml", "--target", "all", "-q", "-o", sys.argv[1]]
+from crossdock.cli.main import main
+main()
+"""
+
+
+def test_cli_command_defers_importlib_metadata_until_used(tmp_path: Path) -> None:
+    """With pydantic's plugin search off, a render never imports importlib.metadata (its
+    stand-in is all pydantic's loader gets), and the module works the moment anyone uses it."""
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    root = Path(__file__).parent.parent.parent
+    proc = subprocess.run(
+        [sys.executable, "-c", _METADATA_SPY, str(tmp_path / "out")], cwd=root, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["Deferred", "True", "module"], proc.stdout
+    assert (tmp_path / "out").is_dir()
