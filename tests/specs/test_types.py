@@ -7,8 +7,10 @@ import re
 import zoneinfo
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from crossdock.specs.types import CRON_PATTERN, cron_problem
+from crossdock.specs.types import CRON_PATTERN, cron_matches, cron_problem
 
 VALID_CRON = [
     "0 3 * * *", "*/5 * * * *", "30 2 * * 1-5", "0 0 1,15 * *", "0 8-18/2 * * MON-FRI",
@@ -84,3 +86,79 @@ def test_timezone_refuses_non_iana_names(name: str, hint: str) -> None:
     (err,) = info.value.errors()
     assert err["loc"] == ("timezone",)
     assert err["msg"].startswith("expected an IANA time zone name") and hint in err["msg"], err["msg"]
+
+
+def test_is_zone_agrees_with_available_timezones() -> None:
+    """The check of one name (one file read) accepts exactly the zones available_timezones()
+    lists (less Factory and localtime), tried on every file and directory of the tz database,
+    the posix/ and right/ copies it leaves out and paths that are no names."""
+    import os
+
+    from crossdock.specs.types import _NOT_ZONES, is_zone
+
+    zones = zoneinfo.available_timezones() - _NOT_ZONES
+    names = set(zones) | set(_NOT_ZONES) | {
+        "posixrules", "Europe", "right/UTC", "posix/Europe/Berlin", "", "UTC/", "/UTC", "Europe//Berlin",
+        "../etc/passwd", "Etc/../UTC", "zone.tab", "leapseconds", "utc", "Europe/Berln"}
+    for root in zoneinfo.TZPATH:
+        for here, dirs, files in os.walk(root):
+            names.update(os.path.relpath(os.path.join(here, n), root) for n in dirs + files)
+    assert len(zones) > 300 and len(names) > len(zones) + 10
+    assert sorted(n for n in names if is_zone(n) != (n in zones)) == []
+
+
+_CRON_RX = re.compile(CRON_PATTERN)
+_CRON_CHARS = "0123456789*/-, @\tJjAaNnMmOoSsUuFfEeBbRrPpYyLlGgTtVvDdCcHhWwIiKk\u0663\u212a"
+_NAMES = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+          "sun", "mon", "tue", "wed", "thu", "fri", "sat", "june", "ja", "\u212aan"]
+# Near misses: numbers 0-99 written with 1 to 3 digits, names in any case (and some that are
+# not names), ranges, lists, steps (0 and zero-padded ones among them), one or two spaces.
+_VALUE = st.one_of(
+    st.integers(1, 6).map(str),  # valid in every field
+    st.tuples(st.integers(0, 99), st.integers(1, 3)).map(lambda t: str(t[0]).zfill(t[1])),
+    st.tuples(st.sampled_from(_NAMES), st.integers(0, 7)).map(
+        lambda t: "".join(c.upper() if t[1] >> i & 1 else c for i, c in enumerate(t[0]))),
+)
+_ITEM = st.tuples(
+    st.one_of(st.just("*"), _VALUE, st.tuples(_VALUE, _VALUE).map("-".join)),
+    st.one_of(st.just(""), st.integers(0, 20).map(lambda n: f"/{n}"), st.just("/05"), st.just("/")),
+).map("".join)
+_FIELD = st.lists(_ITEM, min_size=1, max_size=3).map(",".join)
+_SCHEDULE = st.tuples(st.lists(_FIELD, min_size=4, max_size=6), st.sampled_from([" ", " ", " ", "  "])).map(
+    lambda t: t[1].join(t[0]))
+# One near-miss field among four stars: each field's own rules, one at a time.
+_ONE_FIELD = st.tuples(st.integers(0, 4), _FIELD).map(
+    lambda t: " ".join(t[1] if i == t[0] else "*" for i in range(5)))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(
+    _ONE_FIELD,
+    _SCHEDULE,
+    st.text(alphabet=_CRON_CHARS, max_size=24),
+    st.tuples(_SCHEDULE, st.integers(0, 30), st.sampled_from(_CRON_CHARS)).map(
+        lambda t: t[0][:t[1]] + t[2] + t[0][t[1] + 1:]),
+))
+@example("  0 3 * * *")
+@example("0 3 * * * ")
+@example("0  3 * * *")
+@example("0 3 * * *\n")
+@example("005 * * * *")
+@example("*/05 * * * *")
+@example("*/0 * * * *")
+@example("0 0 * \u212aAN *")
+@example("0 0 * * \u0663")
+@example("@daily ")
+@example("@daily")
+def test_cron_matches_is_the_pattern(text: str) -> None:
+    """The hand-written check the model runs and the pattern the schema publishes accept the
+    same schedules: near misses of every field's rules, one character changed, and noise."""
+    assert cron_matches(text) == bool(_CRON_RX.fullmatch(text)), text
+
+
+def test_cron_schedule_strategy_reaches_both_answers() -> None:
+    """The near misses above are valid often enough for the comparison to mean something."""
+    from hypothesis import find
+
+    find(_ONE_FIELD, lambda t: bool(_CRON_RX.fullmatch(t)) and "-" in t and "/" in t and "," in t)
+    find(_ONE_FIELD, lambda t: not _CRON_RX.fullmatch(t) and t.count(" ") == 4)
