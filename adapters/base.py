@@ -9,12 +9,14 @@ adapter.  Adapters never print; progress goes through the ``progress`` callback.
 
 from __future__ import annotations
 
-from typing import Callable, Iterator, Protocol
+from typing import TYPE_CHECKING, Callable, Iterator, Protocol
 
 from crossdock.adapters.model import AppStatus, Plan
-from crossdock.specs.loader import LoadedSpec
-from crossdock.translators.base import Bundle
-from crossdock.translators.support import Target
+
+if TYPE_CHECKING:  # annotations only: status, logs and destroy by app name load no spec model
+    from crossdock.specs.loader import LoadedSpec
+    from crossdock.translators.base import Bundle
+    from crossdock.translators.support import Target
 
 Progress = Callable[[AppStatus], None]
 

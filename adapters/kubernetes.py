@@ -24,7 +24,7 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from crossdock.adapters import kubernetes_status as ks
 from crossdock.adapters import kubernetes_wait as kw
@@ -42,9 +42,11 @@ from crossdock.adapters.kubernetes_lock import LeaseLock
 from crossdock.adapters.lock import TTL, held
 from crossdock.adapters.model import AppStatus, Change, Plan
 from crossdock.errors import DeployFailed, PlatformError, PlatformRejected, PlatformTimeout
-from crossdock.specs.loader import LoadedSpec
-from crossdock.translators.base import Bundle
-from crossdock.translators.support import Target
+
+if TYPE_CHECKING:  # annotations only: status, logs and destroy by app name load no spec model
+    from crossdock.specs.loader import LoadedSpec
+    from crossdock.translators.base import Bundle
+    from crossdock.translators.support import Target
 
 APPLY = "application/apply-patch+yaml"
 # Pods get their termination grace period (30 s by default) before they are gone; two minutes

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from crossdock.adapters.base import Progress
 from crossdock.adapters.lock import TTL, held
@@ -31,9 +31,11 @@ from crossdock.adapters.nomad_lock import VariableLock
 from crossdock.adapters.nomad_status import Obj, Snapshot, app_status, owned, reason
 from crossdock.adapters.nomad_vars import ItemChange, managed, merge, referenced, variable_path
 from crossdock.errors import DeployFailed, InputError, PlatformError, PlatformTimeout
-from crossdock.specs.loader import LoadedSpec, SecretValue
-from crossdock.translators.base import Bundle
-from crossdock.translators.support import Target
+
+if TYPE_CHECKING:  # annotations only: status, logs and destroy by app name load no spec model
+    from crossdock.specs.loader import LoadedSpec, SecretValue
+    from crossdock.translators.base import Bundle
+    from crossdock.translators.support import Target
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from crossdock.specs.loader import SecretValue
+if TYPE_CHECKING:  # annotations only: status, logs and destroy by app name load no spec model
+    from crossdock.specs.loader import SecretValue
+
 
 MARKER = "crossdock-managed"
 _REF = re.compile(r'nomadVar "([^"]+)"')

@@ -24,7 +24,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 
 from crossdock.adapters import polling
@@ -47,9 +47,11 @@ from crossdock.adapters.swarm_stack import (
 )
 from crossdock.adapters.swarm_status import Snapshot, build, not_ready_reasons
 from crossdock.errors import DeployFailed, PlatformRejected, PlatformTimeout
-from crossdock.specs.loader import LoadedSpec
-from crossdock.translators.base import Bundle
-from crossdock.translators.support import Target
+
+if TYPE_CHECKING:  # annotations only: status, logs and destroy by app name load no spec model
+    from crossdock.specs.loader import LoadedSpec
+    from crossdock.translators.base import Bundle
+    from crossdock.translators.support import Target
 
 # `docker stack rm` is asynchronous: tasks stop within their stop grace period (10 s by
 # default), then networks can go.  Two minutes covers a few slow containers.

@@ -27,10 +27,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-import yaml
-
 from crossdock.adapters.model import Change, Plan
-from crossdock.translators.swarm.extend import dump
 
 NAMESPACE_LABEL = "com.docker.stack.namespace"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
@@ -138,6 +135,8 @@ class DesiredStack:
         if only is not None:
             keep = set(only)
             doc["services"] = {k: v for k, v in (doc.get("services") or {}).items() if k in keep}
+        from crossdock.translators.swarm.extend import dump  # deploy only: status needs no YAML
+
         return dump(doc)
 
 
@@ -147,6 +146,8 @@ def desired_stack(app: str, files: Mapping[str, str], primary: str, secret_value
     ``secret_values`` maps spec secret keys to their values (never logged, never in a message);
     the stack's secrets with a value get versioned names.  Raises ValueError if the bundle's
     primary file is not a stack mapping (a translator bug, not a user error)."""
+    import yaml  # deploy and diff only: status, logs and destroy need no YAML
+
     doc = yaml.safe_load(files[primary])
     if not isinstance(doc, dict):
         raise ValueError(f"{primary}: not a stack file")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -56,3 +57,27 @@ def test_layers_cli_imports_no_platform_client(argv: list[str]) -> None:
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "LOADED []" in proc.stderr
+
+
+SPEC_LAYERS = ("crossdock.specs", "crossdock.translators", "jinja2")
+
+
+@pytest.mark.parametrize("target", ["swarm", "kubernetes", "nomad"])
+@pytest.mark.parametrize("command", ["status", "destroy"])
+def test_layers_commands_by_app_name_load_no_spec_model(target: str, command: str) -> None:
+    """`status APP` and `destroy APP --yes` (by app name, no spec file) import neither the spec
+    model nor the translators nor Jinja: a status is a few list calls, and its process should
+    not pay ~0.2 s of pydantic models and templates first.  Every platform is unreachable here,
+    so the command fails with exit code 1 after its imports; what counts is what it loaded."""
+    argv = [command, "some-app", "--target", target] + (["--yes"] if command == "destroy" else [])
+    code = ("import sys\n"
+            "from crossdock.cli.main import main\n"
+            f"rc = main({argv!r})\n"
+            f"loaded = sorted(m for m in sys.modules if m.startswith({SPEC_LAYERS!r}))\n"
+            "print('LOADED', loaded, file=sys.stderr)\n"
+            "sys.exit(rc)\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCKER_", "KUBE", "NOMAD_"))}
+    env.update(DOCKER_HOST="tcp://127.0.0.1:9", KUBECONFIG=os.devnull, NOMAD_ADDR="http://127.0.0.1:9")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert "LOADED []" in proc.stderr, proc.stderr
