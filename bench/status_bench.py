@@ -110,10 +110,11 @@ def destroy(target: str, adapter: Any, app: str) -> None:
 CLI_RUNS = 5  # `crossdock status` as a new process: the median of this many
 
 
-def bench(target: str, services: int, calls: int, counter: Counter, tmp: Path) -> dict[str, Any]:
+def bench(target: str, services: int, calls: int, counter: Counter, tmp: Path, settle: float = 0) -> dict[str, Any]:
     app = f"cds{uuid.uuid4().hex[:8]}"
     adapter, cli = deploy(target, app, services, tmp)
     try:
+        time.sleep(settle)  # let the node finish starting the replicas before timing
         counter.measure(lambda: adapter.status(app))  # connection made, not counted below
         times, counts = [], []
         for _ in range(calls):
@@ -143,12 +144,15 @@ def main() -> None:
     ap.add_argument("--target", action="append", choices=["kubernetes", "swarm"])
     ap.add_argument("--calls", type=int, default=20)
     ap.add_argument("--sizes", default="5,50")
+    ap.add_argument("--settle", type=float, default=0, metavar="SECONDS",
+                    help="wait this long after the app is healthy before timing (the node is busy "
+                         "starting containers until then)")
     args = ap.parse_args()
     counter = Counter()
     with tempfile.TemporaryDirectory(prefix="crossdock-status-bench-") as tmp:
         for target in args.target or ["swarm", "kubernetes"]:
             for size in (int(s) for s in args.sizes.split(",")):
-                r = bench(target, size, args.calls, counter, Path(tmp))
+                r = bench(target, size, args.calls, counter, Path(tmp), args.settle)
                 print(f"{r['target']:<10} {r['services']:>3} services: status() median {r['median'] * 1000:.0f} ms"
                       f"  p90 {r['p90'] * 1000:.0f}  min {r['min'] * 1000:.0f}  max {r['max'] * 1000:.0f}"
                       f"  (n={args.calls}); HTTP requests per status {r['http_requests']}"
