@@ -7,10 +7,10 @@ For each target and each size (5 and 50 services of crossdock-test/httpd:1.0, on
 each): deploy the app and wait until every replica runs, then time ``adapter.status()``
 in-process CALLS times (median, p90, min, max), then `crossdock status APP -o json` as a
 user runs it (a new process: imports and connection included; median of 5 runs; the entry
-point as deploy_bench.py finds it: $CROSSDOCK_BENCH_COMMAND, else the program behind PATH's).  API calls are counted at the
-clients' HTTP layer: every request the kubernetes client or docker-py sends goes through
-``urllib3.connectionpool.HTTPConnectionPool.urlopen`` (docker-py's unix-socket pool is a
-subclass), which is wrapped to count; the count must be the same for 5 and 50 services.  The
+point as deploy_bench.py finds it: $CROSSDOCK_BENCH_COMMAND, else the program behind PATH's).
+API calls are counted at the clients' HTTP layer: every request the kubernetes client or
+docker-py sends goes through ``urllib3.connectionpool.HTTPConnectionPool.urlopen``
+(docker-py's unix-socket pool is a subclass), which is wrapped to count; the count must be the same for 5 and 50 services.  The
 app is destroyed afterwards (Kubernetes: with its namespace).
 """
 
@@ -29,12 +29,11 @@ from typing import Any
 
 import urllib3.connectionpool
 
-from deploy_bench import crossdock_command  # noqa: E402  (bench/ is sys.path[0] when run as a script)
+from deploy_bench import CROSSDOCK  # noqa: E402  (bench/ is sys.path[0] when run as a script)
 
 STATE = Path(os.environ.get("CROSSDOCK_PLATFORMS_STATE", "/var/lib/crossdock-platforms"))
 KUBECONFIG = str(STATE / "kubernetes" / "kubeconfig")
 KUBECTL = str(STATE / "kubernetes" / "kubectl")
-CROSSDOCK = crossdock_command()
 SERVICE = "  s{i:02d}:\n    image: crossdock-test/httpd:1.0\n    env: {{PORT: 8080}}\n" \
           "    x-swarm: {{stop_grace_period: 1s}}\n" \
           "    x-kubernetes: {{spec: {{template: {{spec: {{terminationGracePeriodSeconds: 1}}}}}}}}\n"

@@ -191,19 +191,23 @@ def _cron_value(text: str, lo: int, names: tuple[str, ...]) -> int:
     return lo + names.index(text.lower()) if text.isalpha() else int(text)
 
 
-def _cron_item_ok(item: str, lo: int, hi: int, names: tuple[str, ...]) -> bool:
-    def value(text: str) -> bool:
-        if text.isascii() and text.isdigit():
-            return len(text) <= 2 and lo <= int(text) <= hi
-        return text.lower() in names and text.isascii()
+def _cron_field_ok(text: str, lo: int, hi: int, names: tuple[str, ...]) -> bool:
+    """``re.fullmatch(_cron_field_rx(...), text)`` for one field, by hand."""
+    def value(word: str) -> bool:
+        if word.isascii() and word.isdigit():
+            return len(word) <= 2 and lo <= int(word) <= hi
+        return word.lower() in names and word.isascii()
 
-    body, slash, step = item.partition("/")
-    if slash and not (step.isascii() and step.isdigit() and int(step) > 0):
-        return False
-    if body == "*":
-        return True
-    first, dash, last = body.partition("-")
-    return value(first) and (not dash or value(last))
+    def item_ok(item: str) -> bool:
+        body, slash, step = item.partition("/")
+        if slash and not (step.isascii() and step.isdigit() and int(step) > 0):
+            return False
+        if body == "*":
+            return True
+        first, dash, last = body.partition("-")
+        return value(first) and (not dash or value(last))
+
+    return all(item_ok(item) for item in text.split(","))
 
 
 def cron_matches(v: str) -> bool:
@@ -214,8 +218,7 @@ def cron_matches(v: str) -> bool:
     fields = [f for f in v.split(" ") if f]
     if len(fields) != 5 or v[0] == " " or v[-1] == " ":
         return False
-    return all(_cron_item_ok(item, lo, hi, names)
-               for text, (_, lo, hi, _, names) in zip(fields, _CRON_FIELDS) for item in text.split(","))
+    return all(_cron_field_ok(text, lo, hi, names) for text, (_, lo, hi, _, names) in zip(fields, _CRON_FIELDS))
 
 
 def cron_problem(v: str) -> str | None:
@@ -226,8 +229,8 @@ def cron_problem(v: str) -> str | None:
         fields = v.split()
         if len(fields) != 5:
             return f"{len(fields)} field(s); the five are minute, hour, day of month, month, day of week"
-        for text, (what, lo, hi, number, names) in zip(fields, _CRON_FIELDS):
-            if not re.fullmatch(_cron_field_rx(number, names), text):
+        for text, (what, lo, hi, _, names) in zip(fields, _CRON_FIELDS):
+            if not _cron_field_ok(text, lo, hi, names):
                 extra = f" or {names[0].upper()}-{names[-1].upper()}" if names else ""
                 return f"the {what} field '{text}' is not *, a number {lo}-{hi}{extra}, a range a-b, a list or a step /n"
         return "separate the five fields with spaces"
