@@ -67,7 +67,12 @@ def load(file: str, *, env: str | None = None, overlays: Sequence[str] = (),
 
     Raises SpecError with every problem found (file:line:col, spec path, hint).
     """
-    environ = os.environ if environ is None else environ
+    with yamlsrc.gc_paused():
+        return _load(file, env, overlays, set_vars, os.environ if environ is None else environ, text)
+
+
+def _load(file: str, env: str | None, overlays: Sequence[str], set_vars: Mapping[str, str] | None,
+          environ: Mapping[str, str], text: str | bytes | None) -> LoadedSpec:
     located = yamlsrc.parse(file, text)
     data = located.data
     if not isinstance(data, dict):

@@ -10,9 +10,11 @@ would crash libyaml's composer long before Python noticed), and files over a siz
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 from yaml.reader import ReaderError
@@ -68,6 +70,22 @@ class Located:
         return Location(*self.values.get((), (self.file, 1, 1)))
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a spec is built.  Building tens of thousands of
+    containers (nodes, data, the model) sets off full collections that walk everything built so
+    far, again and again: half the time of loading a 1,000-service spec (bench/README.md), to
+    find no garbage, as these trees hold no cycles.  Nested uses leave it to the outermost."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def read_text(file: str, text: str | bytes | None = None) -> str:
     """The file's text, refusing what is too large or not UTF-8. Raises SpecError."""
     if text is None:
@@ -92,21 +110,76 @@ def read_text(file: str, text: str | bytes | None = None) -> str:
 
 
 _TAB_INDENT = re.compile(r"^( *)\t", re.M)
-_INDENT = re.compile(r"^[ \t]*", re.M)
 # libyaml's composer recurses in C without a depth check: a few tens of thousands of nested
-# '[' crash the interpreter.  Files that could nest that deep are checked event by event first;
-# a spec with fewer nesting characters than this cannot get near the crash.
-_NESTING_SCAN_ABOVE = 5_000
+# '[' crash the interpreter.  The loader below counts the levels the composer is in and stops
+# it far below that (and far above any spec); the place is then found event by event.
+_COMPOSE_LEVELS = 4 * MAX_DEPTH
+_STR = "tag:yaml.org,2002:str"
+
+
+class _TooDeep(Exception):
+    pass
+
+
+class SpecLoader(_Loader):  # type: ignore[misc]
+    """The safe loader, counting the node levels the composer is in (so that nesting is refused
+    before libyaml's recursion could crash), and typing each distinct plain scalar once."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._levels = 0
+        self._tags: dict[str, str] = {}
+
+    # The composer calls these two around every node it builds (for path resolvers, which
+    # crossdock's loaders have none of).
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        self._levels += 1
+        if self._levels > _COMPOSE_LEVELS:
+            raise _TooDeep
+        if self.yaml_path_resolvers:
+            super().descend_resolver(current_node, current_index)
+
+    def ascend_resolver(self) -> None:
+        self._levels -= 1
+        if self.yaml_path_resolvers:
+            super().ascend_resolver()
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is not yaml.ScalarNode or self.yaml_path_resolvers:
+            return super().resolve(kind, value, implicit)
+        if not implicit[0]:  # quoted, or a block scalar: a string (as the resolver says too)
+            return _STR
+        tag = self._tags.get(value)  # a plain scalar's type depends on its text alone
+        if tag is None:
+            tag = self._tags[value] = super().resolve(kind, value, implicit)
+        return tag
+
+
+def compose(file: str, source: str) -> list[yaml.Node]:
+    """Every document's node tree, refusing nesting past MAX_DEPTH before it could crash the
+    composer.  Raises SpecError for that and for syntax errors; other YAMLErrors pass through."""
+    try:
+        return list(yaml.compose_all(source, Loader=SpecLoader))
+    except (_TooDeep, RecursionError) as e:  # RecursionError: PyYAML without libyaml
+        raise _too_deep(file, source) from e
+    except yaml.MarkedYAMLError as e:
+        # Newer libyaml (PyYAML >= 6.0.4's wheels) stops at 1,000 flow levels on its own,
+        # scanning ahead of the composer: the same finding.
+        if "maximum nesting depth" in str(e.problem):
+            raise _too_deep(file, source, e.problem_mark) from e
+        raise SpecError(_syntax_problems(file, source, e)) from e
 
 
 def parse(file: str, text: str | bytes | None = None) -> Located:
     """Read one YAML document with locations. Raises SpecError listing every problem found."""
     source = read_text(file, text)
-    _check_depth(file, source)
+    with gc_paused():
+        return _parse(file, source)
+
+
+def _parse(file: str, source: str) -> Located:
     try:
-        nodes = list(yaml.compose_all(source, Loader=_Loader))
-    except yaml.MarkedYAMLError as e:
-        raise SpecError(_syntax_problems(file, source, e)) from e
+        nodes = compose(file, source)
     except ReaderError as e:
         raise SpecError([_reader_problem(file, source, e)]) from e
     except yaml.YAMLError as e:
@@ -164,14 +237,9 @@ def _reader_problem(file: str, source: str, e: ReaderError) -> Problem:
                    f"remove it, or write it as {escape} inside a double-quoted string")
 
 
-def _check_depth(file: str, source: str) -> None:
-    """Refuse nesting deeper than MAX_DEPTH before libyaml's recursive composer sees it."""
-    # Each level needs a '[' (two with '[a: ...'), a '{', a '-' or '?' indicator, or one more
-    # space of indentation than its parent.
-    indent = max((len(m) for m in _INDENT.findall(source)), default=0)
-    indicators = sum(source.count(c) for c in ("- ", "-\n", "-\r", "-\t", "?"))
-    if 2 * source.count("[") + source.count("{") + indicators + indent < _NESTING_SCAN_ABOVE:
-        return
+def _too_deep(file: str, source: str, mark: Any = None) -> SpecError:
+    """The error for a file nested deeper than MAX_DEPTH, at the first collection past it
+    (found event by event: the parser keeps its levels on the heap), else at ``mark``."""
     depth = 0
     try:
         for event in yaml.parse(source, Loader=_Loader):
@@ -179,22 +247,15 @@ def _check_depth(file: str, source: str) -> None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     mark = event.start_mark
-                    loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
-                    raise SpecError([Problem("", f"nesting deeper than {MAX_DEPTH} levels", loc,
-                                             "a spec is never this deep")])
+                    break
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
     except yaml.MarkedYAMLError as e:
-        # Newer libyaml (PyYAML >= 6.0.4's wheels) stops at 1,000 flow levels on its own,
-        # scanning ahead of the events above: the same finding, in its place.
-        if "maximum nesting depth" in str(e.problem) and e.problem_mark is not None:
-            mark = e.problem_mark
-            raise SpecError([Problem("", f"nesting deeper than {MAX_DEPTH} levels",
-                                     Location(file, mark.line + 1, mark.column + 1),
-                                     "a spec is never this deep")]) from e
-        return  # other errors are reported by the full parse, which stops at the same place
+        mark = mark or e.problem_mark
     except yaml.YAMLError:
-        return
+        pass
+    loc = Location(file, mark.line + 1, mark.column + 1) if mark is not None else Location(file)
+    return SpecError([Problem("", f"nesting deeper than {MAX_DEPTH} levels", loc, "a spec is never this deep")])
 
 
 _MERGE = "tag:yaml.org,2002:merge"
@@ -208,7 +269,7 @@ class _Converter:
         self.plain: set[Path] = set()
         self.problems: list[Problem] = []
         self.alias_budget = MAX_ALIAS_NODES
-        self._seen: dict[int, int] = {}  # id(node) -> times converted, to tell alias use
+        self._seen: set[int] = set()  # ids of the nodes converted, to tell alias use
         self._open: set[int] = set()  # ids of the collections being converted, to tell recursion
         self._scalar = _Loader("")
 
@@ -220,25 +281,26 @@ class _Converter:
         if depth > MAX_DEPTH:
             self._fail(path[:6], node, f"nesting deeper than {MAX_DEPTH} levels", "a spec is never this deep")
             raise SpecError(self.problems)
-        count = self._seen.get(id(node), 0)
-        self._seen[id(node)] = count + 1
-        if count:  # an alias: a node converted before is being expanded again
+        if id(node) in self._seen:  # an alias: a node converted before is being expanded again
             self.alias_budget -= 1
             if self.alias_budget < 0:
                 self._fail(path, node, f"aliases expand to more than {MAX_ALIAS_NODES} values",
                            "a spec this large from anchors is almost surely a 'billion laughs' file")
                 raise SpecError(self.problems)
-        self.values[path] = self.loc(node)
-        if isinstance(node, yaml.ScalarNode):
+        else:
+            self._seen.add(id(node))
+        m = node.start_mark  # (self.loc, inlined: this runs for every node)
+        self.values[path] = (self.file, m.line + 1, m.column + 1)
+        if type(node) is yaml.ScalarNode:  # (type(...) is: cheaper than isinstance, for every node)
             if not node.style and "$" in node.value:  # plain style: None or ""
                 self.plain.add(path)
-            return self._scalar.construct_object(node, deep=True) if node.tag != "tag:yaml.org,2002:str" else node.value
-        if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)):
+            return node.value if node.tag == _STR else self._scalar.construct_object(node, deep=True)
+        if type(node) is yaml.SequenceNode or type(node) is yaml.MappingNode:
             self._enter(node, path)
             try:
-                if isinstance(node, yaml.SequenceNode):
+                if type(node) is yaml.SequenceNode:
                     return [self.convert(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
-                return self._mapping(node, path, depth)
+                return self._mapping(node, path, depth)  # type: ignore[arg-type]
             finally:
                 self._open.discard(id(node))
         self._fail(path, node, "unsupported YAML node")
@@ -261,7 +323,7 @@ class _Converter:
             if key_node.tag == _MERGE:
                 self._merge_into(merged, value_node, path, depth)
                 continue
-            if not isinstance(key_node, yaml.ScalarNode):
+            if type(key_node) is not yaml.ScalarNode:
                 self._fail(path, key_node, "a mapping key must be a plain string")
                 continue
             key = key_node.value
@@ -271,7 +333,8 @@ class _Converter:
                 self._fail(child, key_node, f"duplicate key '{key}' (first at line {first[1]})",
                            "each key may appear once; remove or rename one", key=True)
                 continue
-            self.keys[child] = self.loc(key_node)
+            m = key_node.start_mark
+            self.keys[child] = (self.file, m.line + 1, m.column + 1)
             out[key] = self.convert(value_node, child, depth + 1)
         for key, value in merged.items():
             out.setdefault(key, value)

@@ -335,6 +335,80 @@ def test_yamlsrc_merge_key_fills_a_workload() -> None:
     assert spec.app.services["web"].env == {"B": "b"}
 
 
+# Scalars whose type YAML 1.1 decides from their text, with neighbours that only look alike.
+TRICKY_SCALARS = ["yes", "Yes", "no", "on", "Off", "y", "n", "true", "True", "FALSE", "~", "null", "Null", "",
+                  "0755", "0o755", "0x1F", "1e3", "1.0e+3", ".inf", "-.Inf", ".nan", "+12", "-0", "1_000",
+                  "12:30:00", "2001-12-14", "2001-12-14t21:59:43.10-05:00", "<<", "=", "01:02", "0b101",
+                  "1.2.3", "08", "3.", "-a", "yess", "nul", "web", "${X}", "1e", "e3", ".5", "+.5e-3"]
+
+
+def test_yamlsrc_spec_loader_types_scalars_as_the_stock_resolver() -> None:
+    import yaml
+
+    from crossdock.specs import yamlsrc
+    lines = []
+    for rep in range(2):  # twice: the second time the loader answers from its cache
+        lines += [f"p{rep}_{i}: {s}" for i, s in enumerate(TRICKY_SCALARS) if s]
+        lines += [f"q{rep}_{i}: '{s}'" for i, s in enumerate(TRICKY_SCALARS)]
+        lines += [f"d{rep}: \"08\"", f"e{rep}:", f"b{rep}: |\n  yes"]
+    text = "\n".join(lines) + "\n"
+
+    def tags(node: Any) -> dict[str, str]:
+        return {k.value: v.tag for k, v in node.value}
+
+    ours = tags(yamlsrc.compose("t.yaml", text)[0])
+    assert ours == tags(yaml.compose(text, Loader=yaml.SafeLoader))  # the pure-Python reference
+    for rep in range(2):
+        plain = {s: ours[f"p{rep}_{i}"] for i, s in enumerate(TRICKY_SCALARS) if s}
+        assert plain["yes"] == plain["Off"] == "tag:yaml.org,2002:bool"
+        assert plain["0755"] == plain["0x1F"] == plain["1_000"] == plain["12:30:00"] == "tag:yaml.org,2002:int"
+        assert plain["1.0e+3"] == plain[".inf"] == plain[".5"] == "tag:yaml.org,2002:float"
+        assert plain["1e3"] == plain["web"] == plain["yess"] == plain["08"] == plain["n"] == plain["+.5e-3"] == "tag:yaml.org,2002:str"
+        assert plain["~"] == ours[f"e{rep}"] == "tag:yaml.org,2002:null"
+        assert plain["2001-12-14"] == "tag:yaml.org,2002:timestamp"
+        quoted = {ours[f"q{rep}_{i}"] for i in range(len(TRICKY_SCALARS))} | {ours[f"d{rep}"], ours[f"b{rep}"]}
+        assert quoted == {"tag:yaml.org,2002:str"}
+
+
+def test_yamlsrc_nesting_past_the_composer_guard_is_found_at_its_place() -> None:
+    # 300 levels: past the loader's guard on the composer (4 x 64 node levels), so the place
+    # comes from the event scan: the 65th level is the 64th '[' (the document's mapping is the
+    # first), at column 9 + 63 of line 5.
+    problems = _problems(HEAD + "x-deep: " + "[" * 300 + "]" * 300 + "\nservices:\n  web:\n    image: nginx\n")
+    assert problems == ["app.yaml:5:72: nesting deeper than 64 levels (a spec is never this deep)"]
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_yamlsrc_load_pauses_the_garbage_collector_and_restores_it(fails: bool) -> None:
+    import gc
+
+    seen: list[bool] = []
+    original = variables.expand
+
+    def spy(*args: Any, **kw: Any) -> Any:
+        seen.append(gc.isenabled())
+        return original(*args, **kw)
+
+    text = HEAD + "services:\n  web:\n    image: nginx\n" + ("    replicas: many\n" if fails else "")
+    variables.expand = spy  # type: ignore[assignment]
+    try:
+        assert gc.isenabled()
+        if fails:
+            _problems(text)
+        else:
+            _load(text)
+        assert seen == [False] and gc.isenabled()
+        gc.disable()  # a caller that paused it itself keeps it paused
+        try:
+            seen.clear()
+            _problems(text) if fails else _load(text)
+            assert seen == [False] and not gc.isenabled()
+        finally:
+            gc.enable()
+    finally:
+        variables.expand = original  # type: ignore[assignment]
+
+
 def test_loader_secret_value_substituted_into_a_bad_field_is_redacted(tmp_path: Path) -> None:
     marker = "SECRET-MARKER-0123456789-abcdefghijklmnopqrstuvwxyz"
     spec = tmp_path / "app.yaml"

@@ -21,7 +21,6 @@ from crossdock.translators.importers.base import Loss, Sources
 
 _MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 KUSTOMIZATION = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -189,30 +188,31 @@ def parse_file(path: str, text: str) -> list[Manifest]:
     mapping; refuses what the spec loader refuses (aliases past a budget, deep nesting).
     """
     try:
-        source = yamlsrc.read_text(path, text)
-        yamlsrc._check_depth(path, source)  # yamlsrc.parse reads one document; manifests have many
-        try:
-            nodes = list(yaml.compose_all(source, Loader=_Loader))
-        except yaml.MarkedYAMLError as e:
-            raise SpecError(yamlsrc._syntax_problems(path, source, e)) from e
-        except yaml.YAMLError as e:
-            raise InputError(f"{path}: not YAML: {e}") from e
-        out: list[Manifest] = []
-        for node in nodes:
-            if node is None:
-                continue
-            conv = yamlsrc._Converter(path)
-            data = conv.convert(node, ())
-            if conv.problems:
-                raise SpecError(conv.problems)
-            located = yamlsrc.Located(data, path, conv.values, conv.keys, conv.plain)
-            out += _objects(path, data, located, node)
-        return out
+        with yamlsrc.gc_paused():
+            return _parse_file(path, yamlsrc.read_text(path, text))
     except SpecError as e:
         message = "\n".join(str(p) for p in e.problems)
         if "{{" in text and "YAML syntax error" in message:
             message += " (this looks like a Helm template: render it first, e.g. helm template ... > manifests.yaml)"
         raise InputError(message) from e
+
+
+def _parse_file(path: str, source: str) -> list[Manifest]:
+    try:  # yamlsrc.parse reads one document; manifests have many
+        nodes = yamlsrc.compose(path, source)
+    except yaml.YAMLError as e:
+        raise InputError(f"{path}: not YAML: {e}") from e
+    out: list[Manifest] = []
+    for node in nodes:
+        if node is None:
+            continue
+        conv = yamlsrc._Converter(path)
+        data = conv.convert(node, ())
+        if conv.problems:
+            raise SpecError(conv.problems)
+        located = yamlsrc.Located(data, path, conv.values, conv.keys, conv.plain)
+        out += _objects(path, data, located, node)
+    return out
 
 
 def _objects(path: str, data: Any, located: yamlsrc.Located, node: yaml.Node) -> list[Manifest]:
