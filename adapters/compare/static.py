@@ -12,12 +12,11 @@ import re
 import time
 from typing import Sequence
 
-import yaml
-
 from crossdock.adapters.compare.features import features_used
 from crossdock.adapters.compare.model import Figure, StaticResult
 from crossdock.specs.loader import LoadedSpec
 from crossdock.translators.base import Bundle, get
+from crossdock.translators.merge import load_yaml
 from crossdock.translators.support import BY_ID, Target
 
 RENDERS = 5
@@ -45,7 +44,7 @@ def count_objects(bundle: Bundle) -> int:
         total = 0
         for p, t in files.items():
             if p.endswith((".stack.yml", ".stack.yaml")):
-                doc = yaml.safe_load(t) or {}
+                doc = load_yaml(t) or {}
                 total += sum(len(doc.get(s) or {}) for s in _SWARM_SECTIONS)
         return total
     return sum(len(_NOMAD_BLOCK.findall(t)) for p, t in files.items() if p.endswith(".hcl"))

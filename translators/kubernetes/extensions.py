@@ -27,12 +27,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
 
 from crossdock.specs.model import App
 from crossdock.translators.base import Report
 from crossdock.translators.filters import yaml_scalar
-from crossdock.translators.merge import deep_merge
+from crossdock.translators.merge import deep_merge, load_yaml
 
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Keys YAML 1.1 (and so the API server's YAML reader) would not read back as the same string.
@@ -94,7 +93,7 @@ def _block(value: Any, pad: str) -> list[str]:
 
 
 def patch_doc(doc: Doc, patch: dict[str, Any]) -> Doc:
-    merged = deep_merge(yaml.safe_load(doc.text), patch)
+    merged = deep_merge(load_yaml(doc.text), patch)
     meta = merged.get("metadata") if isinstance(merged.get("metadata"), dict) else {}
     # A patch may rename the object; later patches and file names follow the new name.
     kind, name = merged.get("kind"), meta.get("name")

@@ -14,10 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml
-
 from crossdock.translators.filters import yaml_scalar
-from crossdock.translators.merge import deep_merge
+from crossdock.translators.merge import deep_merge, load_yaml
 
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")
 # Plain keys YAML 1.1 would read as something other than a string.
@@ -40,7 +38,7 @@ def escape_dollars(value: Any) -> Any:
 
 def apply(text: str, app_block: dict[str, Any] | None, service_blocks: dict[str, dict[str, Any]]) -> str:
     """``text`` (a rendered stack file) with the x-swarm blocks merged in, written again."""
-    doc: dict[str, Any] = yaml.safe_load(text)
+    doc: dict[str, Any] = load_yaml(text)
     services = doc.get("services") or {}
     for name, block in service_blocks.items():
         services[name] = deep_merge(services[name], escape_dollars(block))
