@@ -146,7 +146,7 @@ def desired_stack(app: str, files: Mapping[str, str], primary: str, secret_value
     ``secret_values`` maps spec secret keys to their values (never logged, never in a message);
     the stack's secrets with a value get versioned names.  Raises ValueError if the bundle's
     primary file is not a stack mapping (a translator bug, not a user error)."""
-    from crossdock.translators.merge import load_yaml  # deploy and diff only: status needs no YAML
+    from crossdock.specs.yamlsrc import load_yaml  # deploy and diff only: status needs no YAML
 
     doc = load_yaml(files[primary])
     if not isinstance(doc, dict):

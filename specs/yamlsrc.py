@@ -30,6 +30,12 @@ Path = tuple[str | int, ...]
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def load_yaml(text: str) -> Any:
+    """``yaml.safe_load`` through libyaml when PyYAML has it (plain data, no locations): the
+    pure-Python loader takes ~25 ms for a three-service stack file on the deploy path."""
+    return yaml.load(text, Loader=_Loader)
+
+
 def format_path(path: Path) -> str:
     """('services', 'web', 'ports', 1, 'port') -> 'services.web.ports[1].port'."""
     out = ""

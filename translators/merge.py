@@ -11,14 +11,6 @@ import copy
 from typing import Any
 
 
-def load_yaml(text: str) -> Any:
-    """``yaml.safe_load`` through libyaml when PyYAML has it, as every reader in crossdock: the
-    pure-Python loader takes ~25 ms for a three-service stack file on the deploy path."""
-    import yaml  # here: status, logs and destroy by app name import no YAML
-
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-
-
 def deep_merge(base: Any, patch: Any) -> Any:
     if isinstance(base, dict) and isinstance(patch, dict):
         out = dict(base)

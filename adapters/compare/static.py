@@ -15,8 +15,8 @@ from typing import Sequence
 from crossdock.adapters.compare.features import features_used
 from crossdock.adapters.compare.model import Figure, StaticResult
 from crossdock.specs.loader import LoadedSpec
+from crossdock.specs.yamlsrc import load_yaml
 from crossdock.translators.base import Bundle, get
-from crossdock.translators.merge import load_yaml
 from crossdock.translators.support import BY_ID, Target
 
 RENDERS = 5

@@ -21,10 +21,9 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping, Protocol, Sequence
 
-import yaml
-
 from crossdock.errors import InputError
 from crossdock.specs.loader import LoadedSpec, load
+from crossdock.specs.yamlsrc import load_yaml
 
 Source = Literal["compose", "kubernetes", "nomad"]
 SOURCES: tuple[Source, ...] = ("compose", "kubernetes", "nomad")
@@ -215,9 +214,6 @@ def detect(paths: Sequence[str], sources: Sources) -> Source:
                      "or say which with --from")
 
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 # ---- checking what was written ------------------------------------------------------------------
 
 CHECK_SECRET_PLACEHOLDER = "imported-secret-placeholder"
@@ -232,7 +228,7 @@ def check_spec(text: str, *, base_dir: str | None = None,
     placeholder value: the check is of the spec, not of the machine it runs on.  Raises
     SpecError: for text an importer wrote, that is a bug in the importer.
     """
-    data = yaml.load(text, Loader=_Loader)
+    data = load_yaml(text)
     env = dict(environ) if environ is not None else placeholder_environ(text, data)
     if base_dir is not None:
         return load(os.path.join(base_dir, "app.yaml"), text=text, environ=env)
@@ -254,7 +250,7 @@ _VARIABLE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 def placeholder_environ(text: str, data: Any = None) -> dict[str, str]:
     """Placeholder values for what a spec needs from the environment to load: the variables of
     its secrets' ``from_env``, and variables it uses without a default (set when deploying)."""
-    data = yaml.load(text, Loader=_Loader) if data is None else data
+    data = load_yaml(text) if data is None else data
     env = {n: CHECK_SECRET_PLACEHOLDER for n in _from_env_names(data)}
     declared: Any = data.get("variables") if isinstance(data, dict) else None
     declared = declared if isinstance(declared, dict) else {}

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import yaml
 
 from crossdock.specs.model import App
+from crossdock.specs.yamlsrc import load_yaml
 from crossdock.translators.filters import yaml_scalar
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def _block(value: str, indent: str) -> str | None:
     lines = [(inner + line) if line else "" for line in body.split("\n")] + [""] * max(trailing - 1, 0)
     block = f"|{lead}{chomp}\n" + "\n".join(lines)
     try:
-        back = yaml.load(f"{indent}k: {block}\n", Loader=_Loader)
+        back = load_yaml(f"{indent}k: {block}\n")
     except yaml.YAMLError:
         return None
     return block if isinstance(back, dict) and back.get("k") == value else None

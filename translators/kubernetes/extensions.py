@@ -27,11 +27,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-
 from crossdock.specs.model import App
+from crossdock.specs.yamlsrc import load_yaml
 from crossdock.translators.base import Report
 from crossdock.translators.filters import yaml_scalar
-from crossdock.translators.merge import deep_merge, load_yaml
+from crossdock.translators.merge import deep_merge
 
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Keys YAML 1.1 (and so the API server's YAML reader) would not read back as the same string.

@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from crossdock.specs.yamlsrc import load_yaml
 from crossdock.translators.filters import yaml_scalar
-from crossdock.translators.merge import deep_merge, load_yaml
+from crossdock.translators.merge import deep_merge
 
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")
 # Plain keys YAML 1.1 would read as something other than a string.
