@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
@@ -46,7 +47,7 @@ from crossdock.adapters.swarm_stack import (
     scoped,
 )
 from crossdock.adapters.swarm_status import Snapshot, build, not_ready_reasons
-from crossdock.errors import DeployFailed, PlatformRejected, PlatformTimeout
+from crossdock.errors import DeployFailed, PlatformError, PlatformRejected, PlatformTimeout
 
 if TYPE_CHECKING:  # annotations only: status, logs and destroy by app name load no spec model
     from crossdock.specs.loader import LoadedSpec
@@ -194,7 +195,12 @@ class SwarmAdapter:
         runs out of retries, a rolling update pauses or rolls back, a service's image is not on
         the node or its tasks keep failing (``swarm_status``), after ``REPORT_GRACE`` at most
         for the other workloads to show theirs; else when ``timeout`` seconds pass.
-        PlatformError for platform failures."""
+        PlatformError for platform failures.  Between polls, the app's container events cut
+        the pause short (``_ContainerEvents``)."""
+        with _ContainerEvents(self.api, app) as events:
+            return self._wait(app, timeout, progress, events)
+
+    def _wait(self, app: str, timeout: float, progress: Progress | None, events: _ContainerEvents) -> AppStatus:
         deadline = time.monotonic() + timeout
         first: float | None = None
         while True:
@@ -215,7 +221,7 @@ class SwarmAdapter:
             elif now >= deadline:
                 reasons = not_ready_reasons(snap)
                 raise DeployFailed(_failure_message(app, reasons, timeout), reasons)
-            time.sleep(polling.interval(timeout - (deadline - now), self._poll, deadline - now))
+            events.pause(polling.interval(timeout - (deadline - now), self._poll, deadline - now))
 
     # ------------------------------------------------------------------ destroy and logs
 
@@ -307,3 +313,60 @@ def _failure_message(app: str, reasons: dict[str, str], timeout: float | None = 
     head = (f"app {app} did not become ready within {timeout:g}s" if timeout is not None
             else f"app {app} failed to deploy")
     return head + "".join(f"\n  {name}: {why}" for name, why in sorted(reasons.items()))
+
+
+class _ContainerEvents:
+    """Cuts a wait's pauses short when a container of the app starts, stops or changes health.
+
+    Swarm has no event for a task's state, but on the engine crossdock talks to (a one-node
+    swarm, or the manager's own tasks) the container events come first: a task moves to running
+    when its container's health check passes (``health_status: healthy``).  So a wait polls as
+    ``polling`` says and, while such events arrive, looks again at once: every ``SOON`` seconds
+    for ``FOLLOW`` seconds after each event, since the agent reports the task's new state to the
+    manager in batches up to ~0.1 s later.  The events come from one ``GET /events`` stream read
+    by a daemon thread; if that stream fails or ends (an older engine, a proxy that buffers
+    it), the wait is left to plain polling, as before.  The events carry nothing secret and are
+    not kept: only their arrival counts."""
+
+    SOON = 0.03
+    FOLLOW = 0.3
+    _ACTIONS = ["start", "die", "oom", "health_status"]  # health_status matches "health_status: ..."
+
+    def __init__(self, api: Any, app: str) -> None:
+        self._api = api
+        self._filters = {"type": ["container"], "label": [f"{NAMESPACE_LABEL}={app}"], "event": self._ACTIONS}
+        self._arrived = threading.Event()
+        self._last = float("-inf")  # monotonic time of the last event
+        self._stream: Any = None
+
+    def __enter__(self) -> _ContainerEvents:
+        try:
+            self._stream = sc.call("watching container events", self._api.events, filters=self._filters, decode=True)
+        except PlatformError:  # no events: plain polling; the snapshots report what is wrong
+            return self
+        threading.Thread(target=self._read, args=(self._stream,), name="crossdock-swarm-events", daemon=True).start()
+        return self
+
+    def _read(self, stream: Any) -> None:
+        try:
+            for _ in stream:
+                self._last = time.monotonic()
+                self._arrived.set()
+        except Exception:  # noqa: BLE001 - the stream broke: the wait goes on polling
+            pass
+
+    def pause(self, seconds: float) -> None:
+        """Sleep ``seconds``, or less when the app's containers just changed."""
+        if time.monotonic() - self._last < self.FOLLOW:
+            seconds = min(seconds, self.SOON)
+        if self._arrived.wait(seconds):
+            self._arrived.clear()
+            time.sleep(min(seconds, self.SOON))  # let a burst of events (all replicas at once) land
+
+    def __exit__(self, *exc: object) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.close()
+            except Exception:  # noqa: BLE001 - closing a broken stream: nothing left to release
+                pass

@@ -110,3 +110,32 @@ def test_wait_crash_loop_fails_early_with_the_exit_code(swarm: Any, swarm_app: A
     assert took < 90, took
     assert set(err.failures) == {"web"}
     assert err.failures["web"].startswith(f"crash loop: {CRASH_LOOP} tasks failed, the last with exit code 3"), err
+
+
+@pytest.mark.platform
+def test_wait_pauses_end_when_a_container_of_the_app_starts_and_not_for_others(swarm: Any) -> None:
+    """The event stream cuts a pause short for the app's containers only, and is closed after."""
+    from crossdock.adapters.swarm import _ContainerEvents
+    app = f"cde{uuid.uuid4().hex[:8]}"
+    names = [f"{app}-own", f"{app}-foreign"]
+    try:
+        with _ContainerEvents(swarm.api, app) as events:
+            assert events._stream is not None  # the engine serves /events: the listener runs
+            t0 = time.monotonic()
+            events.pause(0.3)  # nothing happens: the whole pause
+            assert time.monotonic() - t0 >= 0.29
+            subprocess.run(["docker", "run", "-d", "--name", names[1], "--label",
+                            f"com.docker.stack.namespace={app}-other", "crossdock-test/pause:1.0"],
+                           check=True, capture_output=True)
+            t0 = time.monotonic()
+            events.pause(1.0)  # a foreign container's start does not wake it
+            assert time.monotonic() - t0 >= 0.99
+            subprocess.run(["docker", "run", "-d", "--name", names[0], "--label",
+                            f"com.docker.stack.namespace={app}", "crossdock-test/pause:1.0"],
+                           check=True, capture_output=True)
+            t0 = time.monotonic()
+            events.pause(20.0)
+            assert time.monotonic() - t0 < 5.0  # woken by the start (or by its event already there)
+        assert events._stream is None  # closed on leaving
+    finally:
+        subprocess.run(["docker", "rm", "-f", *names], capture_output=True, check=False)
