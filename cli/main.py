@@ -248,14 +248,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     metadata of every installed distribution when the model is built, in every run.  With the
     search off, ``importlib.metadata`` (which pydantic's plugin loader imports for it, and with
     it ``email``, ``zipfile``, ``csv``...: ~25 ms of a cold render) is deferred until something
-    uses it (``adapters.deferred``).
+    uses it (``adapters.deferred``); urllib3, under the platform clients, only binds its
+    ``version`` at import.
     """
     if argv is None:
         os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
         if os.environ["PYDANTIC_DISABLE_PLUGINS"] in ("__all__", "1", "true"):
             from crossdock.adapters import deferred
 
-            deferred.defer("importlib.metadata", entry_points=deferred.calling("importlib.metadata", "entry_points"))
+            deferred.defer("importlib.metadata", entry_points=deferred.calling("importlib.metadata", "entry_points"),
+                           version=deferred.calling("importlib.metadata", "version"))  # urllib3.http2 binds it
     code = EXIT_RUNTIME
     try:
         code = _main(argv)

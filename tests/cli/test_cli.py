@@ -214,20 +214,30 @@ def exit_(code):
     print(state, version("pydantic") == importlib.metadata.version("pydantic"), type(sys.modules["importlib.metadata"]).__name__, flush=True)
     real_exit(code)
 os._exit = exit_
-sys.argv = ["crossdock", "render", "examples/shop/app.yaml", "--target", "all", "-q", "-o", sys.argv[1]]
+sys.argv = ["crossdock", *sys.argv[1:]]
 from crossdock.cli.main import main
 main()
 """
 
 
-def test_cli_command_defers_importlib_metadata_until_used(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["render", "diff swarm", "diff nomad", "diff kubernetes"])
+def test_cli_command_defers_importlib_metadata_until_used(command: str, tmp_path: Path) -> None:
     """With pydantic's plugin search off, a render never imports importlib.metadata (its
-    stand-in is all pydantic's loader gets), and the module works the moment anyone uses it."""
+    stand-in is all pydantic's loader gets), nor does a platform command importing its client
+    (urllib3 binds ``version`` from it); and the module works the moment anyone uses it.  The
+    platforms are unreachable here: the clients are imported before that shows."""
     env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    env |= {"DOCKER_HOST": f"unix://{tmp_path}/no.sock", "NOMAD_ADDR": "http://127.0.0.1:9",
+            "KUBECONFIG": str(tmp_path / "no-kubeconfig")}
+    env.pop("DOCKER_CONTEXT", None)
     root = Path(__file__).parent.parent.parent
+    if command == "render":
+        argv = ["render", "examples/shop/app.yaml", "--target", "all", "-q", "-o", str(tmp_path / "out")]
+    else:
+        argv = ["diff", "examples/shop/app.yaml", "-t", command.split()[1]]
     proc = subprocess.run(
-        [sys.executable, "-c", _METADATA_SPY, str(tmp_path / "out")], cwd=root, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", _METADATA_SPY, *argv], cwd=root, env=env, capture_output=True, text=True, timeout=60
     )
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == (0 if command == "render" else 1), proc.stderr
     assert proc.stdout.split() == ["Deferred", "True", "module"], proc.stdout
-    assert (tmp_path / "out").is_dir()
+    assert command != "render" or (tmp_path / "out").is_dir()

@@ -137,3 +137,20 @@ def test_cli_status_and_destroy_read_the_app_name_through_env(nomad_standin_env:
     assert [w["name"] for w in json.loads(out)["workloads"]] == ["web"]
     code, out, err = run(capsys, "destroy", str(spec), "-t", "nomad", "--env", "staging", "--yes")
     assert code == 0 and "plain-staging on nomad: removed" in out, out + err
+
+
+@pytest.mark.parametrize("target", ["swarm", "kubernetes", "nomad"])
+def test_cli_platform_commands_use_the_compiled_template_cache(target: str, tmp_path: Path) -> None:
+    """deploy and diff render as `render` does, with the per-user cache of compiled templates
+    (a new process otherwise compiles them all again); the platform is unreachable here, which
+    comes after rendering."""
+    import os
+    import subprocess
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCKER_", "NOMAD_", "KUBECONFIG"))}
+    env |= {"XDG_CACHE_HOME": str(tmp_path / "cache"), "DOCKER_HOST": f"unix://{tmp_path}/no.sock",
+            "NOMAD_ADDR": "http://127.0.0.1:9", "KUBECONFIG": str(tmp_path / "no-kubeconfig")}
+    proc = subprocess.run([sys.executable, "-c", "import sys; from crossdock.cli.main import main; sys.exit(main())",
+                           "diff", str(SHOP), "-t", target], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    cached = list((tmp_path / "cache" / "crossdock").glob("templates-*/*.cache"))
+    assert cached, proc.stderr
