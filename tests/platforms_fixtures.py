@@ -54,6 +54,15 @@ __all__ = [
 ]
 
 
+def unreachable_env(**extra: str) -> dict[str, str]:
+    """The process environment with every platform's connection pointed at nothing (no engine,
+    an empty kubeconfig, a closed port), for a command that must get past its imports and then
+    fail with exit code 1; ``extra`` is added on top."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCKER_", "KUBE", "NOMAD_"))}
+    env.update(DOCKER_HOST="tcp://127.0.0.1:9", KUBECONFIG=os.devnull, NOMAD_ADDR="http://127.0.0.1:9")
+    return env | extra
+
+
 def platforms_up(target: str) -> None:
     """Run `scripts/platforms up TARGET`; fail the test session with its output if it fails."""
     proc = subprocess.run(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ast
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from platforms_fixtures import unreachable_env
 
 ROOT = Path(__file__).parent.parent
 LAYERS = ["specs", "translators", "adapters", "cli"]
@@ -76,8 +77,7 @@ def test_layers_commands_by_app_name_load_no_spec_model(target: str, command: st
             f"loaded = sorted(m for m in sys.modules if m.startswith({SPEC_LAYERS!r}))\n"
             "print('LOADED', loaded, file=sys.stderr)\n"
             "sys.exit(rc)\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCKER_", "KUBE", "NOMAD_"))}
-    env.update(DOCKER_HOST="tcp://127.0.0.1:9", KUBECONFIG=os.devnull, NOMAD_ADDR="http://127.0.0.1:9")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env=unreachable_env())
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert "LOADED []" in proc.stderr, proc.stderr

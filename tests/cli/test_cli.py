@@ -13,6 +13,7 @@ import yaml
 
 from crossdock import __version__
 from crossdock.cli.main import main
+from platforms_fixtures import unreachable_env  # tests/ is on the path (conftest)
 
 ROOT = Path(__file__).parent.parent.parent
 SHOP = str(ROOT / "examples" / "shop" / "app.yaml")
@@ -226,10 +227,7 @@ def test_cli_command_defers_importlib_metadata_until_used(command: str, tmp_path
     stand-in is all pydantic's loader gets), nor does a platform command importing its client
     (urllib3 binds ``version`` from it); and the module works the moment anyone uses it.  The
     platforms are unreachable here: the clients are imported before that shows."""
-    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
-    env |= {"DOCKER_HOST": f"unix://{tmp_path}/no.sock", "NOMAD_ADDR": "http://127.0.0.1:9",
-            "KUBECONFIG": str(tmp_path / "no-kubeconfig")}
-    env.pop("DOCKER_CONTEXT", None)
+    env = {k: v for k, v in unreachable_env().items() if k != "PYDANTIC_DISABLE_PLUGINS"}
     root = Path(__file__).parent.parent.parent
     if command == "render":
         argv = ["render", "examples/shop/app.yaml", "--target", "all", "-q", "-o", str(tmp_path / "out")]

@@ -12,6 +12,7 @@ from typing import Any, Iterator
 import pytest
 
 from crossdock.cli.main import main
+from platforms_fixtures import unreachable_env  # tests/ is on the path (conftest)
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "adapters"))
 from nomad_fixtures import SHOP, job_validator  # noqa: E402
@@ -144,11 +145,8 @@ def test_cli_platform_commands_use_the_compiled_template_cache(target: str, tmp_
     """deploy and diff render as `render` does, with the per-user cache of compiled templates
     (a new process otherwise compiles them all again); the platform is unreachable here, which
     comes after rendering."""
-    import os
     import subprocess
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCKER_", "NOMAD_", "KUBECONFIG"))}
-    env |= {"XDG_CACHE_HOME": str(tmp_path / "cache"), "DOCKER_HOST": f"unix://{tmp_path}/no.sock",
-            "NOMAD_ADDR": "http://127.0.0.1:9", "KUBECONFIG": str(tmp_path / "no-kubeconfig")}
+    env = unreachable_env(XDG_CACHE_HOME=str(tmp_path / "cache"))
     proc = subprocess.run([sys.executable, "-c", "import sys; from crossdock.cli.main import main; sys.exit(main())",
                            "diff", str(SHOP), "-t", target], capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
