@@ -138,8 +138,10 @@ class SwarmAdapter:
         if dp.plan.empty:
             return dp.plan
         api = self.api
-        existing = {str(s["Spec"]["Name"]) for s in sc.call("listing secrets", api.secrets)}
-        missing = [n for n in desired.external_secrets if n not in existing]
+        missing: list[str] = []
+        if desired.external_secrets:  # one list call, only for a spec that names external secrets
+            existing = {str(s["Spec"]["Name"]) for s in sc.call("listing secrets", api.secrets)}
+            missing = [n for n in desired.external_secrets if n not in existing]
         if missing:
             raise PlatformRejected(
                 f"app {app}: external secret(s) {', '.join(missing)} do not exist on the swarm; create each with "

@@ -323,6 +323,22 @@ def test_deploy_rejections_are_crossdock_errors(app: App) -> None:
     assert isinstance(info.value.__cause__, docker.errors.APIError)  # chained, not leaked
 
 
+def test_deploy_with_external_secret_present_uses_it(app: App, swarm: Any) -> None:
+    # The other side of the check above: an external secret that exists is found (the deploy
+    # lists secrets only for a spec that names external ones) and reaches the container.
+    external = SPEC.replace("token: {{from_file: token.txt}}", "token: {{external: true}}")
+    theirs = swarm.secrets.create(name=f"{app.name}_token", data=b"from-outside")
+    try:
+        plan = app.adapter.deploy(*app.render(body=external))
+        assert not plan.empty
+        app.adapter.wait(app.name, 120)
+        assert app.get("/file?path=/run/secrets/token") == "from-outside\n"  # the test server ends each file with a newline
+        assert f"{app.name}_token" not in labelled(swarm, app.name).get("secrets", [])  # not crossdock's
+    finally:
+        app.adapter.destroy(app.name)
+        theirs.remove()
+
+
 EXAMPLE = Path(__file__).parents[2] / "examples" / "shop" / "app.yaml"
 
 
