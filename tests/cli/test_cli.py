@@ -221,6 +221,41 @@ main()
 """
 
 
+_GC_SPY = """
+import gc, os, sys
+real_exit = os._exit
+def exit_(code):
+    young = [s["collections"] for s in gc.get_stats()][0] - before
+    print(gc.get_threshold()[0], young, flush=True)
+    real_exit(code)
+os._exit = exit_
+sys.argv = ["crossdock", "render", "examples/shop/app.yaml", "--target", "all", "-q", "-o", sys.argv[1]]
+from crossdock.cli.main import main
+before = gc.get_stats()[0]["collections"]
+main()
+"""
+
+
+def test_cli_command_collects_young_objects_rarely(tmp_path: Path) -> None:
+    """The command (main owning its process) raises the young generation's threshold, so that
+    what it imports and a render of the example to all targets set off at most one collection
+    (47 with Python's default of 700); in-process callers keep their collector's settings."""
+    import gc
+
+    from crossdock.cli.main import GC_YOUNG_THRESHOLD
+
+    root = Path(__file__).parent.parent.parent
+    proc = subprocess.run([sys.executable, "-c", _GC_SPY, str(tmp_path / "out")], cwd=root,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    threshold, young = map(int, proc.stdout.split())
+    assert threshold == GC_YOUNG_THRESHOLD > gc.get_threshold()[0] and young <= 1, proc.stdout
+    assert (tmp_path / "out").is_dir()
+    before = gc.get_threshold()
+    assert main(["--version"]) == 0
+    assert gc.get_threshold() == before
+
+
 @pytest.mark.parametrize("command", ["render", "diff swarm", "diff nomad", "diff kubernetes"])
 def test_cli_command_defers_importlib_metadata_until_used(command: str, tmp_path: Path) -> None:
     """With pydantic's plugin search off, a render never imports importlib.metadata (its
