@@ -250,8 +250,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     net allocations instead of 700: the imports of a platform command (pydantic, Jinja2,
     docker-py...) otherwise set off ~85 collections, ~14 ms of the ~0.3 s a `crossdock deploy`
     spends before its first platform call, for next to no garbage (class and function objects
-    live until exit).  A long ``wait`` or ``logs --follow`` still collects, every 100,000
-    allocations; the spec loader and the translators pause the collector anyway
+    live until exit).  A long ``wait`` or ``logs --follow`` still collects, only less often;
+    the spec loader and the translators pause the collector anyway
     (``yamlsrc.gc_paused``, ``base.gc_paused``).
 
     The command also tells pydantic not to look for plugins (``PYDANTIC_DISABLE_PLUGINS``,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -225,7 +226,7 @@ _GC_SPY = """
 import gc, os, sys
 real_exit = os._exit
 def exit_(code):
-    young = [s["collections"] for s in gc.get_stats()][0] - before
+    young = gc.get_stats()[0]["collections"] - before
     print(gc.get_threshold()[0], young, flush=True)
     real_exit(code)
 os._exit = exit_
