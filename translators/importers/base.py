@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping, Protocol, Sequence
 
 from crossdock.errors import InputError
+from crossdock.specs.classify import NO_RULES, SecretRules
 from crossdock.specs.loader import LoadedSpec, load
 from crossdock.specs.yamlsrc import load_yaml
 
@@ -157,8 +158,9 @@ class Importer(Protocol):
         ...
 
     def import_files(self, paths: Sequence[str], sources: Sources, *, name: str | None,
-                     environ: Mapping[str, str]) -> ImportResult:
-        """Import ``paths`` (files or folders). Raises InputError on input it cannot read."""
+                     environ: Mapping[str, str], secret_rules: SecretRules = NO_RULES) -> ImportResult:
+        """Import ``paths`` (files or folders). Raises InputError on input it cannot read.
+        ``secret_rules``: the shared secret classifier with the user's --secret/--not-secret."""
         ...
 
 

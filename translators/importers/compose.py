@@ -14,6 +14,7 @@ import re
 from typing import Any, Mapping, Sequence
 
 from crossdock.errors import InputError
+from crossdock.specs.classify import NO_RULES, SecretRules
 from crossdock.translators.importers import compose_units as units
 from crossdock.translators.importers.base import ImportResult, Loss, Source, Sources, expand_paths
 from crossdock.translators.importers.compose_context import MANAGED_BY, OWNERSHIP, Context
@@ -40,11 +41,12 @@ class ComposeImporter:
         return bool(_SERVICES_LINE.search(text)) and not _OTHER_FORMATS.search(text)
 
     def import_files(self, paths: Sequence[str], sources: Sources, *, name: str | None,
-                     environ: Mapping[str, str]) -> ImportResult:
+                     environ: Mapping[str, str], secret_rules: SecretRules = NO_RULES) -> ImportResult:
         """Import a compose project. Raises InputError/SpecError on files that cannot be read."""
         files = [p for p in paths if sources.is_dir(p)] + [p for p in expand_paths(
             [p for p in paths if not sources.is_dir(p)], sources)]
         project = load_project(files, sources, environ)
+        project.interp.rules = secret_rules
         services = project.data.get("services") or {}
         crossdock = any(isinstance(s, dict) and _labels_of(s).get(MANAGED_BY) == "crossdock"
                         for s in services.values())

@@ -1,10 +1,13 @@
 """A compose service's environment (``env_file`` then ``environment``), secrets kept out of it.
 
-A variable whose name looks secret (PASSWORD, TOKEN, *_KEY...) and whose value is written in the
-file does not go into the spec: it becomes an app secret read from the environment variable of
-the same name when the spec is used (``from_env``), delivered to the container as that variable,
-with a comment saying where the value was (file:line, never the value).  A value that is only a
-reference, ``${DB_PASSWORD}``, becomes a secret read from that variable.
+A variable the shared classifier (``specs.classify``, with ``--secret``/``--not-secret``) calls
+secret, by its name (PASSWORD, TOKEN, *_KEY...) or by its value (a URL with a password, a private
+key, a token...), does not go into the spec: it becomes an app secret read from the environment
+variable of the same name when the spec is used (``from_env``), delivered to the container as that
+variable, with a comment saying where the value was (file:line, never the value).  A value that is
+only a reference, ``${DB_PASSWORD}``, becomes a secret read from that variable (whose default, if
+any, is withheld from ``variables:``).  Files rendered by crossdock get no exception: their secrets
+were secrets in the spec, and a plain value that looks secret is treated as any other.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from crossdock.errors import InputError
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers import compose_units as units
 from crossdock.translators.importers.compose_context import Context, spec_path
-from crossdock.translators.importers.compose_interp import looks_secret, parse_dotenv
+from crossdock.specs.classify import Verdict
+from crossdock.translators.importers.compose_interp import parse_dotenv, references
 from crossdock.translators.importers.compose_load import as_mapping
 from crossdock.translators.importers.compose_mounts import go_literal_undone
 
@@ -50,12 +54,15 @@ def environment(ctx: Context, at: Path, name: str, svc: dict[str, Any]) -> tuple
                      "not carried")
             del env[key]
             continue
-        if ctx.crossdock or not looks_secret(key):
-            continue
         ref = _ONLY_REF.fullmatch(raw[key])
-        if ref is None and raw[key] == "":
+        # A reference holds no value of its own: the name decides (its default is classified as a
+        # variable's value, by the interpolator).
+        verdict = ctx.project.interp.rules.classify(key, None if ref else raw[key])
+        if not verdict or (ref is None and raw[key] == ""):
             continue
-        secret = _env_secret(ctx, name, key, raw[key], ref.group(1) if ref else None, origin[key], at)
+        interp = ctx.project.interp
+        interp.secret_vars.update(references(raw[key]))
+        secret = _env_secret(ctx, name, key, raw[key], ref.group(1) if ref else None, origin[key], at, verdict)
         mounts.append({"secret": secret, "env": key})
         del env[key]
     return env, mounts
@@ -65,7 +72,8 @@ def _path(at: Path, origin: Path) -> Path:
     return at + ("env_file",) if origin[0] == "@file" else origin
 
 
-def _env_secret(ctx: Context, service: str, key: str, value: str, ref: str | None, origin: Path, at: Path) -> str:
+def _env_secret(ctx: Context, service: str, key: str, value: str, ref: str | None, origin: Path, at: Path,
+                verdict: Verdict) -> str:
     where = f"{origin[1]}:{origin[2]}" if origin[0] == "@file" else ctx.where(origin)
     source = ref or key
     if ref is None:  # the same name with another value in another service: a variable of its own
@@ -74,10 +82,10 @@ def _env_secret(ctx: Context, service: str, key: str, value: str, ref: str | Non
             source = re.sub(r"[^A-Z0-9_]", "_", f"{service}_{key}".upper())
     name = ctx.claim_secret(units.object_name(source.replace("_", "-")), f"env:{source}")
     if ref is None:
-        ctx.comments[("secrets", name)] = (f"the value was in clear in {where}; it is not copied here: set "
-                                           f"{source} when you render or deploy")
-        message = "a secret-looking variable with its value in clear becomes a secret read from the environment " \
-                  f"variable {source} (the value is not copied)"
+        ctx.comments[("secrets", name)] = (f"the value was in clear in {where} ({verdict.reason}); it is not "
+                                           f"copied here: set {source} when you render or deploy")
+        message = f"a secret-looking variable ({verdict.reason}) with its value in clear becomes a secret read " \
+                  f"from the environment variable {source} (the value is not copied)"
     else:
         ctx.comments[("secrets", name)] = f"from {where}: set {source} when you render or deploy"
         message = f"a secret-looking variable becomes a secret read from the environment variable {source}"

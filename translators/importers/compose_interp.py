@@ -8,8 +8,10 @@ reference stays a reference (``$VAR`` is written ``${VAR}``), ``.env`` values an
 under ``variables:``, and only what the spec cannot say (``:+``, or a field that must be a number
 in the spec such as a published port) is resolved at import time, which the caller reports.
 
-A variable whose name looks secret (PASSWORD, TOKEN, *_KEY...) never has its value written under
-``variables:``: it must be set when the spec is used, and the loss report says where it was.
+A variable the shared classifier calls secret (by its name, PASSWORD, TOKEN, *_KEY..., or by its
+value, a URL with a password...), or one a secret env var refers to, never has its value written
+under ``variables:`` (nor as an inline default): it must be set when the spec is used, and the
+loss report says where it was.
 """
 
 from __future__ import annotations
@@ -18,16 +20,21 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from crossdock.specs.classify import NO_RULES, SecretRules, classify
+
 _TOKEN = re.compile(r"\$(?:(\$)|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}"
                     r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
-_SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE|API_?KEY|(^|_)KEY$|(^|_)PASS$|_AUTH$"
-                          r"|^AUTH_|ACCESS_KEY|_PWD$|^PWD_", re.I)
 
 
-def looks_secret(name: str) -> bool:
-    """Names such as DB_PASSWORD, API_TOKEN, AWS_SECRET_ACCESS_KEY, SIGNING_KEY; not *_FILE,
-    which by convention holds the path of a file with the secret (MYSQL_PASSWORD_FILE)."""
-    return bool(_SECRET_NAME.search(name)) and not name.upper().endswith("_FILE")
+def looks_secret(name: str, value: str | None = None) -> bool:
+    """The shared classifier (``specs.classify``) without overrides: DB_PASSWORD, API_TOKEN,
+    SIGNING_KEY, a URL with a password...; not MYSQL_PASSWORD_FILE (a path) nor AUTH_TYPE."""
+    return classify(name, value).secret
+
+
+def references(text: str) -> set[str]:
+    """The variables ``text`` refers to (``${A}``, ``$B``, ``${C:-d}``)."""
+    return {m.group("name") or m.group("bare") for m in _TOKEN.finditer(text) if not m.group(1)}
 
 
 @dataclass
@@ -75,6 +82,8 @@ class Interpolator:
     # Variables with two different defaults in the project: kept inline as ${VAR:-d} everywhere,
     # not under variables: (one value there would replace both defaults).
     inline: set[str] = field(default_factory=set)
+    rules: SecretRules = NO_RULES  # the classifier with --secret / --not-secret
+    secret_vars: set[str] = field(default_factory=set)  # referred to by a secret: values withheld
 
     def prescan(self, data: Any) -> None:
         """Find the variables given different defaults in different places (call before to_spec)."""
@@ -128,6 +137,10 @@ class Interpolator:
                 return self.resolve(m.group(0)).replace("$", "$$")
             self.used.add(name)
             if op in (":-", "-"):
+                if name in self.inline and self.rules.classify(name, arg):
+                    self.secret_vars.add(name)  # two defaults, one secret: none is written
+                    self.defaults.setdefault(name, arg)
+                    return "${" + name + "}"
                 if name in self.inline:
                     return "${" + name + op + arg + "}"
                 self.defaults.setdefault(name, arg)
@@ -152,7 +165,7 @@ class Interpolator:
             value = self.dotenv.get(name, self.defaults.get(name))
             if value is None:
                 continue
-            if looks_secret(name):
+            if name in self.secret_vars or self.rules.classify(name, value):
                 withheld.append(name)
                 continue
             out[name] = value  # the spec substitutes a variable's value as it is

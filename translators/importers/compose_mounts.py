@@ -9,6 +9,11 @@
 - configs -> config files with their content inline (from ``file:``, ``content:`` or
   ``environment:``); secrets -> the app's secrets (``from_file``, ``from_env`` or ``external``),
   mounted at ``/run/secrets/<name>`` or their target.
+
+A bind-mounted file or a config file that holds credentials (``specs.classify.classify_file``: a
+key, ``.npmrc``, ``credentials.json``, a target under ``/run/secrets``, a PEM private key or a
+password line in its text) is never copied: it becomes a ``from_file`` secret read from the same
+file when the spec is used, mounted where the file was.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import re
 from typing import Any
 
 from crossdock.errors import InputError
+from crossdock.specs.classify import classify_file
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers import compose_units as units
 from crossdock.translators.importers.compose_context import Context
@@ -104,10 +110,12 @@ def _port_item(ctx: Context, path: Path, item: Any) -> list[units.PortMapping]:
 
 
 def mounts(ctx: Context, at: Path, name: str, svc: dict[str, Any], section: str
-           ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(volume mounts, config files made from bind-mounted files)."""
+           ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """(volume mounts, config files made from bind-mounted files, secret mounts made from
+    bind-mounted files holding credentials)."""
     volumes: list[dict[str, Any]] = []
     files: list[dict[str, Any]] = []
+    secret_files: list[dict[str, Any]] = []
     for i, item in enumerate(svc.get("volumes") or []):
         path = at + ("volumes", i)
         mount = _volume_item(ctx, path, item)
@@ -132,7 +140,7 @@ def mounts(ctx: Context, at: Path, name: str, svc: dict[str, Any], section: str
         elif kind == "bind":
             conf = _bind_file(ctx, path, name, source, target)
             if conf is not None:
-                files.append(conf)
+                (secret_files if "secret" in conf else files).append(conf)
             continue
         else:
             ctx.loss(path, f"a '{kind}' mount cannot be carried")
@@ -155,7 +163,7 @@ def mounts(ctx: Context, at: Path, name: str, svc: dict[str, Any], section: str
                 ctx.loss(at + (("tmpfs", i) if isinstance(tmpfs, list) else ("tmpfs",)),
                          f"tmpfs option '{opt}' is not carried")
         volumes.append(entry)
-    return volumes, files
+    return volumes, files, secret_files
 
 
 def _volume_item(ctx: Context, path: Path, item: Any) -> tuple[str, str | None, str, bool, str | None] | None:
@@ -198,9 +206,25 @@ def _bind_file(ctx: Context, path: Path, name: str, source: str | None, target: 
     except InputError:
         ctx.loss(path, f"the bind-mounted file '{source}' cannot be read")
         return None
+    verdict = classify_file(target, None) or classify_file(host, content)
+    if verdict:
+        secret = _file_secret(ctx, path, host, f"the bind-mounted file '{source}'", verdict.reason)
+        return {"secret": secret, "path": target}
     ctx.loss(path, f"the bind-mounted file '{source}' becomes a config file with a copy of its content "
              "(read-only; later changes on the host are not seen)", "changed")
     return {"path": target, "content": content.replace("$", "$$")}
+
+
+def _file_secret(ctx: Context, path: Path, host: str, what: str, reason: str) -> str:
+    """A ``from_file`` secret for a file that holds credentials (its content is not copied)."""
+    name = ctx.claim_secret(units.object_name(posixpath.basename(host)) or "file", f"file:{host}")
+    if name not in ctx.secrets:
+        ctx.secrets[name] = {"from_file": host}
+        ctx.comments[("secrets", name)] = (f"from {ctx.where(path)}: {what} holds credentials ({reason}); read "
+                                           f"from {host} (relative to the spec's folder), not copied")
+    ctx.loss(path, f"{what} holds credentials ({reason}): it becomes the secret '{name}' read from the file "
+             "when the spec is used, not a config file with a copy of it", "changed")
+    return name
 
 
 def _refs(ctx: Context, at: Path, svc: dict[str, Any], kind: str) -> list[tuple[Any, str, Any, Any]]:
@@ -237,16 +261,35 @@ def _file_mode(ctx: Context, path: Path, mode: Any) -> int | None:
     return None
 
 
-def configs(ctx: Context, at: Path, svc: dict[str, Any]) -> list[dict[str, Any]]:
-    out = []
+def configs(ctx: Context, at: Path, svc: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(config files, secret mounts for the config files that hold credentials)."""
+    out, secret_files = [], []
     for source, target, mode, definition in _refs(ctx, at, svc, "configs"):
+        target = target if target.startswith("/") else f"/{target or source}"
+        target = go_literal_undone(target) if ctx.crossdock else target
+        host = _config_host(ctx, str(source), definition)
         content = _config_content(ctx, str(source), definition)
         if content is None:
             continue
-        target = target if target.startswith("/") else f"/{target or source}"
-        target = go_literal_undone(target) if ctx.crossdock else target
+        verdict = classify_file(target, None) or (classify_file(host, content) if host else
+                                                  classify_file(target, content))
+        if verdict:
+            what = f"the config '{source}'" + (f" (file {host})" if host else "")
+            if host is None:  # inline content or an env var: nothing on disk to read it from
+                ctx.loss(("configs", str(source)), f"{what} holds credentials ({verdict.reason}): not carried; "
+                         "declare it as a secret", "dropped")
+                continue
+            secret_files.append({"secret": _file_secret(ctx, ("configs", str(source)), host, what, verdict.reason),
+                                 "path": target, **_mode(mode)})
+            continue
         out.append({"path": target, "content": content, **_mode(mode)})
-    return out
+    return out, secret_files
+
+
+def _config_host(ctx: Context, name: str, conf: Any) -> str | None:
+    if isinstance(conf, dict) and "file" in conf:
+        return posixpath.normpath(posixpath.join(ctx.project.dir_of("configs", name), str(conf["file"])))
+    return None
 
 
 def _config_content(ctx: Context, name: str, conf: Any) -> str | None:

@@ -55,8 +55,10 @@ def workload(ctx: Context, name: str, svc: dict[str, Any]) -> tuple[str, dict[st
     w["secrets"] = secret_mounts + mounts.secrets(ctx, at, svc)
     if ctx.crossdock:
         _crossdock_secret_env(w)
-    volumes, bind_files = mounts.mounts(ctx, at, name, svc, section)
-    w["files"] = mounts.configs(ctx, at, svc) + bind_files
+    volumes, bind_files, bind_secrets = mounts.mounts(ctx, at, name, svc, section)
+    config_files, config_secrets = mounts.configs(ctx, at, svc)
+    w["files"] = config_files + bind_files
+    w["secrets"] += config_secrets + bind_secrets
     w["volumes"] = volumes
     _one_mount_per_path(ctx, at, w)
     labels = ctx.labels(at + ("labels",), svc.get("labels"))
