@@ -21,6 +21,7 @@ import posixpath
 import re
 from typing import Any, Mapping, Sequence
 
+from crossdock.specs.classify import NO_RULES, SecretRules
 from crossdock.translators.importers.base import ImportResult, Source, Sources
 from crossdock.translators.importers.kubernetes_kinds import WORKLOAD_KINDS, pod_base, read_workload, section_of
 from crossdock.translators.importers.kubernetes_network import (
@@ -50,13 +51,13 @@ class KubernetesImporter:
         return found == {"apiVersion", "kind"}
 
     def import_files(self, paths: Sequence[str], sources: Sources, *, name: str | None,
-                     environ: Mapping[str, str]) -> ImportResult:
+                     environ: Mapping[str, str], secret_rules: SecretRules = NO_RULES) -> ImportResult:
         """Import manifests; raises InputError for a file that is not YAML or a document that is not an object."""
         files, kustomize_losses = manifest_files(list(paths), sources)
         manifests: list[Manifest] = []
         for f in files:
             manifests += parse_file(f, sources.read(f))
-        ctx = Context(manifests)
+        ctx = Context(manifests, secret_rules)
         ctx.losses += kustomize_losses
         doc = _Import(ctx, name, list(paths)).run()
         return ImportResult(doc, sorted(ctx.losses), ctx.comments, files)

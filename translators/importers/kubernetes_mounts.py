@@ -11,8 +11,9 @@ import posixpath
 import re
 from typing import TYPE_CHECKING, Any
 
+from crossdock.specs.classify import classify_file
 from crossdock.specs.yamlsrc import Path
-from crossdock.translators.importers.kubernetes_values import memory, valid
+from crossdock.translators.importers.kubernetes_values import env_name, memory, valid
 
 if TYPE_CHECKING:
     from crossdock.translators.importers.kubernetes_pod import PodReader
@@ -139,7 +140,16 @@ def _config_map(r: PodReader, path: Path, vpath: Path, block: dict[str, Any], ta
         if key not in data:
             r.lose(path, f"the ConfigMap '{cm_name}' has no key '{key}': not imported", "dropped", "files")
             continue
-        w.setdefault("files", []).append(_entry({"content": str(data[key])}, target, rel, mode))
+        entry = _entry({"content": str(data[key])}, target, rel, mode)
+        verdict = classify_file(entry["path"], entry["content"])
+        if verdict:  # a key or a credentials file: a secret read from the environment, not a copy
+            var = env_name(f"{cm_name}_{key}")
+            name = r.ctx.literal_secret(cm, ("data", key), var, f"{r.where}.secrets", verdict.reason,
+                                        f"in {cm.ref} data.{key} ({cm.where(('data', key))})")
+            entry = {"secret": name, **{k: v for k, v in entry.items() if k != "content"}}
+            w.setdefault("secrets", []).append(entry)
+            continue
+        w.setdefault("files", []).append(entry)
     _mounted(r, path, vpath, "configMap", "name")
 
 

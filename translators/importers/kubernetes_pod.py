@@ -16,7 +16,7 @@ from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers.kubernetes_mounts import read_mount, read_placement
 from crossdock.translators.importers.kubernetes_read import Manifest
 from crossdock.translators.importers.kubernetes_values import Context, cpu, dns_name, duration, from_kube, \
-    looks_secret, memory, valid
+    memory, valid
 
 _PROBE_DEFAULTS = {"periodSeconds": 10, "timeoutSeconds": 1, "failureThreshold": 3, "initialDelaySeconds": 0,
                    "successThreshold": 1}
@@ -199,9 +199,9 @@ class PodReader:
                     self.lose((*path, "value"), f"Kubernetes replaces $({ref}) with the env var {ref}, which the "
                               "spec cannot refer to: kept as text", "changed")
                 m.use(*path)
-                if looks_secret(var) and text and allow_secrets:
-                    name = self.ctx.literal_secret(m, (*path, "value"), var, f"{self.where}.secrets")
-                    w.setdefault("secrets", []).append({"secret": name, "env": var})
+                verdict = self.ctx.rules.classify(var, text) if text else None
+                if verdict:
+                    self._secret_value(w, (*path, "value"), var, verdict.reason, allow_secrets)
                     defined[var] = None
                     continue
                 env[var] = text
@@ -219,13 +219,36 @@ class PodReader:
                 defined[var] = None
             elif isinstance(cm, dict) and self._config_value(path, cm) is not None:
                 m.use(*path)
-                env[var] = defined[var] = self._config_value(path, cm) or ""
+                value = self._config_value(path, cm) or ""
+                verdict = self.ctx.rules.classify(var, value) if value else None
+                if verdict:
+                    self._secret_value(w, path, var, verdict.reason, allow_secrets,
+                                       self._cm_where(str(cm.get("name")), str(cm.get("key"))))
+                    defined[var] = None
+                    continue
+                env[var] = defined[var] = value
             else:
                 defined[var] = None  # the downward API and the like: kept for Kubernetes only
         for i, src in enumerate(m.list_at(*c, "envFrom")):
             if isinstance(src, dict):
                 self._env_from((*c, "envFrom", i), src, env, w, allow_secrets)
         return env
+
+    def _secret_value(self, w: dict[str, Any], path: Path, var: str, reason: str, allow_secrets: bool,
+                      where: str = "") -> None:
+        """A plain value the classifier calls secret: a secret of the main container, read from
+        the environment; an init step or a sidecar takes no secrets, so there it is left out."""
+        if allow_secrets:
+            name = self.ctx.literal_secret(self.m, path, var, f"{self.where}.secrets", reason, where)
+            w.setdefault("secrets", []).append({"secret": name, "env": var})
+        else:
+            self.lose(path, f"the value of {var} looks secret ({reason}) and an init step or a sidecar takes no "
+                      "secrets: not copied; give this container the variable on the platform", "dropped",
+                      f"env.{var}")
+
+    def _cm_where(self, cm_name: str, key: str) -> str:
+        cm = self.ctx.config_maps[cm_name]
+        return f"in {cm.ref} data.{key} ({cm.where(('data', key))})"
 
     def _config_value(self, path: Path, ref: dict[str, Any]) -> str | None:
         cm = self.ctx.config_maps.get(str(ref.get("name")))
@@ -246,7 +269,12 @@ class PodReader:
                 m.use(*path)
                 self.ctx.used_config_maps.add(cm_name)
                 for key, value in data.items():
-                    if valid("env", prefix + str(key)) and isinstance(value, str):
+                    verdict = self.ctx.rules.classify(prefix + str(key), value) if isinstance(value, str) \
+                        and value else None
+                    if verdict and valid("env", prefix + str(key)):
+                        self._secret_value(w, path, prefix + str(key), verdict.reason, allow_secrets,
+                                           self._cm_where(cm_name, str(key)))
+                    elif valid("env", prefix + str(key)) and isinstance(value, str):
                         env[prefix + str(key)] = str(value)
                     else:  # Kubernetes skips these too, with an event
                         self.lose(path, f"the key '{key}' is not an environment variable name: not imported")

@@ -3,6 +3,8 @@ being built, the loss report, and the conversions of Kubernetes values into spec
 
 Secret values are never read: a Secret's keys become spec secrets whose value comes from an
 environment variable at deploy time (``from_env``), with a comment naming where the value was.
+So do plain values (env ``value:``, ConfigMap data) that the shared classifier (``specs.classify``,
+with the user's ``--secret``/``--not-secret``) calls secret.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from crossdock.specs.classify import NO_RULES, SecretRules, classify
 from crossdock.specs.types import AbsPath, EnvName, Hostname, HttpPath, Image, LabelKey, LabelValue, Text
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers.base import Loss
@@ -25,7 +28,6 @@ PART_OF = "app.kubernetes.io/part-of"
 MANAGED_BY = "app.kubernetes.io/managed-by"
 RESERVED_LABELS = (NAME, PART_OF, MANAGED_BY)
 
-_SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE|APIKEY|(^|_)KEY$", re.I)
 _CPU = re.compile(r"[0-9]+(\.[0-9]+)?m?")
 _MEMORY = re.compile(r"[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?")
 _SUFFIX = {"": 1, "k": 1000, "M": 1000**2, "G": 1000**3, "T": 1000**4, "P": 1000**5, "E": 1000**6,
@@ -53,9 +55,9 @@ def valid(kind: str, value: Any) -> bool:
     return True
 
 
-def looks_secret(env_name: str) -> bool:
-    """Whether an env var's name says it holds a credential (DB_PASSWORD, API_TOKEN, AWS_SECRET_KEY)."""
-    return bool(_SECRET_NAME.search(env_name))
+def looks_secret(env_name: str, value: str | None = None) -> bool:
+    """The shared classifier without overrides (DB_PASSWORD, API_TOKEN, a URL with a password)."""
+    return classify(env_name, value).secret
 
 
 def dns_name(text: str, limit: int, letter_first: bool) -> str:
@@ -148,8 +150,9 @@ def from_kube(text: str, defined: dict[str, str | None]) -> tuple[str, list[str]
 class Context:
     """The objects of one import, and the spec's app-level parts as they are built."""
 
-    def __init__(self, manifests: list[Manifest]) -> None:
+    def __init__(self, manifests: list[Manifest], rules: SecretRules = NO_RULES) -> None:
         self.manifests = manifests
+        self.rules = rules
         self.losses: list[Loss] = []
         self.comments: dict[tuple[str, ...], str] = {}
         self.secrets: dict[str, dict[str, Any]] = {}
@@ -228,18 +231,23 @@ class Context:
                       "key 'value'", "changed", f"secrets.{name}")
         return name
 
-    def literal_secret(self, m: Manifest, path: Path, var: str, spec_path: str) -> str:
-        """A plain env value whose name says it is a credential becomes a secret from the environment."""
+    def literal_secret(self, m: Manifest, path: Path, var: str, spec_path: str, reason: str = "",
+                       where: str = "") -> str:
+        """A plain value the classifier calls secret (an env ``value:``, a ConfigMap key) becomes a
+        secret read from the environment variable ``var``; ``where`` says where the value was
+        (default: env ``var`` of ``m`` at ``path``), ``reason`` why it is secret."""
+        var = env_name(var)
         base = dns_name(var, 63, False)
         name, n = base, 1
         while name in self.secrets and self.secrets[name].get("from_env") != var:
             n += 1
             name = f"{base[:60]}-{n}"
+        where = where or f"a literal in {m.ref} env {var} ({m.where(path)})"
+        why = f" ({reason})" if reason else ""
         self.secrets[name] = {"from_env": var}
-        self.comments[("secrets", name)] = (f"value was a literal in {m.ref} env {var} ({m.where(path)}); "
-                                            f"not copied: set {var} when deploying")
-        self.lose(m, path, f"a literal value under a secret-looking name is not copied: it becomes the secret "
-                  f"'{name}', read from the environment variable {var} at deploy time", "changed", spec_path)
+        self.comments[("secrets", name)] = f"value was {where}{why}; not copied: set {var} when deploying"
+        self.lose(m, path, f"a value that looks secret{why} is not copied: it becomes the secret '{name}', read "
+                  f"from the environment variable {var} at deploy time", "changed", spec_path)
         return name
 
     # ---- volumes ---------------------------------------------------------------------------

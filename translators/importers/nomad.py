@@ -9,8 +9,10 @@ group of a ``batch`` job a job (a cron job when the job is periodic).  The app i
 HCL variables: ``${var.x}`` in a string stays the spec's ``${x}`` with the variable's default
 under ``variables:``; a variable used where a number or boolean goes is replaced by its default.
 Values of secrets never land in the spec: templates reading Nomad Variables or Vault, and env
-vars with secret-looking names and literal values, become secrets set from the environment at
-deploy time, with a comment saying where the value was.
+vars whose literal value the shared classifier (``specs.classify``) calls secret, by name or by
+value, become secrets set from the environment at deploy time, with a comment saying where the
+value was; an HCL variable whose default it calls secret is left out of ``variables:`` (it must
+be set when the spec is used), with a loss line.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import json
 import re
 from typing import Any, Mapping, Sequence
 
+from crossdock.specs.classify import NO_RULES, SecretRules
 from crossdock.errors import InputError, SpecError
 from crossdock.translators.importers import nomad_groups, nomad_hcl
 from crossdock.translators.importers.base import ImportResult, Source, Sources, check_spec, expand_paths, write_spec
@@ -45,24 +48,24 @@ class NomadImporter:
         return bool(re.search(r'^\s*job\s+"[^"]*"\s*\{', head, re.M))
 
     def import_files(self, paths: Sequence[str], sources: Sources, *, name: str | None,
-                     environ: Mapping[str, str]) -> ImportResult:
+                     environ: Mapping[str, str], secret_rules: SecretRules = NO_RULES) -> ImportResult:
         """One app from the jobs in ``paths``. Raises InputError for files that are not jobs."""
         try:
-            return _import(paths, sources, name)
+            return _import(paths, sources, name, secret_rules)
         except RecursionError as e:  # a hostile file nested just below json's own limit
             raise InputError(f"{', '.join(paths)}: nested too deeply to be a Nomad job") from e
 
 
-def _import(paths: Sequence[str], sources: Sources, name: str | None) -> ImportResult:
+def _import(paths: Sequence[str], sources: Sources, name: str | None, rules: SecretRules) -> ImportResult:
     files = [p for p in expand_paths(paths, sources)
              if p in paths or p.endswith((".nomad", ".hcl", ".json"))]
-    shared = Ctx("")
+    shared = Ctx("", rules=rules)
     jobs: list[tuple[Ctx, dict[str, Any]]] = []
     variables: dict[str, Any] = {}
     for path in files:
         text = sources.read(path)
         ctx = Ctx(path, secrets=shared.secrets, volumes=shared.volumes, comments=shared.comments,
-                  losses=shared.losses)
+                  losses=shared.losses, rules=rules)
         bad: list[tuple[int, str, str]] = []
         if path.endswith(".json") or text.lstrip().startswith("{"):
             found = [_json_job(path, text)]
@@ -153,6 +156,7 @@ def _resolve_variables(jobs: list[tuple[Ctx, dict[str, Any]]], variables: dict[s
     """Spec variables for the HCL variables used in strings; a variable standing alone where a
     number or boolean goes is replaced by its default."""
     used: dict[str, str] = {}
+    withheld: set[str] = set()
 
     def walk(value: Any, ctx: Ctx, line: int) -> Any:
         if isinstance(value, dict):
@@ -170,13 +174,21 @@ def _resolve_variables(jobs: list[tuple[Ctx, dict[str, Any]]], variables: dict[s
                          f"default {json.dumps(default)[:80]}", "changed")
                 return default
         for name in parts[1::2]:
-            if name not in used:
+            if name not in used and name not in withheld:
                 default = variables.get(name)
                 if default is None or isinstance(default, (list, dict)):
                     ctx.loss(line, f"var.{name}", "no simple default: the spec variable is empty; set it with "
                              "--set or in the environment", "changed")
                     default = ""
-                used[name] = str(default).lower() if isinstance(default, bool) else str(default)
+                text = str(default).lower() if isinstance(default, bool) else str(default)
+                verdict = shared.rules.classify(name, text) if text else None
+                if verdict:  # left out of variables: the spec needs it set when it is used
+                    withheld.add(name)
+                    ctx.loss(line, f"var.{name}", f"the default looks secret ({verdict.reason}): not copied into "
+                             "variables:; set it with --set or in the environment when you render or deploy",
+                             "changed", f"variables.{name}")
+                    continue
+                used[name] = text
         return value
 
     for i, (ctx, job) in enumerate(jobs):

@@ -7,12 +7,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from crossdock.specs.classify import NO_RULES, SecretRules
 from crossdock.translators.importers.base import Loss
 from crossdock.translators.importers.nomad_schema import LINE
 
 _S = 10**9
-_SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|_KEY$|^KEY$|APIKEY|CREDENTIAL|PRIVATE)", re.I)
-_NOT_SECRET = re.compile(r"_(FILE|PATH|DIR|NAME|USER)$", re.I)  # POSTGRES_PASSWORD_FILE names a path
 
 
 @dataclass
@@ -24,6 +23,7 @@ class Ctx:
     secrets: dict[str, dict[str, Any]] = field(default_factory=dict)
     volumes: dict[str, dict[str, Any]] = field(default_factory=dict)
     comments: dict[tuple[str, ...], str] = field(default_factory=dict)
+    rules: SecretRules = NO_RULES  # the shared secret classifier with --secret / --not-secret
 
     def loss(self, where: Any, path: str, message: str, kind: Literal["dropped", "changed"] = "dropped",
              spec: str = "") -> None:
@@ -96,10 +96,6 @@ def is_label_value(text: str) -> bool:
 
 def is_env_name(text: str) -> bool:
     return bool(_ENV_NAME.fullmatch(text))
-
-
-def is_secret_name(name: str) -> bool:
-    return bool(_SECRET_NAME.search(name)) and not _NOT_SECRET.search(name)
 
 
 def object_name(text: str, limit: int = 63) -> str:

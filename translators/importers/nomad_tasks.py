@@ -20,8 +20,10 @@ import re
 from typing import Any
 
 from crossdock.translators.importers.nomad_ctx import (
-    Ctx, as_int, blocks, cpu, is_env_name, is_secret_name, memory, object_name, size_bytes, workload_name,
+    Ctx, as_int, blocks, cpu, is_env_name, memory, object_name, size_bytes, workload_name,
 )
+from crossdock.translators.importers.nomad_hcl import VAR
+from crossdock.translators.importers.nomad_schema import LINE
 
 _LITERAL_BRACES = '{{"{{"}}'
 _EMPTY = "{{/* empty */}}"
@@ -163,9 +165,14 @@ def _env(key: str, value: Any, env: dict[str, str], out: dict[str, Any], where: 
     if not is_env_name(key):
         ctx.loss(where, f"{path}.env.{key}", "not an environment variable name the spec takes: not carried over")
         return
-    if is_secret_name(key) and text and "${" not in text and "{{" not in text:
-        name = ctx.secret(key, f"a literal in {ctx.file} ({path}.env.{key})", report=False)
-        ctx.loss(where, f"{path}.env.{key}", f"a literal value for a secret-looking name: now the secret '{name}' "
+    # An HCL variable (VAR-marked) holds no value here: the name decides, and the variable's
+    # default is classified where variables are resolved.
+    only_var = re.fullmatch(VAR + r"[A-Za-z_][A-Za-z0-9_]*" + VAR, text) is not None
+    verdict = ctx.rules.classify(key, None if only_var else re.sub(VAR + r"(\w+)" + VAR, r"${\1}", text))
+    if verdict and text:
+        line = where if isinstance(where, int) else where.get(LINE, 0) if isinstance(where, dict) else 0
+        name = ctx.secret(key, f"a literal in {ctx.file}:{line} ({path}.env.{key}; {verdict.reason})", report=False)
+        ctx.loss(where, f"{path}.env.{key}", f"a value that looks secret ({verdict.reason}): now the secret '{name}' "
                  f"(the value is not copied; set {ctx.secrets[name]['from_env']} when deploying)", "changed",
                  f"secrets.{name}")
         out.setdefault("secrets", []).append({"secret": name, "env": key})
