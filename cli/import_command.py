@@ -29,13 +29,22 @@ EPILOG = "Exit codes: 0 ok, 2 invalid input, 3 --strict and something was not ca
 @click.option("--name", help="The app's name (default: from the input, e.g. the compose project's folder).")
 @click.option("--strict", is_flag=True, help="Fail (exit 3, nothing written) if anything could not be carried over.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the loss report.")
+@click.option("--secret", "secret", multiple=True, metavar="NAME",
+              help="Treat the variable NAME as a secret whatever its name and value (repeatable).")
+@click.option("--not-secret", "not_secret", multiple=True, metavar="NAME",
+              help="Keep the variable NAME as a plain value even if it looks secret (repeatable).")
 def import_command(paths: Sequence[str], source: str, output: str, name: str | None, strict: bool,
-                   quiet: bool) -> None:
+                   quiet: bool, secret: Sequence[str], not_secret: Sequence[str]) -> None:
     """Turn compose files, Kubernetes manifests or Nomad jobs into an app spec.
 
     Several compose files are merged as `docker compose -f a.yml -f b.yml` merges them; a folder
     stands for the files in it.  The loss report on standard error lists every field or object
     not carried over, or carried with another meaning, with its file:line:col.
+
+    A value that looks secret (by its variable's name, PASSWORD, TOKEN..., or by its shape: a URL
+    with a password, a private key, an access token) is never copied: it becomes a secret read
+    from an environment variable (or from its file) when the spec is used.  --secret NAME and
+    --not-secret NAME override that choice for one variable.
 
     \b
     Examples:
@@ -43,7 +52,9 @@ def import_command(paths: Sequence[str], source: str, output: str, name: str | N
       crossdock import compose.yml compose.prod.yml --name shop -o app.yaml
       crossdock import k8s/ --from kubernetes --strict > app.yaml
       crossdock import jobs/web.nomad.hcl -o app.yaml
+      crossdock import compose.yml --not-secret AUTH_KEY_ID --secret LICENSE -o app.yaml
     """
+    from crossdock.specs.classify import SecretRules
     from crossdock.translators.importers import base
 
     sources = base.FileSources()
@@ -52,7 +63,8 @@ def import_command(paths: Sequence[str], source: str, output: str, name: str | N
         importer = base.get_importer(chosen)
     except ImportError as e:
         raise InputError(f"--from {chosen}: this importer is not available ({e})") from e
-    result = importer.import_files(list(paths), sources, name=name, environ=os.environ)
+    rules = SecretRules(frozenset(secret), frozenset(not_secret))
+    result = importer.import_files(list(paths), sources, name=name, environ=os.environ, secret_rules=rules)
     text = base.write_spec(result)
     try:
         base.check_spec(text)

@@ -142,7 +142,7 @@ def _config_map(r: PodReader, path: Path, vpath: Path, block: dict[str, Any], ta
             continue
         entry = _entry({"content": str(data[key])}, target, rel, mode)
         verdict = classify_file(entry["path"], entry["content"])
-        if verdict:  # a key or a credentials file: a secret read from the environment, not a copy
+        if verdict and cm is not None:  # a key or a credentials file: a secret from the environment
             var = env_name(f"{cm_name}_{key}")
             name = r.ctx.literal_secret(cm, ("data", key), var, f"{r.where}.secrets", verdict.reason,
                                         f"in {cm.ref} data.{key} ({cm.where(('data', key))})")
