@@ -11,6 +11,7 @@ a secret written as a plain env var is a leak, a plain value made a secret only 
 
 - a word is one of ``_ANYWHERE`` (PASSWORD, PASSWD, PASSPHRASE, SECRET, TOKEN, APIKEY,
   CREDENTIALS, CREDS, PRIVATEKEY, WEBHOOK...), wherever it stands: SECRET_KEY_BASE, TOKEN_GITHUB;
+  the longest of them count inside a word too (``_INSIDE``: PGPASSWORD, GITHUBTOKEN);
 - or the last word is one of ``_LAST`` (short words that mean a credential only at the end:
   PASS, PWD, PW, PIN, DSN, SALT, PEPPER, AUTH, KEY, KEYS): DB_PW, SENTRY_DSN, REDIS_AUTH, API_KEY,
   OPENAI_KEY; KEY after a word of ``_PUBLIC_KEY`` is not (PUBLIC_KEY, CACHE_KEY, SITE_KEY);
@@ -50,6 +51,8 @@ _ANYWHERE = frozenset({
     "PASSWORD", "PASSWORDS", "PASSWD", "PASSPHRASE", "SECRET", "SECRETS", "TOKEN", "TOKENS", "APIKEY", "APIKEYS",
     "CREDENTIAL", "CREDENTIALS", "CREDS", "PRIVATEKEY", "WEBHOOK", "CONNSTR", "CONNECTIONSTRING", "PASSCODE",
 })
+# Long words that make a name secret even glued to another (PGPASSWORD, GITHUBTOKEN, MYAPIKEY).
+_INSIDE = ("PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "APIKEY", "CREDENTIAL")
 # Words that make a name secret only as its last word (elsewhere they mean something else:
 # PIN_MEMORY, PASS_THROUGH, KEY_PREFIX, AUTH_TYPE).
 _LAST = frozenset({"PASS", "PWD", "PW", "PIN", "DSN", "SALT", "PEPPER", "AUTH", "KEY", "KEYS"})
@@ -171,6 +174,7 @@ def by_name(name: str) -> Verdict:
     if last in _ABOUT:
         return PLAIN
     hit = next((p for p in parts if p in _ANYWHERE), None)
+    hit = hit or next((w for p in parts for w in _INSIDE if w in p), None)
     if hit is not None:
         return Verdict(True, f"the name contains {hit}")
     if last in _LAST and not (last in ("KEY", "KEYS") and len(parts) >= 2 and parts[-2] in _PUBLIC_KEY):
@@ -212,7 +216,7 @@ def by_value(value: str, random: bool = True) -> Verdict:
         if any(_not_reference(m.group(1)) for m in rule.finditer(value)):
             return Verdict(True, f"the value is {why}")
     if _WEBHOOK.search(value):
-        return Verdict(True, "the value is a webhook URL (the URL is the credential)")
+        return Verdict(True, "the value is a webhook URL")
     if _TOKENS.search(value):
         return Verdict(True, "the value has the shape of an access token")
     if random and _random_looking(value):

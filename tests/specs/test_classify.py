@@ -59,6 +59,8 @@ RANDOM = "q8Zr4TfLk2Wm9Xv1Bn7Cs3Dj6Hy0Pa5E"  # 32 characters, no repeated one: 5
     ("VAULT_SECRET_ID", "abc", "the name ends with SECRET_ID"),
     ("SLACK_WEBHOOK", "abc", "the name contains WEBHOOK"),
     ("ADMIN_PASSWORD_HASH", "$2a$14$abc", "the name contains PASSWORD"),
+    ("PGPASSWORD", "hunter2", "the name contains PASSWORD"),
+    ("GITHUBTOKEN", "abc", "the name contains TOKEN"),
 ])
 def test_classify_secret_by_name(name: str, value: str, reason: str) -> None:
     verdict = classify(name, value)
@@ -116,6 +118,8 @@ def test_classify_secret_by_value(name: str, value: str, reason: str) -> None:
     ("TLS_KEY", "/etc/tls/tls.key"),  # a path: the file is the secret, not its name
     ("xpack.security.http.ssl.key", "certs/elasticsearch-key.pem"),
     ("PIN_MEMORY", "true"),
+    ("TOKENIZERS_PARALLELISM", "false"),
+    ("PGPASSFILE", "/root/.pgpass"),
     ("PASS_THROUGH", "1"),
     ("DB_PASSWORD", ""),
     ("DB_PASSWORD", "${DB_PASSWORD}"),  # a reference holds no value

@@ -246,8 +246,9 @@ class Context:
         why = f" ({reason})" if reason else ""
         self.secrets[name] = {"from_env": var}
         self.comments[("secrets", name)] = f"value was {where}{why}; not copied: set {var} when deploying"
-        self.lose(m, path, f"a value that looks secret{why} is not copied: it becomes the secret '{name}', read "
-                  f"from the environment variable {var} at deploy time", "changed", spec_path)
+        self.lose(m, path, f"a literal value with a secret-looking name or value{why} is not copied: it becomes "
+                  f"the secret '{name}', read from the environment variable {var} at deploy time", "changed",
+                  spec_path)
         return name
 
     # ---- volumes ---------------------------------------------------------------------------
