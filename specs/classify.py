@@ -133,6 +133,8 @@ _SECRET_FILES = frozenset({
 _SECRET_SUFFIXES = (".pem", ".key", ".p12", ".pfx", ".jks", ".keystore", ".p8", ".asc", ".gpg", ".kdbx", ".ppk")
 _SECRET_DIRS = ("/run/secrets/", "/var/run/secrets/")
 _FILE_LINE = re.compile(r"""^\s*(?:export\s+)?["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?\s*[:=]\s*(.*?)\s*(?:\s#.*)?$""")
+# A value written out on a line of a file: not the opening of a list, block or command.
+_LITERAL = re.compile(r"""["']?[^\s(\[{$<>|&;"']""")
 _NPM_AUTH = re.compile(r"_(?:authToken|auth|password)\s*=\s*\S", re.I)
 _NETRC = re.compile(r"^\s*(?:machine\s+\S+\s+)?login\s+\S+\s+password\s+\S", re.M)
 
@@ -280,8 +282,8 @@ def classify_file(path: str, text: str | None) -> Verdict:
         return Verdict(True, "the file holds a registry or login password")
     for number, line in enumerate(text.splitlines(), 1):
         m = _FILE_LINE.match(line)
-        if m and [w for w in words(m.group(1)) if w] in ([k] for k in _LAST):
-            continue  # a bare 'key:' or 'pin:' in a config file is a data structure's, not a credential
+        if m and ([w for w in words(m.group(1)) if w] in ([k] for k in _LAST) or not _LITERAL.match(m.group(2))):
+            continue  # a bare 'key:' is a data structure's; 'passwords=(' opens a list, not a credential
         verdict = (classify(m.group(1), m.group(2).strip("'\""), random=False) if m
                    else by_value(line.strip(), random=False))
         if verdict:

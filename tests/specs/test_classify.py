@@ -235,6 +235,7 @@ def test_classify_file_secret(path: str, text: str | None) -> None:
     ("/etc/app/settings.yml", "db:\n  password: ${DB_PASSWORD}\n  password_min_length: 12\nkey: value\n"),
     ("/etc/app/settings.yml", "auth:\n  password_enabled: true\n  type: trust\n"),
     ("/etc/prometheus/prometheus.yml", "global:\n  scrape_interval: 15s\n"),
+    ("/entrypoint.sh", "declare -A users_passwords\nusers_passwords=(\n\t[kibana]=\"${KIBANA_PASSWORD:-}\"\n)\n"),
     ("/usr/share/nginx/html/index.html", "<html>token of appreciation</html>\n"),
 ])
 def test_classify_file_plain(path: str, text: str) -> None:
