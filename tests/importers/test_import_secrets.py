@@ -233,6 +233,14 @@ job "web" {{
         KEEP_TOKEN    = "kept-in-clear"
         LICENSE       = "PLANTED-licence"
       }}
+      template {{
+        data        = "db:\n  password: PLANTED-template\n"
+        destination = "local/settings.yml"
+      }}
+      template {{
+        data        = "server {{ listen 80; }}\n"
+        destination = "local/nginx.conf"
+      }}
     }}
   }}
 }}
@@ -251,3 +259,6 @@ def test_import_secrets_nomad(capsys: pytest.CaptureFixture[str], tmp_path: Path
     assert doc["variables"] == {"region_name": "eu-west"}  # db_password's default is withheld
     assert web["env"]["DB_URL"] == "postgres://u@db/app?password=${db_password}"
     assert "var.db_password" in printed and "web.nomad.hcl" in printed
+    mounted = {m["path"]: m["secret"] for m in web["secrets"] if "path" in m}
+    assert set(mounted) == {"/local/settings.yml"} and "from_env" in doc["secrets"][mounted["/local/settings.yml"]]
+    assert [f["path"] for f in web["files"]] == ["/local/nginx.conf"]

@@ -145,7 +145,7 @@ def _config_map(r: PodReader, path: Path, vpath: Path, block: dict[str, Any], ta
         if verdict and cm is not None:  # a key or a credentials file: a secret from the environment
             var = env_name(f"{cm_name}_{key}")
             name = r.ctx.literal_secret(cm, ("data", key), var, f"{r.where}.secrets", verdict.reason,
-                                        f"in {cm.ref} data.{key} ({cm.where(('data', key))})")
+                                        r.ctx.config_where(cm_name, key))
             entry = {"secret": name, **{k: v for k, v in entry.items() if k != "content"}}
             w.setdefault("secrets", []).append(entry)
             continue

@@ -223,7 +223,7 @@ class PodReader:
                 verdict = self.ctx.rules.classify(var, value) if value else None
                 if verdict:
                     self._secret_value(w, path, var, verdict.reason, allow_secrets,
-                                       self._cm_where(str(cm.get("name")), str(cm.get("key"))))
+                                       self.ctx.config_where(str(cm.get("name")), str(cm.get("key"))))
                     defined[var] = None
                     continue
                 env[var] = defined[var] = value
@@ -245,10 +245,6 @@ class PodReader:
             self.lose(path, f"the value of {var} looks secret ({reason}) and an init step or a sidecar takes no "
                       "secrets: not copied; give this container the variable on the platform", "dropped",
                       f"env.{var}")
-
-    def _cm_where(self, cm_name: str, key: str) -> str:
-        cm = self.ctx.config_maps[cm_name]
-        return f"in {cm.ref} data.{key} ({cm.where(('data', key))})"
 
     def _config_value(self, path: Path, ref: dict[str, Any]) -> str | None:
         cm = self.ctx.config_maps.get(str(ref.get("name")))
@@ -273,7 +269,7 @@ class PodReader:
                         and value else None
                     if verdict and valid("env", prefix + str(key)):
                         self._secret_value(w, path, prefix + str(key), verdict.reason, allow_secrets,
-                                           self._cm_where(cm_name, str(key)))
+                                           self.ctx.config_where(cm_name, str(key)))
                     elif valid("env", prefix + str(key)) and isinstance(value, str):
                         env[prefix + str(key)] = str(value)
                     else:  # Kubernetes skips these too, with an event

@@ -251,6 +251,11 @@ class Context:
                   spec_path)
         return name
 
+    def config_where(self, cm_name: str, key: str) -> str:
+        """Where the key ``key`` of the ConfigMap ``cm_name`` is written: for comments on secrets."""
+        cm = self.config_maps[cm_name]
+        return f"in {cm.ref} data.{key} ({cm.where(('data', key))})"
+
     # ---- volumes ---------------------------------------------------------------------------
 
     def claim(self, m: Manifest, path: Path, claim: str) -> str:

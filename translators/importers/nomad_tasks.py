@@ -9,7 +9,9 @@ them together as the image's CMD).
 Templates: a template with literal data is a config file (crossdock writes them at
 ``local/files/<path>`` bind-mounted at ``<path>``; other destinations land in the task
 directory, which the docker driver mounts at /local, /secrets and /alloc); a template reading
-a Nomad Variable (``nomadVar``) or Vault (``secret``) becomes secret references, never values;
+a Nomad Variable (``nomadVar``) or Vault (``secret``) becomes secret references, never values,
+and so does an inline template the shared classifier calls a credentials file (a key, a
+password line: ``specs.classify.classify_file``);
 an ``env = true`` template gives env vars (and secret env vars).  Other consul-template
 actions cannot be evaluated and are reported.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from crossdock.specs.classify import classify_file
 from crossdock.translators.importers.nomad_ctx import (
     Ctx, as_int, blocks, cpu, is_env_name, memory, object_name, size_bytes, workload_name,
 )
@@ -233,6 +236,12 @@ def _template(tmpl: dict[str, Any], mounts: list[dict[str, Any]], used: set[int]
     if "{{" in data.replace(_LITERAL_BRACES, ""):
         ctx.loss(tmpl, path, "consul-template actions ({{ ... }}) are not evaluated outside Nomad: the file "
                  "holds the template's text", "changed", ".files")
+    verdict = classify_file(cpath, content)
+    if verdict:  # a key or credentials written inline in the job: a secret, never a copy
+        key = ctx.secret(cpath.rsplit("/", 1)[-1], f"inline in {ctx.file}:{tmpl.get(LINE, 0)} ({path}; "
+                         f"{verdict.reason})", tmpl)
+        secrets.append({"secret": key, "path": cpath} | mode_field)
+        return
     files.append({"path": cpath, "content": content} | mode_field)
 
 
