@@ -20,16 +20,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from crossdock.specs.classify import NO_RULES, SecretRules, classify
+from crossdock.specs.classify import NO_RULES, SecretRules
 
 _TOKEN = re.compile(r"\$(?:(\$)|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}"
                     r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
-
-
-def looks_secret(name: str, value: str | None = None) -> bool:
-    """The shared classifier (``specs.classify``) without overrides: DB_PASSWORD, API_TOKEN,
-    SIGNING_KEY, a URL with a password...; not MYSQL_PASSWORD_FILE (a path) nor AUTH_TYPE."""
-    return classify(name, value).secret
 
 
 def references(text: str) -> set[str]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from crossdock.specs.classify import NO_RULES, SecretRules, classify
+from crossdock.specs.classify import NO_RULES, SecretRules
 from crossdock.specs.types import AbsPath, EnvName, Hostname, HttpPath, Image, LabelKey, LabelValue, Text
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers.base import Loss
@@ -53,11 +53,6 @@ def valid(kind: str, value: Any) -> bool:
     except ValidationError:
         return False
     return True
-
-
-def looks_secret(env_name: str, value: str | None = None) -> bool:
-    """The shared classifier without overrides (DB_PASSWORD, API_TOKEN, a URL with a password)."""
-    return classify(env_name, value).secret
 
 
 def dns_name(text: str, limit: int, letter_first: bool) -> str:
