@@ -15,28 +15,12 @@ from typing import Any, Callable, Sequence
 import click
 
 from crossdock import __version__
+from crossdock.cli.options import ALLOWED_META, allow_path_option
 from crossdock.errors import EXIT_RUNTIME, CrossdockError, InputError, Problem, SpecError, StrictModeError
 
 TARGET_CHOICES = ["kubernetes", "swarm", "nomad", "all"]
 
 EPILOG_EXIT = "Exit codes: 0 ok, 1 runtime/platform error, 2 invalid input, 3 --strict and warnings."
-
-
-ALLOWED_META = "crossdock.allowed_paths"  # click context meta: the --allow-path folders
-
-
-def _remember_allowed(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> Sequence[str]:
-    ctx.meta[ALLOWED_META] = tuple(value)
-    return value
-
-
-def allow_path_option(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """``--allow-path DIR`` (repeatable), kept in the click context so that every command that
-    loads a spec gets it through ``_load`` without a parameter of its own."""
-    return click.option("--allow-path", "allowed_paths", multiple=True, metavar="DIR", expose_value=False,
-                        type=click.Path(exists=True, file_okay=False), callback=_remember_allowed,
-                        help="Also read files the spec names under DIR (by default only under the spec's "
-                        "folder); repeatable.")(fn)
 
 
 def _spec_options(fn: Callable[..., Any]) -> Callable[..., Any]:

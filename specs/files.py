@@ -102,17 +102,18 @@ def read_head(path: str, *, limit: int, where: Location | None = None, field: st
     longer result with its own words). Raises FileRefused for anything but a regular file, or
     a file that cannot be opened; the message calls it ``subject``."""
     loc = where or Location(path)
+    named = f" {subject}" if subject else ""  # "" when the location already names the file
     try:
         _refuse_special(os.stat(path).st_mode, subject, loc, field)
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as e:
-        raise FileRefused(Problem(field, f"cannot read {subject}: {_why(e)}", loc, _hint(e))) from e
+        raise FileRefused(Problem(field, f"cannot read{named}: {_why(e)}", loc, _hint(e))) from e
     try:
         _refuse_special(os.fstat(fd).st_mode, subject, loc, field)
         with os.fdopen(fd, "rb", closefd=False) as fh:
             return _read_capped(fh, limit)
     except OSError as e:
-        raise FileRefused(Problem(field, f"cannot read {subject}: {_why(e)}", loc, _hint(e))) from e
+        raise FileRefused(Problem(field, f"cannot read{named}: {_why(e)}", loc, _hint(e))) from e
     finally:
         os.close(fd)
 
@@ -143,7 +144,7 @@ def _refuse_special(mode: int, subject: str, loc: Location, field: str) -> None:
     if stat.S_ISREG(mode):
         return
     kind = next((label for test, label in _KINDS if test(mode)), "something else")
-    raise FileRefused(Problem(field, f"{subject} is {kind}, not a regular file", loc,
+    raise FileRefused(Problem(field, f"{subject or 'it'} is {kind}, not a regular file", loc,
                               "crossdock reads only regular files"))
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from crossdock.errors import InputError
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers import compose_units as units
+from crossdock.translators.importers.base import outside
 from crossdock.translators.importers.compose_context import Context, spec_path
 from crossdock.translators.importers.compose_interp import looks_secret, parse_dotenv
 from crossdock.translators.importers.compose_load import as_mapping
@@ -95,6 +96,8 @@ def _env_files(ctx: Context, at: Path, name: str, value: Any) -> list[tuple[str,
         path = at + ("env_file", i) if isinstance(value, list) else at + ("env_file",)
         file = posixpath.normpath(posixpath.join(ctx.project.dir_of("services", name),
                                                  ctx.project.interp.resolve(str(rel))))
+        if not ctx.sources.permits(file):  # refused even when not required: it exists, and is not ours to read
+            raise outside(ctx.project.where(path), spec_path(*[str(p) for p in path]), str(rel))
         try:
             text = ctx.sources.read(file)
         except InputError:
