@@ -100,10 +100,10 @@ def _env_files(ctx: Context, at: Path, name: str, value: Any) -> list[tuple[str,
             raise outside(ctx.project.where(path), spec_path(*[str(p) for p in path]), str(rel))
         try:
             text = ctx.sources.read(file)
-        except InputError:
-            if required:
+        except InputError as e:
+            if required:  # the reason names the file, never its content
                 raise InputError(f"{ctx.project.where(path)}: {spec_path(*[str(p) for p in path])}: "
-                                 f"cannot read the env file {file} (check the path)") from None
+                                 f"cannot read the env file: {e}") from None
             continue
         values, bad = parse_dotenv(text)
         for line, why in bad:
