@@ -115,7 +115,8 @@ def _load_mapping(file: str, located: Located, env: str | None, overlays: Sequen
         raise SpecError(_dedupe(problems)) from None
     problems += [Problem(format_path(p), msg, located.where(p, key=_is_mapping(data, p)), hint)
                  for p, msg, hint in checks.check(app)]
-    base_dir = os.path.dirname(os.path.abspath(file)) if file != "-" else os.getcwd()
+    # A symlinked spec's paths are relative to the folder of the file it points to, as before.
+    base_dir = os.path.dirname(os.path.realpath(file)) if file != "-" else os.getcwd()
     confinement = files.Confinement.of(base_dir, allowed)
     secret_values = _read_secrets(app, located, confinement, environ, problems, read)
     contents = _read_files(app, located, confinement, problems, read)

@@ -181,6 +181,19 @@ def test_load_read_files_lists_what_was_read(tree: Path) -> None:
                                       str(app / "secrets" / "token.txt"), str(app / "conf" / "web.conf")}
 
 
+def test_load_symlinked_spec_reads_beside_its_target(tree: Path) -> None:
+    os.symlink(spec(tree), tree / "linked.yaml")  # the base is the folder of the file linked to
+    loaded = load(str(tree / "linked.yaml"), environ={})
+    assert loaded.secret_values["token"].reveal() == "inside-token\n"
+
+
+@pytest.mark.parametrize("command", ["validate", "render", "explain", "deploy", "diff", "status", "destroy", "logs",
+                                     "import"])
+def test_cli_allow_path_is_an_option_of(capsys: pytest.CaptureFixture[str], command: str) -> None:
+    code, out, _ = run(capsys, command, "--help")
+    assert code == 0 and "--allow-path DIR" in out
+
+
 def test_load_allowed_keyword(tree: Path) -> None:
     path = spec(tree, "../outside/secret.txt")
     loaded = load(str(path), environ={}, allowed=[str(tree / "outside")])
