@@ -33,8 +33,11 @@ EPILOG = "Exit codes: 0 ok, 2 invalid input, 3 --strict and something was not ca
               help="Treat the variable NAME as a secret whatever its name and value (repeatable).")
 @click.option("--not-secret", "not_secret", multiple=True, metavar="NAME",
               help="Keep the variable NAME as a plain value even if it looks secret (repeatable).")
+@click.option("--allow-path", "allowed", multiple=True, metavar="DIR", type=click.Path(exists=True, file_okay=False),
+              help="Also read files the input names under DIR (env_file:, include:, bind mounts...; by default "
+              "only under the folders of the paths given); repeatable.")
 def import_command(paths: Sequence[str], source: str, output: str, name: str | None, strict: bool,
-                   quiet: bool, secret: Sequence[str], not_secret: Sequence[str]) -> None:
+                   quiet: bool, secret: Sequence[str], not_secret: Sequence[str], allowed: Sequence[str]) -> None:
     """Turn compose files, Kubernetes manifests or Nomad jobs into an app spec.
 
     Several compose files are merged as `docker compose -f a.yml -f b.yml` merges them; a folder
@@ -57,7 +60,7 @@ def import_command(paths: Sequence[str], source: str, output: str, name: str | N
     from crossdock.specs.classify import SecretRules
     from crossdock.translators.importers import base
 
-    sources = base.FileSources()
+    sources = base.FileSources(named=paths, allowed=allowed)
     chosen = base.detect(paths, sources) if source == "auto" else source
     try:
         importer = base.get_importer(chosen)
@@ -67,7 +70,7 @@ def import_command(paths: Sequence[str], source: str, output: str, name: str | N
     result = importer.import_files(list(paths), sources, name=name, environ=os.environ, secret_rules=rules)
     text = base.write_spec(result)
     try:
-        base.check_spec(text)
+        base.check_spec(text, allowed=(*sources.roots, *sources.allowed))
     except SpecError as e:
         raise CrossdockError(f"the imported spec does not load; this is a bug in crossdock import "
                              f"({chosen}), please report it:\n{e}") from e
@@ -82,16 +85,27 @@ def import_command(paths: Sequence[str], source: str, output: str, name: str | N
     if output == "-":
         click.echo(text, nl=False)
         return
-    _write_atomically(output, text)
+    _write_atomically(output, text, sources.read_paths)
     counts = {s: len(result.doc.get(s) or {}) for s in ("services", "jobs", "cron_jobs")}
     click.echo(f"wrote {output} ({counts['services']} services, {counts['jobs']} jobs, "
                f"{counts['cron_jobs']} cron jobs) from {', '.join(result.sources)}", err=True)
 
 
-def _write_atomically(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` whole or not at all. Raises InputError."""
+def _write_atomically(path: str, text: str, inputs: Sequence[str] = ()) -> None:
+    """Write ``text`` to ``path`` whole or not at all; never over a folder, something that is
+    not a regular file (a device, a FIFO), or one of ``inputs`` (resolved paths of the files
+    imported). Raises InputError."""
+    from crossdock.specs.files import shown
+
     if os.path.isdir(path):
-        raise InputError(f"-o {path}: is a folder; give a file name such as {os.path.join(path, 'app.yaml')}")
+        raise InputError(f"-o {shown(path)}: is a folder; give a file name such as "
+                         f"{shown(os.path.join(path, 'app.yaml'))}")
+    real = os.path.realpath(path)
+    if real in inputs:
+        raise InputError(f"-o {shown(path)}: is one of the files being imported; write the spec to another file "
+                         "(e.g. -o app.yaml); nothing was written")
+    if os.path.exists(real) and not os.path.isfile(real):
+        raise InputError(f"-o {shown(path)}: exists and is not a regular file; give a file name; nothing was written")
     folder = os.path.dirname(os.path.abspath(path))
     try:
         fd, tmp = tempfile.mkstemp(prefix=".crossdock-import-", suffix=".yaml", dir=folder)

@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence
 import click
 
 from crossdock import __version__
+from crossdock.cli.options import ALLOWED_META, allow_path_option
 from crossdock.errors import EXIT_RUNTIME, CrossdockError, InputError, Problem, SpecError, StrictModeError
 
 TARGET_CHOICES = ["kubernetes", "swarm", "nomad", "all"]
@@ -23,6 +24,7 @@ EPILOG_EXIT = "Exit codes: 0 ok, 1 runtime/platform error, 2 invalid input, 3 --
 
 
 def _spec_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = allow_path_option(fn)
     fn = click.option("--overlay", "overlays", multiple=True, type=click.Path(dir_okay=False),
                       help="An overlay file merged onto the spec (after --env); repeatable.")(fn)
     fn = click.option("--set", "set_vars", multiple=True, metavar="NAME=VALUE",
@@ -34,6 +36,8 @@ def _spec_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _load(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequence[str]) -> Any:
+    """Load the spec; ``-`` reads standard input, capped as a file is. Raises SpecError/InputError."""
+    from crossdock.specs import files
     from crossdock.specs.loader import load
     parsed: dict[str, str] = {}
     for item in set_vars:
@@ -41,8 +45,10 @@ def _load(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequenc
         if not sep or not name:
             raise InputError(f"--set {item!r}: expected NAME=VALUE (e.g. --set TAG=1.2)")
         parsed[name] = value
-    text = sys.stdin.buffer.read() if file == "-" else None
-    return load(file, env=env, overlays=overlays, set_vars=parsed, text=text)
+    text = files.read_stream(sys.stdin.buffer) if file == "-" else None
+    ctx = click.get_current_context(silent=True)
+    allowed: Sequence[str] = ctx.meta.get(ALLOWED_META, ()) if ctx is not None else ()
+    return load(file, env=env, overlays=overlays, set_vars=parsed, text=text, allowed=allowed)
 
 
 def _cache_templates() -> None:
@@ -122,8 +128,10 @@ def _environment_names(spec: Any) -> list[str]:
 @click.option("--layout", type=click.Choice(["single", "directory"]), default="single", show_default=True,
               help="Kubernetes: one multi-document file, or one file per resource plus kustomization.yaml.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the portability report.")
+@click.option("--force", is_flag=True, help="With -o DIR: replace DIR/<target>/ folders that crossdock did not "
+              "create without asking (never a folder holding the spec or a file it reads, nor / or ~).")
 def render(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequence[str], target: str,
-           output: str, strict: bool, layout: str, quiet: bool) -> None:
+           output: str, strict: bool, layout: str, quiet: bool, force: bool) -> None:
     """Render a spec into files for one target or all of them.
 
     The portability report (what a target cannot express) goes to standard error.
@@ -138,6 +146,8 @@ def render(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequen
     from crossdock.translators import base
 
     spec = _load(file, env, set_vars, overlays)
+    if output != "-":  # refused before rendering: nothing is written and no time is spent
+        out.check_destination(output, _targets(target), spec.read_files, force=force)
     _cache_templates()
     bundles = []
     for name in _targets(target):

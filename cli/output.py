@@ -5,17 +5,28 @@ temporary sibling (``DIR/.crossdock-*``), moves the old ``DIR/<target>`` folders
 then moves the new ones in.  Any failure puts every old folder back and removes the staged
 ones; only if that fails too does the message say which folder is where (the old ones are then
 kept in the staging folder, never deleted).
+
+Before that, ``check_destination`` refuses a destination whose replacement would destroy what
+is not crossdock's: ``/`` or the home folder as DIR, a ``DIR/<target>`` holding the spec or a file
+it reads, and (unless confirmed or ``--force``) a ``DIR/<target>`` that crossdock did not create.
+Each folder crossdock writes carries a ``MARKER`` file saying so; its name has no .yaml/.yml/.json
+/.hcl ending, so ``kubectl apply -f DIR``, ``docker stack deploy`` and ``nomad job run`` (which
+take named files) never read it.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Sequence, TextIO
 
+import click
+
 from crossdock.errors import InputError
+from crossdock.specs.files import shown as _shown
 from crossdock.translators.base import Bundle
 
 
@@ -27,6 +38,72 @@ def to_stream(bundles: Sequence[Bundle], out: TextIO) -> None:
     for path, text in files:
         out.write(f"# ==> {path} <==\n")
         out.write(text if text.endswith("\n") or not text else text + "\n")
+
+
+MARKER = ".crossdock-render"
+MARKER_TEXT = ("Written by `crossdock render -o`: this folder is replaced whole on the next render.\n"
+               "Delete this file to have crossdock ask before replacing the folder.\n")
+LISTED = 20  # names shown of a folder about to be replaced; the rest is a count
+
+
+def check_destination(root: str, targets: Sequence[str], inputs: Sequence[str], *, force: bool = False) -> None:
+    """Refuse, before anything is written, an ``-o`` folder whose ``<target>`` folders cannot be
+    replaced safely.  ``inputs`` are the resolved files the spec was read from.
+
+    Raises InputError (exit 2): DIR is ``/`` or the home folder; a ``DIR/<target>`` holds one of
+    ``inputs``; a ``DIR/<target>`` exists without ``MARKER`` and neither ``force`` nor a "yes" on
+    a terminal allows replacing it (the message lists what it holds).
+    """
+    real = os.path.realpath(root)
+    home = os.path.realpath(os.path.expanduser("~"))
+    if real == os.path.realpath(os.sep) or real == home:
+        which = "the root folder" if real == os.path.realpath(os.sep) else "your home folder"
+        raise InputError(f"-o {_shown(root)}: is {which}; crossdock replaces DIR/<target>/ whole, so it "
+                         "writes only into a folder of its own (e.g. -o out/); nothing was written")
+    for t in targets:
+        folder = os.path.join(real, t)
+        held = sorted(p for p in inputs if p == folder or p.startswith(folder + os.sep))
+        if held:
+            raise InputError(f"-o {_shown(root)}: {_shown(os.path.join(root, t))} would be replaced whole, and it "
+                             f"holds {_shown(held[0])}" + (f" and {len(held) - 1} other input file(s)" if len(held) > 1
+                                                           else "") + ", read for this spec; choose another folder "
+                             "(e.g. -o out/); nothing was written")
+    foreign = [os.path.join(root, t) for t in targets if _foreign(os.path.join(real, t))]
+    if not foreign or force:
+        return
+    listing = "\n".join(_listing(f) for f in foreign)
+    question = f"-o {_shown(root)}: these folders were not written by crossdock and would be replaced whole:\n{listing}"
+    if _interactive():
+        if click.confirm(f"{question}\nReplace them?", default=False, err=True):
+            return
+        raise InputError(f"-o {_shown(root)}: not replaced; nothing was written")
+    raise InputError(f"{question}\nnothing was written (pass --force to replace them, or choose another folder)")
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def _foreign(folder: str) -> bool:
+    """Whether ``folder`` exists (as anything) and is not one crossdock wrote (no marker file)."""
+    if not os.path.lexists(folder):
+        return False
+    return not (os.path.isdir(folder) and not os.path.islink(folder)
+                and os.path.isfile(os.path.join(folder, MARKER)) and not os.path.islink(os.path.join(folder, MARKER)))
+
+
+def _listing(folder: str) -> str:
+    """``folder`` and up to LISTED of the files under it, then how many more."""
+    if not os.path.isdir(folder) or os.path.islink(folder):
+        return f"  {_shown(folder)} (not a folder)"
+    names: list[str] = []
+    for top, dirs, found in os.walk(folder):  # does not follow symlinks to folders
+        dirs.sort()
+        names += [os.path.relpath(os.path.join(top, n), folder) for n in sorted(found)]
+    shown = [f"    {_shown(n)}" for n in names[:LISTED]]
+    more = [f"    ... and {len(names) - LISTED} more file(s)"] if len(names) > LISTED else []
+    head = f"  {_shown(folder)}/ ({len(names)} file(s))"
+    return "\n".join([head, *shown, *more])
 
 
 def to_directory(bundles: Sequence[Bundle], root: str) -> list[str]:
@@ -44,6 +121,7 @@ def to_directory(bundles: Sequence[Bundle], root: str) -> list[str]:
     try:
         for bundle in bundles:
             (staged / bundle.target).mkdir(parents=True, exist_ok=True)
+            (staged / bundle.target / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
             for path, text in bundle.files.items():
                 dest = staged / path
                 dest.parent.mkdir(parents=True, exist_ok=True)

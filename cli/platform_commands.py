@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence
 
 import click
 
+from crossdock.cli.options import allow_path_option
 from crossdock.errors import EXIT_INVALID, CrossdockError, DeployFailed, InputError
 
 PLATFORM_TARGETS = ["kubernetes", "swarm", "nomad"]
@@ -33,7 +34,8 @@ def _connection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _render_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """--env, --set and --overlay, as `render` has them."""
+    """--env, --set, --overlay and --allow-path, as `render` has them."""
+    fn = allow_path_option(fn)
     fn = click.option("--overlay", "overlays", multiple=True, type=click.Path(dir_okay=False),
                       help="Overlay file; repeatable.")(fn)
     fn = click.option("--set", "set_vars", multiple=True, metavar="NAME=VALUE", help="Set a variable; repeatable.")(fn)

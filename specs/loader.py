@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path as FsPath
 from typing import Any, Mapping, Sequence
 
 from pydantic import ValidationError
 
 from crossdock.errors import Location, Problem, SpecError
-from crossdock.specs import checks, fields, overlay, variables, yamlsrc
+from crossdock.specs import checks, fields, files, overlay, variables, yamlsrc
 from crossdock.specs.model import API_VERSION, App
 from crossdock.specs.types import describe
 from crossdock.specs.yamlsrc import Located, Path, format_path
@@ -55,6 +54,9 @@ class LoadedSpec:
     secret_values: Mapping[str, SecretValue] = field(default_factory=dict, repr=False)
     # Contents of config files given as `file:`, keyed by (section, workload, index).
     file_contents: Mapping[tuple[str, str, int], str] = field(default_factory=dict, repr=False)
+    # Every file read for it, resolved (symlinks included): the spec, overlays, `file:` and
+    # `from_file:`; `render -o` never replaces a folder holding one of them.
+    read_files: tuple[str, ...] = ()
 
     def where(self, path: Path) -> Location:
         return self.located.where(path)
@@ -62,35 +64,40 @@ class LoadedSpec:
 
 def load(file: str, *, env: str | None = None, overlays: Sequence[str] = (),
          set_vars: Mapping[str, str] | None = None, environ: Mapping[str, str] | None = None,
-         text: str | bytes | None = None) -> LoadedSpec:
+         text: str | bytes | None = None, allowed: Sequence[str] = ()) -> LoadedSpec:
     """Load and validate one spec file.
 
+    The files it names (``file:``, ``from_file:``) are read only under the spec's folder (the
+    current one for ``-``) or one of the ``allowed`` folders (``--allow-path``), see specs.files.
     Raises SpecError with every problem found (file:line:col, spec path, hint).
     """
     with yamlsrc.gc_paused():
-        return _load(file, env, overlays, set_vars, os.environ if environ is None else environ, text)
+        return _load(file, env, overlays, set_vars, os.environ if environ is None else environ, text, allowed)
 
 
 def _load(file: str, env: str | None, overlays: Sequence[str], set_vars: Mapping[str, str] | None,
-          environ: Mapping[str, str], text: str | bytes | None) -> LoadedSpec:
+          environ: Mapping[str, str], text: str | bytes | None, allowed: Sequence[str] = ()) -> LoadedSpec:
     located = yamlsrc.parse(file, text)
     data = located.data
     if not isinstance(data, dict):
         raise SpecError([Problem("", f"expected a mapping with apiVersion, kind, metadata, got {describe(data)}",
                                  located.where(()), f"start with 'apiVersion: {API_VERSION}'")])
     try:
-        return _load_mapping(file, located, env, overlays, set_vars, environ)
+        return _load_mapping(file, located, env, overlays, set_vars, environ, allowed)
     except SpecError as e:
         raise SpecError(_redacted(e.problems, _secret_texts(located.data, set_vars, environ))) from None
 
 
 def _load_mapping(file: str, located: Located, env: str | None, overlays: Sequence[str],
-                  set_vars: Mapping[str, str] | None, environ: Mapping[str, str]) -> LoadedSpec:
+                  set_vars: Mapping[str, str] | None, environ: Mapping[str, str],
+                  allowed: Sequence[str] = ()) -> LoadedSpec:
     data = located.data
     problems: list[Problem] = []
+    read: list[str] = [] if file == "-" else [os.path.realpath(file)]
     _apply_environment(located, env, problems)
     for path in overlays:
         _apply_overlay_file(located, path, problems)
+        read.append(os.path.realpath(path))
     if problems:
         raise SpecError(problems)
     data.pop("environments", None)
@@ -108,12 +115,14 @@ def _load_mapping(file: str, located: Located, env: str | None, overlays: Sequen
         raise SpecError(_dedupe(problems)) from None
     problems += [Problem(format_path(p), msg, located.where(p, key=_is_mapping(data, p)), hint)
                  for p, msg, hint in checks.check(app)]
-    base_dir = FsPath(file).resolve().parent if file != "-" else FsPath.cwd()
-    secret_values = _read_secrets(app, located, base_dir, environ, problems)
-    contents = _read_files(app, located, base_dir, problems)
+    # A symlinked spec's paths are relative to the folder of the file it points to, as before.
+    base_dir = os.path.dirname(os.path.realpath(file)) if file != "-" else os.getcwd()
+    confinement = files.Confinement.of(base_dir, allowed)
+    secret_values = _read_secrets(app, located, confinement, environ, problems, read)
+    contents = _read_files(app, located, confinement, problems, read)
     if problems:
         raise SpecError(_dedupe(problems))
-    return LoadedSpec(app, file, located, secret_values, contents)
+    return LoadedSpec(app, file, located, secret_values, contents, tuple(dict.fromkeys(read)))
 
 
 def _secret_texts(data: Any, set_vars: Mapping[str, str] | None, environ: Mapping[str, str]) -> list[str]:
@@ -200,6 +209,9 @@ def _apply_environment(located: Located, env: str | None, problems: list[Problem
 
 
 def _apply_overlay_file(located: Located, path: str, problems: list[Problem]) -> None:
+    # An overlay file is named on the command line, as the spec is: read where it is (a regular
+    # file, capped: yamlsrc.read_text), not confined to the spec's folder (overlays kept beside
+    # it, `--overlay ../env/prod.yaml`, are common and are the user's own choice).
     try:
         src = yamlsrc.parse(path)
     except SpecError as e:
@@ -308,17 +320,21 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
 
 # ---- files and secrets read from disk or the environment -------------------------------------
 
-def _read_local(base_dir: FsPath, name: str) -> str:
-    path = (base_dir / name)
-    with open(path, "rb") as fh:
-        raw = fh.read(MAX_INCLUDED_FILE_BYTES + 1)
-    if len(raw) > MAX_INCLUDED_FILE_BYTES:
-        raise ValueError(f"larger than {MAX_INCLUDED_FILE_BYTES // 1024} KiB")
-    return raw.decode("utf-8")
+def _read_local(confinement: files.Confinement, name: str, where: Location, field: str,
+                read: list[str]) -> str:
+    """A file a spec names, confined (specs.files). Raises FileRefused."""
+    real, raw = files.read_confined(name, confinement=confinement, limit=MAX_INCLUDED_FILE_BYTES, where=where,
+                                    field=field)
+    read.append(real)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise files.FileRefused(Problem(field, f"{files.shown(name)} is not valid UTF-8 text (byte {e.start + 1})",
+                                        where, "save it as UTF-8")) from e
 
 
-def _read_secrets(app: App, located: Located, base_dir: FsPath, environ: Mapping[str, str],
-                  problems: list[Problem]) -> dict[str, SecretValue]:
+def _read_secrets(app: App, located: Located, confinement: files.Confinement, environ: Mapping[str, str],
+                  problems: list[Problem], read: list[str]) -> dict[str, SecretValue]:
     out: dict[str, SecretValue] = {}
     for name, sec in sorted(app.secrets.items()):
         path = ("secrets", name)
@@ -331,18 +347,17 @@ def _read_secrets(app: App, located: Located, base_dir: FsPath, environ: Mapping
             else:
                 out[name] = SecretValue(environ[sec.from_env])
         elif sec.from_file is not None:
+            at = path + ("from_file",)
             try:
-                out[name] = SecretValue(_read_local(base_dir, sec.from_file))
-            except (OSError, ValueError) as e:
-                why = getattr(e, "strerror", None) or str(e)
-                problems.append(Problem(format_path(path + ("from_file",)), f"cannot read {sec.from_file}: {why}",
-                                        located.where(path + ("from_file",)),
-                                        "paths are relative to the spec file's folder"))
+                out[name] = SecretValue(_read_local(confinement, sec.from_file, located.where(at), format_path(at),
+                                                    read))
+            except files.FileRefused as e:
+                problems.append(e.problem)
     return out
 
 
-def _read_files(app: App, located: Located, base_dir: FsPath,
-                problems: list[Problem]) -> dict[tuple[str, str, int], str]:
+def _read_files(app: App, located: Located, confinement: files.Confinement, problems: list[Problem],
+                read: list[str]) -> dict[tuple[str, str, int], str]:
     out: dict[tuple[str, str, int], str] = {}
     for section, wname, w in app.workloads():
         for i, cf in enumerate(w.files):
@@ -350,9 +365,8 @@ def _read_files(app: App, located: Located, base_dir: FsPath,
                 continue
             path = (section, wname, "files", i, "file")
             try:
-                out[(section, wname, i)] = _read_local(base_dir, cf.file)
-            except (OSError, ValueError) as e:
-                why = getattr(e, "strerror", None) or str(e)
-                problems.append(Problem(format_path(path), f"cannot read {cf.file}: {why}", located.where(path),
-                                        "paths are relative to the spec file's folder"))
+                out[(section, wname, i)] = _read_local(confinement, cf.file, located.where(path), format_path(path),
+                                                       read)
+            except files.FileRefused as e:
+                problems.append(e.problem)
     return out

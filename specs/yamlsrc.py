@@ -20,8 +20,9 @@ import yaml
 from yaml.reader import ReaderError
 
 from crossdock.errors import Location, Problem, SpecError
+from crossdock.specs import files
 
-MAX_FILE_BYTES = 4 * 1024 * 1024  # a 1,000-service app is about 0.5 MiB
+MAX_FILE_BYTES = files.MAX_SPEC_BYTES
 MAX_ALIAS_NODES = 50_000  # nodes produced by expanding aliases, per file
 MAX_DEPTH = 64
 
@@ -93,14 +94,13 @@ def gc_paused() -> Iterator[None]:
 
 
 def read_text(file: str, text: str | bytes | None = None) -> str:
-    """The file's text, refusing what is too large or not UTF-8. Raises SpecError."""
+    """The file's text, refusing what is too large, not a regular file (a FIFO would block) or
+    not UTF-8 (files.read_regular). Raises SpecError."""
     if text is None:
         try:
-            with open(file, "rb") as fh:
-                raw = fh.read(MAX_FILE_BYTES + 1)
-        except OSError as e:
-            raise SpecError([Problem("", f"cannot read the file: {e.strerror or e}",
-                                     Location(file), "check the path")]) from e
+            raw = files.read_head(file, limit=MAX_FILE_BYTES, where=Location(file))
+        except files.FileRefused as e:
+            raise SpecError([e.problem]) from e
     else:
         raw = text.encode() if isinstance(text, str) else text
     if len(raw) > MAX_FILE_BYTES:

@@ -78,6 +78,7 @@ def test_cli_render_replaces_target_folder(capsys: pytest.CaptureFixture[str], t
     stale = tmp_path / "kubernetes" / "stale.yaml"
     stale.parent.mkdir()
     stale.write_text("old")
+    (stale.parent / ".crossdock-render").write_text("an earlier render's marker\n")
     assert run(capsys, "render", MINIMAL, "-t", "kubernetes", "-o", str(tmp_path))[0] == 0
     assert not stale.exists() and (tmp_path / "kubernetes" / "hello.yaml").is_file()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
@@ -106,7 +107,8 @@ def test_cli_render_kubernetes_directory_layout(capsys: pytest.CaptureFixture[st
     code, _, err = run(capsys, "render", SHOP, "-t", "kubernetes", "--layout", "directory", "-o", str(tmp_path))
     assert code == 0, err
     kust = yaml.safe_load((tmp_path / "kubernetes" / "kustomization.yaml").read_text())
-    files = sorted(p.name for p in (tmp_path / "kubernetes").iterdir() if p.name != "kustomization.yaml")
+    files = sorted(p.name for p in (tmp_path / "kubernetes").iterdir()
+                   if p.name not in ("kustomization.yaml", ".crossdock-render"))
     assert sorted(kust["resources"]) == files
 
 

@@ -35,6 +35,7 @@ def out(tmp_path: Path) -> Path:
         (root / target / "deep").mkdir(parents=True)
         (root / target / "deep" / "old.txt").write_bytes(f"old {target}\n".encode())
         (root / target / "old.yaml").write_bytes(b"kept: \xc3\xa9\n")
+        (root / target / ".crossdock-render").write_bytes(b"an earlier render's marker\n")
     (root / "README").write_bytes(b"not ours\n")
     return root
 

@@ -21,7 +21,8 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping, Protocol, Sequence
 
-from crossdock.errors import InputError
+from crossdock.errors import InputError, Location, Problem
+from crossdock.specs import files
 from crossdock.specs.classify import NO_RULES, SecretRules
 from crossdock.specs.loader import LoadedSpec, load
 from crossdock.specs.yamlsrc import load_yaml
@@ -67,19 +68,59 @@ class Sources(Protocol):
 
     def exists(self, path: str) -> bool: ...
 
+    def permits(self, path: str) -> bool:
+        """Whether ``path`` may be read: under the folders being imported or an --allow-path
+        folder (symlinks resolved). A path refused here makes ``read`` raise."""
+        ...
+
+
+def outside(where: Location | str, field: str, path: str) -> InputError:
+    """The error for a file a field names that resolves outside the folders being imported."""
+    return InputError(f"{where}: {field}: {files.shown(path)} is outside the folders being imported; "
+                      f"crossdock reads only files under them ({files.ALLOW_HINT})")
+
 
 class FileSources:
-    """Real files, relative to the current directory; refuses files over 4 MiB."""
+    """Real files, relative to the current directory; only regular files (a FIFO would block),
+    none over 4 MiB.
+
+    With ``named`` (the paths given on the command line), reads are confined: a file named there
+    is read where it is, any other (an ``env_file:``, an ``include:``, a bind-mounted file, a file
+    found in a folder) only when it resolves, symlinks included, under the folder of a path named
+    (the folder itself for a folder) or one of ``allowed`` (``--allow-path``).  Without ``named``
+    every path is read (callers that chose the files themselves: tests, tools).  ``read_paths``
+    collects what was read, resolved (`import -o` never writes over one of them).
+    """
+
+    def __init__(self, named: Sequence[str] | None = None, allowed: Sequence[str] = ()) -> None:
+        self.named = None if named is None else {os.path.realpath(p) for p in named}
+        roots = [p if os.path.isdir(p) else os.path.dirname(p) or "." for p in named or ()]
+        self.roots = tuple(dict.fromkeys(os.path.realpath(r) for r in roots))
+        self.allowed = tuple(os.path.realpath(a) for a in allowed)
+        self.read_paths: list[str] = []
+
+    def permits(self, path: str) -> bool:
+        """Whether ``path`` may be read (always, without ``named``)."""
+        if self.named is None:
+            return True
+        real = os.path.realpath(path)
+        return real in self.named or any(real == r or real.startswith(r.rstrip(os.sep) + os.sep)
+                                         for r in self.roots + self.allowed)
 
     def read(self, path: str) -> str:
+        if not self.permits(path):
+            folders = ", ".join(files.shown(r) for r in self.roots)
+            raise files.FileRefused(Problem("", f"{files.shown(path)} is outside the folders being imported "
+                                            f"({folders}); crossdock reads only files under them", Location(path),
+                                            files.ALLOW_HINT))
+        if os.path.isdir(path):
+            raise InputError(f"{files.shown(path)}: cannot read: it is a folder (give the files in it, or the folder "
+                             "as an argument of its own)")
         try:
-            with open(path, "rb") as fh:
-                raw = fh.read(MAX_SOURCE_BYTES + 1)
-        except IsADirectoryError as e:
-            raise InputError(f"{path}: cannot read: it is a folder (give the files in it, or the folder "
-                             "as an argument of its own)") from e
-        except OSError as e:
-            raise InputError(f"{path}: cannot read: {e.strerror or e} (check the path)") from e
+            raw = files.read_head(path, limit=MAX_SOURCE_BYTES, subject="")
+        except files.FileRefused as e:
+            raise InputError(f"{files.shown(path)}: {e.problem.message} ({e.problem.hint})") from e
+        self.read_paths.append(os.path.realpath(path))
         return _decoded(path, raw)
 
     def is_dir(self, path: str) -> bool:
@@ -122,6 +163,9 @@ class MemorySources:
 
     def exists(self, path: str) -> bool:
         return _norm(path) in self.files or self.is_dir(path)
+
+    def permits(self, path: str) -> bool:
+        return True  # files held in memory were chosen by the caller
 
 
 def _norm(path: str) -> str:
@@ -221,19 +265,20 @@ def detect(paths: Sequence[str], sources: Sources) -> Source:
 CHECK_SECRET_PLACEHOLDER = "imported-secret-placeholder"
 
 
-def check_spec(text: str, *, base_dir: str | None = None,
-               environ: Mapping[str, str] | None = None) -> LoadedSpec:
+def check_spec(text: str, *, base_dir: str | None = None, environ: Mapping[str, str] | None = None,
+               allowed: Sequence[str] = ()) -> LoadedSpec:
     """Load ``text`` through the spec loader, as ``crossdock validate`` would.
 
     Without ``base_dir``, files the spec reads (secrets' ``from_file``, files' ``file``) are
     stood in for by placeholders in a temporary folder, and secrets' ``from_env`` variables by a
-    placeholder value: the check is of the spec, not of the machine it runs on.  Raises
+    placeholder value: the check is of the spec, not of the machine it runs on (the placeholders'
+    folder is allowed: a `../` path is the user's layout, checked when the spec is used).  Raises
     SpecError: for text an importer wrote, that is a bug in the importer.
     """
     data = load_yaml(text)
     env = dict(environ) if environ is not None else placeholder_environ(text, data)
     if base_dir is not None:
-        return load(os.path.join(base_dir, "app.yaml"), text=text, environ=env)
+        return load(os.path.join(base_dir, "app.yaml"), text=text, environ=env, allowed=allowed)
     with tempfile.TemporaryDirectory(prefix="crossdock-import-check-") as tmp:
         spec_dir = os.path.join(tmp, "a", "b", "c", "d")  # room for '../' in relative paths
         os.makedirs(spec_dir)
@@ -243,7 +288,7 @@ def check_spec(text: str, *, base_dir: str | None = None,
                 os.makedirs(os.path.dirname(target), exist_ok=True)
                 with open(target, "w", encoding="utf-8") as fh:
                     fh.write("placeholder\n")
-        return load(os.path.join(spec_dir, "app.yaml"), text=text, environ=env)
+        return load(os.path.join(spec_dir, "app.yaml"), text=text, environ=env, allowed=(tmp, *allowed))
 
 
 _VARIABLE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -286,4 +331,5 @@ def _read_paths(data: Any) -> list[str]:
 from crossdock.translators.importers.spec_writer import SCHEMA_LINE, write_spec  # noqa: E402
 
 __all__ = ["SCHEMA_LINE", "SOURCES", "FileSources", "ImportResult", "Importer", "Loss", "MemorySources", "Source",
-           "Sources", "check_spec", "detect", "expand_paths", "get_importer", "placeholder_environ", "write_spec"]
+           "Sources", "check_spec", "detect", "expand_paths", "get_importer", "outside", "placeholder_environ",
+           "write_spec"]

@@ -19,6 +19,7 @@ from typing import Any
 from crossdock.errors import InputError
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers import compose_units as units
+from crossdock.translators.importers.base import outside
 from crossdock.translators.importers.compose_context import Context, spec_path
 from crossdock.specs.classify import Verdict
 from crossdock.translators.importers.compose_interp import parse_dotenv, references
@@ -103,12 +104,14 @@ def _env_files(ctx: Context, at: Path, name: str, value: Any) -> list[tuple[str,
         path = at + ("env_file", i) if isinstance(value, list) else at + ("env_file",)
         file = posixpath.normpath(posixpath.join(ctx.project.dir_of("services", name),
                                                  ctx.project.interp.resolve(str(rel))))
+        if not ctx.sources.permits(file):  # refused even when not required: it exists, and is not ours to read
+            raise outside(ctx.project.where(path), spec_path(*[str(p) for p in path]), str(rel))
         try:
             text = ctx.sources.read(file)
-        except InputError:
-            if required:
+        except InputError as e:
+            if required:  # the reason names the file, never its content
                 raise InputError(f"{ctx.project.where(path)}: {spec_path(*[str(p) for p in path])}: "
-                                 f"cannot read the env file {file} (check the path)") from None
+                                 f"cannot read the env file: {e}") from None
             continue
         values, bad = parse_dotenv(text)
         for line, why in bad:

@@ -18,7 +18,7 @@ from typing import Any, Mapping, Sequence
 from crossdock.errors import InputError, Location
 from crossdock.specs.yamlsrc import Located, Mark, Path
 from crossdock.translators.importers import compose_yaml
-from crossdock.translators.importers.base import Loss, Sources
+from crossdock.translators.importers.base import Loss, Sources, outside
 from crossdock.translators.importers.compose_interp import DotEnv, Interpolator, parse_dotenv
 
 DEFAULT_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
@@ -130,6 +130,8 @@ class _Loader:
                                  f"{', '.join(sorted(TOP_LEVEL - {'models'}))}, or x-... for extensions)")
         for i, item in enumerate(_as_list(data.get("include"))):
             for included, sub_dir in self.include_paths(located, i, item, folder):
+                if not self.sources.permits(included):
+                    raise outside(located.where(("include", i)), f"include[{i}]", included)
                 self.merge_file(included, sub_dir, depth + 1)
         # version: is obsolete in the Compose Specification; every version is read the same way.
         if isinstance(data.get("name"), str):
@@ -217,6 +219,8 @@ class _Loader:
         else:
             folder = self.project.dir_of("services", name)
             path = posixpath.normpath(posixpath.join(folder, self.project.interp.resolve(str(base_file))))
+            if not self.sources.permits(path):
+                raise outside(self.project.where(at + ("file",)), f"services.{name}.extends.file", path)
             located = self.read(path)
             others = located.data.get("services") or {}
             if base_name not in others:

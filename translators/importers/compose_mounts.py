@@ -201,6 +201,10 @@ def _bind_file(ctx: Context, path: Path, name: str, source: str | None, target: 
         ctx.loss(path, f"a bind mount of the host path '{source}' cannot be carried: a portable spec has no "
                  "host paths (use a named volume, or config files)")
         return None
+    if not ctx.sources.permits(host):
+        ctx.loss(path, f"the bind-mounted file '{source}' is outside the project's folder: not read, not carried "
+                 "(--allow-path DIR would let crossdock read files under DIR)")
+        return None
     try:
         content = ctx.sources.read(host)
     except InputError:
@@ -297,6 +301,10 @@ def _config_content(ctx: Context, name: str, conf: Any) -> str | None:
     conf = conf if isinstance(conf, dict) else {}
     if "file" in conf:
         host = posixpath.normpath(posixpath.join(ctx.project.dir_of("configs", name), str(conf["file"])))
+        if not ctx.sources.permits(host):
+            ctx.loss(at + ("file",), f"the config file '{conf['file']}' is outside the project's folder: not read, "
+                     "the config is not carried (--allow-path DIR would let crossdock read files under DIR)")
+            return None
         try:
             text = ctx.sources.read(host)
         except InputError:

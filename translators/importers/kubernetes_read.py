@@ -175,6 +175,9 @@ def _kustomization(path: str, sources: Sources, files: list[str], losses: list[L
             target = posixpath.normpath(posixpath.join(base, str(entry))) if base else posixpath.normpath(str(entry))
             if "://" in str(entry) or not sources.exists(target):
                 losses.append(m.loss(("resources", i), "not read: not a file or folder beside the kustomization"))
+            elif not sources.permits(target):  # as a bind mount outside a compose project: not refused
+                losses.append(m.loss(("resources", i), "not read: outside the folders being imported "
+                                     "(--allow-path DIR would let crossdock read files under DIR)"))
             elif sources.is_dir(target):
                 _folder(target, sources, files, losses, visiting)
             else:
