@@ -19,9 +19,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from crossdock.specs.types import IMAGE_EXPECTED, describe, image_problem
 from crossdock.translators.importers.nomad_ctx import (
     Ctx, as_int, blocks, cpu, is_env_name, is_secret_name, memory, object_name, size_bytes, workload_name,
 )
+from crossdock.translators.importers.nomad_hcl import VAR
 
 _LITERAL_BRACES = '{{"{{"}}'
 _EMPTY = "{{/* empty */}}"
@@ -133,7 +135,13 @@ def _container(task: dict[str, Any], path: str, ctx: Ctx) -> dict[str, Any] | No
         return None
     if driver == "podman":
         ctx.loss(task, f"{path}: driver", "the podman driver becomes a container image run by any runtime", "changed")
-    out: dict[str, Any] = {"image": config["image"]}
+    image = config["image"]
+    why = image_problem(image) if VAR not in image and "${" not in image else None  # variables: checked at render
+    if why is not None:
+        ctx.loss(task, f"{path}.config.image", f"expected {IMAGE_EXPECTED}, got {describe(image)} ({why}): "
+                 "task not carried over")
+        return None
+    out: dict[str, Any] = {"image": image}
     entry, cmd, args = config.get("entrypoint"), config.get("command"), config.get("args")
     if isinstance(entry, list) and entry:
         out["command"] = [str(a) for a in entry]
