@@ -35,7 +35,8 @@ _STR, _INT, _MERGE, _VALUE = _Y + "str", _Y + "int", _Y + "merge", _Y + "value"
 _MAP, _SEQ = _Y + "map", _Y + "seq"
 # The scalar types the safe resolver gives plain scalars, and so the only tags a scalar may carry:
 # YAML 1.2's core types, and the dates YAML 1.1 also reads (refused later by a field's type).
-_SCALAR_TAGS = {_STR, _INT, _Y + "float", _Y + "bool", _Y + "null", _Y + "timestamp"}
+_TIMESTAMP = _Y + "timestamp"
+_SCALAR_TAGS = {_STR, _INT, _Y + "float", _Y + "bool", _Y + "null", _TIMESTAMP}
 # PyYAML types a plain `=` (the "value" key of YAML 1.1) and `<<` (the merge key) as tags that
 # only mean something as keys; as values they are the strings YAML 1.2's core schema reads.
 _PLAIN_TEXT = {_VALUE: "=", _MERGE: "<<"}
@@ -150,13 +151,20 @@ class Converter:
             value = self._scalar.construct_object(node, deep=True)
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError, yaml.YAMLError):
             # PyYAML's constructors trust the tag: `!!float abc` is a ValueError, `!!bool maybe`
-            # a KeyError, `!!timestamp notatime` an AttributeError, 2001-13-45 a ValueError.
+            # a KeyError, `!!timestamp notatime` an AttributeError.  A plain 2001-13-45 looks
+            # like a date to the resolver but is none: text, as YAML 1.2 (and compose) read it.
+            if tag == _TIMESTAMP and not node.style and self._implicit(node.value) == _TIMESTAMP:
+                return node.value
             self._fail(path, node, f"not a valid {show_tag(tag)} value",
                        "write a value of that type, or quote it to make it a string")
             return None
         if type(value) is int and value.bit_length() > _MAX_INT_BITS:  # 0x..., 0b..., 1:2:3...
             return self._too_long(path, node)
         return value
+
+    def _implicit(self, text: str) -> str:
+        """The tag a plain scalar of this text gets without an explicit one."""
+        return str(self._scalar.resolve(yaml.ScalarNode, text, (True, False)))
 
     def _too_long(self, path: Path, node: yaml.Node) -> None:
         self._fail(path, node, f"an integer of more than {_MAX_INT_DIGITS} digits",
