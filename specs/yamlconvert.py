@@ -63,6 +63,23 @@ def format_path(path: Path) -> str:
     return out
 
 
+def typed_plain(text: str) -> Any:
+    """What a plain scalar of ``text`` reads as (a number, boolean, null, date, or the text),
+    as the converter reads it; the text itself when it cannot be typed (a 5,000-digit integer,
+    2001-13-45).  For values typed after substitution (``specs.variables``): never raises."""
+    loader = _Loader("")
+    tag = loader.resolve(yaml.ScalarNode, text, (True, False))
+    if tag == _STR or (tag == _INT and len(text) > _MAX_INT_DIGITS):
+        return text
+    try:
+        value = loader.construct_object(yaml.ScalarNode(tag=tag, value=text))
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, yaml.YAMLError):
+        return text
+    if tag in _PLAIN_TEXT or (type(value) is int and value.bit_length() > _MAX_INT_BITS):
+        return text
+    return value
+
+
 class AliasBudget:
     """What expanding aliases may still add to one file: values and bytes of scalar text."""
 

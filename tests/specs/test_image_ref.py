@@ -14,7 +14,7 @@ import pytest
 
 from crossdock.errors import SpecError
 from crossdock.specs.loader import load
-from crossdock.specs.types import image_problem
+from crossdock.specs.imageref import image_problem
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DIGEST = "sha256:" + "0123456789abcdef" * 4

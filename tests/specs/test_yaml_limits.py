@@ -156,3 +156,14 @@ def test_yaml_limits_compose_resolve_refuses_past_the_value_cap() -> None:
 
 def test_yaml_limits_compose_caps_are_justified_sizes() -> None:
     assert (MAX_VALUE_BYTES, MAX_TOTAL_BYTES) == (MIB, yamlsrc.MAX_FILE_BYTES)
+
+
+# ---- typing a substituted value -----------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("3", 3), ("1.5", 1.5), ("yes", True), ("~", None), ("web", "web"), ("=", "="), ("<<", "<<"),
+    ("9" * 5000, "9" * 5000), ("0x" + "f" * 4000, "0x" + "f" * 4000), ("2001-13-45", "2001-13-45"),
+])
+def test_yaml_limits_typed_plain_never_raises(text: str, expected: object) -> None:
+    from crossdock.specs.yamlconvert import typed_plain
+    assert typed_plain(text) == expected

@@ -14,7 +14,8 @@ import shlex
 from typing import Any
 
 from crossdock.errors import InputError
-from crossdock.specs.types import IMAGE_EXPECTED, describe, image_problem
+from crossdock.specs.imageref import IMAGE_EXPECTED, image_problem
+from crossdock.specs.types import describe
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers import compose_mounts as mounts
 from crossdock.translators.importers import compose_units as units

@@ -19,7 +19,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from crossdock.specs.types import IMAGE_EXPECTED, describe, image_problem
+from crossdock.specs.imageref import IMAGE_EXPECTED, image_problem
+from crossdock.specs.types import describe
 from crossdock.translators.importers.nomad_ctx import (
     Ctx, as_int, blocks, cpu, is_env_name, is_secret_name, memory, object_name, size_bytes, workload_name,
 )
