@@ -15,6 +15,8 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from crossdock.specs.imageref import IMAGE_EXPECTED, image_problem
+
 
 def describe(value: Any) -> str:
     """How a wrong value is shown back to a person: short, typed, never a secret."""
@@ -98,12 +100,15 @@ Text = Annotated[str, BeforeValidator(_plain_str)]
 
 def _image(v: Any) -> Any:
     v = _plain_str(v)
-    if not v or any(c.isspace() for c in v):
-        raise fail("an image reference such as nginx:1.27 or registry.example.com/app:1.0", v)
+    why = image_problem(v)
+    if why is not None:
+        raise fail(IMAGE_EXPECTED, v, f" ({why})")
     return v
 
 
 # An empty image (`image: ${TAG-}` with TAG set empty) or one with spaces no platform accepts.
+# The JSON Schema keeps the loose pattern: editors check the text before variables are
+# substituted (`image: ${REGISTRY}/api:${TAG}`), crossdock checks the grammar after.
 Image = Annotated[str, BeforeValidator(_image), WithJsonSchema({"type": "string", "pattern": r"^\S+$"})]
 
 

@@ -3,9 +3,10 @@
 PyYAML composes a node tree that keeps each node's position; this module turns it into plain
 Python data plus a table from spec path to file location, so that every later error can point
 at ``file:line:col``.  On the way it refuses what a spec must not contain: duplicate keys
-(last-wins would hide a mistake), tabs in indentation, several documents, alias expansion past
-a budget (a "billion laughs" file), recursive aliases, nesting deeper than ``MAX_DEPTH`` (which
-would crash libyaml's composer long before Python noticed), and files over a size cap.
+(last-wins would hide a mistake), tabs in indentation, several documents, nesting deeper than
+``MAX_DEPTH`` (which would crash libyaml's composer long before Python noticed), and files over
+a size cap; ``yamlconvert`` then refuses alias expansion past a budget of values and bytes (a
+"billion laughs" file), recursive aliases, and scalars YAML cannot type (tags, huge integers).
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ from yaml.reader import ReaderError
 
 from crossdock.errors import Location, Problem, SpecError
 from crossdock.specs import files
+from crossdock.specs.yamlconvert import MAX_ALIAS_BYTES as MAX_ALIAS_BYTES
+from crossdock.specs.yamlconvert import MAX_ALIAS_NODES as MAX_ALIAS_NODES
+from crossdock.specs.yamlconvert import MAX_DEPTH as MAX_DEPTH
+from crossdock.specs.yamlconvert import AliasBudget, Converter
+from crossdock.specs.yamlconvert import Mark as Mark
+from crossdock.specs.yamlconvert import Path as Path
+from crossdock.specs.yamlconvert import format_path as format_path
 
-MAX_FILE_BYTES = files.MAX_SPEC_BYTES
-MAX_ALIAS_NODES = 50_000  # nodes produced by expanding aliases, per file
-MAX_DEPTH = 64
-
-Path = tuple[str | int, ...]
+MAX_FILE_BYTES = files.MAX_SPEC_BYTES  # = MAX_ALIAS_BYTES
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -35,20 +39,6 @@ def load_yaml(text: str) -> Any:
     """``yaml.safe_load`` through libyaml when PyYAML has it (plain data, no locations): the
     pure-Python loader takes ~25 ms for a three-service stack file on the deploy path."""
     return yaml.load(text, Loader=_Loader)
-
-
-def format_path(path: Path) -> str:
-    """('services', 'web', 'ports', 1, 'port') -> 'services.web.ports[1].port'."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + part
-    return out
-
-
-Mark = tuple[str, int, int]  # (file, line, column): cheaper than a Location per node
 
 
 @dataclass
@@ -176,34 +166,49 @@ def compose(file: str, source: str) -> list[yaml.Node]:
         raise SpecError(_syntax_problems(file, source, e)) from e
 
 
-def parse(file: str, text: str | bytes | None = None) -> Located:
-    """Read one YAML document with locations. Raises SpecError listing every problem found."""
+def parse(file: str, text: str | bytes | None = None, *, tag_hint: str | None = None) -> Located:
+    """Read one YAML document with locations. Raises SpecError listing every problem found.
+
+    ``tag_hint`` replaces the hint given for a YAML tag crossdock does not read."""
     source = read_text(file, text)
     with gc_paused():
-        return _parse(file, source)
+        nodes = _nodes(file, source)
+        if not nodes:
+            raise SpecError([Problem("", "the file is empty", Location(file, 1, 1),
+                                     "start with 'apiVersion: crossdock/v1'")])
+        if len(nodes) > 1:
+            mark = nodes[1].start_mark
+            raise SpecError([Problem("", "more than one YAML document",
+                                     Location(file, mark.line + 1, mark.column + 1),
+                                     "one app per file; remove the '---' and what follows")])
+        return _located(Converter(file, source, tag_hint=tag_hint), nodes[0])
 
 
-def _parse(file: str, source: str) -> Located:
+def parse_all(file: str, source: str, *, tag_hint: str | None = None) -> list[tuple[Located, yaml.Node]]:
+    """Every document of a file (a manifest file holds many), each read with locations, with
+    one alias budget for the whole file.  ``source`` comes from ``read_text``.  Raises
+    SpecError listing the problems of the first document that has some."""
+    with gc_paused():
+        budget = AliasBudget()
+        return [(_located(Converter(file, source, budget, tag_hint), node), node)
+                for node in _nodes(file, source)]
+
+
+def _nodes(file: str, source: str) -> list[yaml.Node]:
     try:
         nodes = compose(file, source)
     except ReaderError as e:
         raise SpecError([_reader_problem(file, source, e)]) from e
     except yaml.YAMLError as e:
         raise SpecError([Problem("", f"YAML error: {e}", Location(file))]) from e
-    nodes = [n for n in nodes if n is not None]
-    if not nodes:
-        raise SpecError([Problem("", "the file is empty", Location(file, 1, 1),
-                                 "start with 'apiVersion: crossdock/v1'")])
-    if len(nodes) > 1:
-        mark = nodes[1].start_mark
-        raise SpecError([Problem("", "more than one YAML document",
-                                 Location(file, mark.line + 1, mark.column + 1),
-                                 "one app per file; remove the '---' and what follows")])
-    conv = _Converter(file)
-    data = conv.convert(nodes[0], ())
+    return [n for n in nodes if n is not None]
+
+
+def _located(conv: Converter, node: yaml.Node) -> Located:
+    data = conv.convert(node, ())
     if conv.problems:
         raise SpecError(conv.problems)
-    return Located(data, file, conv.values, conv.keys, conv.plain)
+    return Located(data, conv.file, conv.values, conv.keys, conv.plain)
 
 
 def _syntax_problems(file: str, source: str, e: yaml.MarkedYAMLError) -> list[Problem]:
@@ -262,103 +267,3 @@ def _too_deep(file: str, source: str, mark: Any = None) -> SpecError:
         pass
     loc = Location(file, mark.line + 1, mark.column + 1) if mark is not None else Location(file)
     return SpecError([Problem("", f"nesting deeper than {MAX_DEPTH} levels", loc, "a spec is never this deep")])
-
-
-_MERGE = "tag:yaml.org,2002:merge"
-
-
-class _Converter:
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.values: dict[Path, Mark] = {}
-        self.keys: dict[Path, Mark] = {}
-        self.plain: set[Path] = set()
-        self.problems: list[Problem] = []
-        self.alias_budget = MAX_ALIAS_NODES
-        self._seen: set[int] = set()  # ids of the nodes converted, to tell alias use
-        self._open: set[int] = set()  # ids of the collections being converted, to tell recursion
-        self._scalar = _Loader("")
-
-    def loc(self, node: yaml.Node) -> Mark:
-        m = node.start_mark
-        return (self.file, m.line + 1, m.column + 1)
-
-    def convert(self, node: yaml.Node, path: Path, depth: int = 0) -> Any:
-        if depth > MAX_DEPTH:
-            self._fail(path[:6], node, f"nesting deeper than {MAX_DEPTH} levels", "a spec is never this deep")
-            raise SpecError(self.problems)
-        if id(node) in self._seen:  # an alias: a node converted before is being expanded again
-            self.alias_budget -= 1
-            if self.alias_budget < 0:
-                self._fail(path, node, f"aliases expand to more than {MAX_ALIAS_NODES} values",
-                           "a spec this large from anchors is almost surely a 'billion laughs' file")
-                raise SpecError(self.problems)
-        else:
-            self._seen.add(id(node))
-        m = node.start_mark  # (self.loc, inlined: this runs for every node)
-        self.values[path] = (self.file, m.line + 1, m.column + 1)
-        if type(node) is yaml.ScalarNode:  # (type(...) is: cheaper than isinstance, for every node)
-            if not node.style and "$" in node.value:  # plain style: None or ""
-                self.plain.add(path)
-            return node.value if node.tag == _STR else self._scalar.construct_object(node, deep=True)
-        if type(node) is yaml.SequenceNode or type(node) is yaml.MappingNode:
-            self._enter(node, path)
-            try:
-                if type(node) is yaml.SequenceNode:
-                    return [self.convert(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
-                return self._mapping(node, path, depth)  # type: ignore[arg-type]
-            finally:
-                self._open.discard(id(node))
-        self._fail(path, node, "unsupported YAML node")
-        return None
-
-    def _enter(self, node: yaml.Node, path: Path) -> None:
-        """Refuse an alias to a collection that contains it: expanding it would never end."""
-        if id(node) in self._open:
-            m = node.start_mark
-            self.problems.append(Problem(
-                format_path(path), f"recursive alias: the value anchored at line {m.line + 1} contains itself",
-                Location(*self.keys.get(path, self.loc(node))), "an alias may only refer to a value outside itself"))
-            raise SpecError(self.problems)
-        self._open.add(id(node))
-
-    def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        merged: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                self._merge_into(merged, value_node, path, depth)
-                continue
-            if type(key_node) is not yaml.ScalarNode:
-                self._fail(path, key_node, "a mapping key must be a plain string")
-                continue
-            key = key_node.value
-            child = path + (key,)
-            if key in out:
-                first = self.keys[child]
-                self._fail(child, key_node, f"duplicate key '{key}' (first at line {first[1]})",
-                           "each key may appear once; remove or rename one", key=True)
-                continue
-            m = key_node.start_mark
-            self.keys[child] = (self.file, m.line + 1, m.column + 1)
-            out[key] = self.convert(value_node, child, depth + 1)
-        for key, value in merged.items():
-            out.setdefault(key, value)
-        return out
-
-    def _merge_into(self, merged: dict[str, Any], value_node: yaml.Node, path: Path, depth: int) -> None:
-        sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
-        for src in sources:
-            if not isinstance(src, yaml.MappingNode):
-                self._fail(path, src, "'<<' must merge a mapping or a list of mappings")
-                continue
-            self._enter(src, path)
-            try:
-                for key, value in self._mapping(src, path, depth + 1).items():
-                    merged.setdefault(key, value)
-            finally:
-                self._open.discard(id(src))
-
-    def _fail(self, path: Path, node: yaml.Node, message: str, hint: str | None = None,
-              key: bool = False) -> None:
-        self.problems.append(Problem(format_path(path), message, Location(*self.loc(node)), hint))

@@ -99,7 +99,7 @@ BROKEN = [
      r"compose.yaml:4:12: services.web.ports: expected a list, got 8080"),
     ("replicas-word", "services:\n  web:\n    image: x\n    deploy: {replicas: many}\n",
      r"services.web.deploy.replicas: expected an integer, got 'many'"),
-    ("reset-tag", "services:\n  web:\n    image: x\n    ports: !reset []\n", r"compose.yaml:4:12: YAML tag !reset"),
+    ("reset-tag", "services:\n  web:\n    image: x\n    ports: !reset []\n", r"compose.yaml:4:12: services.web.ports: YAML tag !reset"),
     ("extends-loop", "services:\n  a: {image: x, extends: b}\n  b: {image: x, extends: a}\n", r"extends loop"),
     ("extends-missing", "services:\n  a: {image: x, extends: nope}\n", r"no service 'nope' in this project"),
     ("include-missing", "include: [other.yaml]\nservices: {}\n", r"other.yaml: cannot read"),

@@ -256,7 +256,8 @@ def test_kubernetes_import_claims_manifests_only() -> None:
 
 
 def test_kubernetes_import_renames_invalid_workload_names() -> None:
-    result, app = run({"d.yaml": deployment("9-Web.Server")})
+    # (the image keeps a valid repository name: only the workload's name is at stake here)
+    result, app = run({"d.yaml": deployment("9-Web.Server").replace("example/9-Web.Server", "example/web")})
     assert list(app.services) == ["x-9-web-server"]
     assert any("renamed 'x-9-web-server'" in m for m in losses(result))
 

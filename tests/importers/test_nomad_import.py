@@ -72,18 +72,22 @@ def test_nomad_import_dollar_escapes_and_runtime_variables() -> None:
 
 
 def test_nomad_import_hcl_variables() -> None:
+    # `tag` (with HCL's $${ escape) goes to an env value: an image reference cannot hold "${".
     head = ('variable "tag" {\n  default = "1.2$${x}"\n}\nvariable "n" {\n  default = 3\n}\n'
-            'variable "region" {\n  type = string\n}\n')
+            'variable "region" {\n  type = string\n}\nvariable "ver" {\n  default = "1.2"\n}\n')
     body = ('  region = var.region\n  group "web" {\n    count = var.n\n    task "web" {\n      driver = "docker"\n'
-            '      config {\n        image = "reg/app:${var.tag}"\n      }\n    }\n  }')
+            '      config {\n        image = "reg/app:${var.ver}"\n      }\n      env {\n        TAG = "${var.tag}"\n'
+            '      }\n    }\n  }')
     result = imp(job(body, head))
-    assert result.doc["variables"] == {"region": "", "tag": "1.2${x}"}  # HCL's $${ is ${, kept as is
-    assert result.doc["services"]["web"]["image"] == "reg/app:${tag}"
+    assert result.doc["variables"] == {"region": "", "tag": "1.2${x}", "ver": "1.2"}  # HCL's $${ is ${, kept as is
+    assert result.doc["services"]["web"]["image"] == "reg/app:${ver}"
+    assert result.doc["services"]["web"]["env"] == {"TAG": "${tag}"}
     assert result.doc["services"]["web"]["replicas"] == 3
     assert result.doc["x-nomad"] == {"Region": "${region}"}
     kinds = {loss.path: loss.kind for loss in result.losses}
     assert kinds["var.n"] == "changed" and kinds["var.region"] == "changed"
-    assert check_spec(write_spec(result)).app.services["web"].image == "reg/app:1.2${x}"
+    web = check_spec(write_spec(result)).app.services["web"]
+    assert (web.image, web.env["TAG"]) == ("reg/app:1.2", "1.2${x}")
 
 
 def test_nomad_import_heredoc_template_is_a_file() -> None:

@@ -18,7 +18,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
+
+from crossdock.errors import InputError, Location
+from crossdock.specs.yamlsrc import Path, format_path
+
+# Caps on what variables expand to, so that a 3 MB .env value used 900 times is refused instead
+# of building 2.7 GB.  One value: 1 MiB, far above any env value, label or command (a PEM chain
+# is a few KiB) and a quarter of what a spec file may hold.  The whole project: 4 MiB, the cap on
+# one spec file (yamlsrc.MAX_FILE_BYTES), which is what the import writes and renders.
+MAX_VALUE_BYTES = 1024 * 1024
+MAX_TOTAL_BYTES = 4 * 1024 * 1024
+_HINT = "a compose value is never this large: check the .env file and the variables this value uses"
 
 from crossdock.specs.classify import NO_RULES, SecretRules
 
@@ -79,23 +90,59 @@ class Interpolator:
     rules: SecretRules = NO_RULES  # the classifier with --secret / --not-secret
     secret_vars: set[str] = field(default_factory=set)  # referred to by a secret: values withheld
 
-    def prescan(self, data: Any) -> None:
-        """Find the variables given different defaults in different places (call before to_spec)."""
-        seen: dict[str, set[str]] = {}
+    _sizes: dict[str, int] = field(default_factory=dict, init=False, repr=False)  # variable -> bytes of its value
 
-        def walk(value: Any) -> None:
+    def prescan(self, data: Any, where: Callable[[Path], Location] | None = None) -> None:
+        """Find the variables given different defaults in different places (call before to_spec),
+        and measure what every value expands to, without expanding it.  Raises InputError at
+        the first value (``where`` gives its place) past MAX_VALUE_BYTES, or that brings the
+        project past MAX_TOTAL_BYTES."""
+        seen: dict[str, set[str]] = {}
+        total = 0
+
+        def walk(value: Any, path: Path) -> None:
+            nonlocal total
             if isinstance(value, dict):
-                for v in value.values():
-                    walk(v)
+                for k, v in value.items():
+                    walk(v, path + (k,))
             elif isinstance(value, list):
-                for v in value:
-                    walk(v)
+                for i, v in enumerate(value):
+                    walk(v, path + (i,))
             elif isinstance(value, str) and "$" in value:
                 for m in _TOKEN.finditer(value):
                     if m.group("op") in (":-", "-"):
                         seen.setdefault(m.group("name"), set()).add(m.group("arg") or "")
-        walk(data)
+                size = self.measure(value)
+                total += size
+                if size > MAX_VALUE_BYTES or total > MAX_TOTAL_BYTES:
+                    at = f"{where(path)}: " if where is not None else ""
+                    what = (f"variables expand this value to more than {MAX_VALUE_BYTES // 2**20} MiB"
+                            if size > MAX_VALUE_BYTES else
+                            f"variables expand the project's values to more than {MAX_TOTAL_BYTES // 2**20} MiB")
+                    raise InputError(f"{at}{format_path(path)}: {what} ({_HINT})")
+        walk(data, ())
         self.inline = {name for name, defaults in seen.items() if len(defaults) > 1}
+
+    def measure(self, text: str) -> int:
+        """Bytes (UTF-8) of ``resolve(text)``, counted without building it."""
+        size, pos = 0, 0
+        for m in _TOKEN.finditer(text):
+            size += len(text[pos:m.start()].encode("utf-8", "surrogatepass"))
+            pos = m.end()
+            if m.group(1):
+                size += 1
+                continue
+            name = m.group("name") or m.group("bare")
+            value, op, arg = self.lookup(name), m.group("op"), m.group("arg") or ""
+            if op in (":-", "-") and (value is None or (op == ":-" and value == "")):
+                size += self.measure(arg)
+            elif op in (":+", "+"):
+                size += self.measure(arg) if value is not None and (op == "+" or value != "") else 0
+            elif value:
+                if name not in self._sizes:
+                    self._sizes[name] = len(value.encode("utf-8", "surrogatepass"))
+                size += self._sizes[name]
+        return size + len(text[pos:].encode("utf-8", "surrogatepass"))
 
     def lookup(self, name: str) -> str | None:
         if name in self.environ:
@@ -103,16 +150,22 @@ class Interpolator:
         return self.dotenv.get(name)
 
     def resolve(self, text: str) -> str:
-        """The value compose would use (an unset variable is empty, as compose makes it)."""
+        """The value compose would use (an unset variable is empty, as compose makes it).
+        Raises InputError when it would be over MAX_VALUE_BYTES (``prescan`` says where)."""
+        if "$" in text and self.measure(text) > MAX_VALUE_BYTES:
+            raise InputError(f"variables expand a value to more than {MAX_VALUE_BYTES // 2**20} MiB ({_HINT})")
+        return self._resolve(text)
+
+    def _resolve(self, text: str) -> str:
         def repl(m: re.Match[str]) -> str:
             if m.group(1):
                 return "$"
             name = m.group("name") or m.group("bare")
             value, op, arg = self.lookup(name), m.group("op"), m.group("arg") or ""
             if op in (":-", "-") and (value is None or (op == ":-" and value == "")):
-                return self.resolve(arg)
+                return self._resolve(arg)
             if op in (":+", "+"):
-                return self.resolve(arg) if value is not None and (op == "+" or value != "") else ""
+                return self._resolve(arg) if value is not None and (op == "+" or value != "") else ""
             return value or ""
         return _TOKEN.sub(repl, text)
 

@@ -91,7 +91,7 @@ def load_project(paths: Sequence[str], sources: Sources, environ: Mapping[str, s
         # Relative paths in every -f file are relative to the first file's folder, as in compose.
         loader.merge_file(file, base_dir if i else None, depth=0)
     loader.resolve_extends()
-    project.interp.prescan(project.data)
+    project.interp.prescan(project.data, project.where)
     return project
 
 

@@ -14,6 +14,8 @@ import shlex
 from typing import Any
 
 from crossdock.errors import InputError
+from crossdock.specs.imageref import IMAGE_EXPECTED, image_problem
+from crossdock.specs.types import describe
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers import compose_mounts as mounts
 from crossdock.translators.importers import compose_units as units
@@ -97,10 +99,12 @@ def workload(ctx: Context, name: str, svc: dict[str, Any]) -> tuple[str, dict[st
 def _image(ctx: Context, at: Path, name: str, svc: dict[str, Any]) -> str:
     if svc.get("image"):
         image = ctx.text(svc["image"], at + ("image",))
-        if not any(c.isspace() for c in image):
+        # With variables, the spec checks the image once they are substituted (at render).
+        why = image_problem(image) if "$" not in image else None
+        if why is None:
             return image
-        raise InputError(f"{ctx.project.where(at + ('image',))}: services.{name}.image: '{image}' is not an image "
-                         "reference (no spaces; e.g. nginx:1.27)")
+        raise InputError(f"{ctx.project.where(at + ('image',))}: services.{name}.image: {describe(image)} is not "
+                         f"an image reference: expected {IMAGE_EXPECTED} ({why})")
     if svc.get("build") is None:
         ctx.loss(at, "the service has neither image: nor build:; the spec needs an image", "changed")
     return f"{ctx.app}-{units.workload_name(name)}"

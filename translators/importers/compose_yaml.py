@@ -10,16 +10,13 @@ reads them as booleans and base-60 integers).  ``<<`` merge keys work as in comp
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any
-
-import yaml
 
 from crossdock.errors import InputError, SpecError
 from crossdock.specs import yamlsrc
 from crossdock.specs.yamlsrc import Located, Path
-
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _NULL = re.compile(r"~|null|Null|NULL|")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
@@ -27,70 +24,46 @@ _INT = re.compile(r"[-+]?[0-9]+")
 _OCT = re.compile(r"0o[0-7]+")
 _HEX = re.compile(r"0x[0-9a-fA-F]+")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
-_STR = "tag:yaml.org,2002:str"
-_MERGE = "tag:yaml.org,2002:merge"
-_KNOWN_TAGS = {_STR, "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool",
-               "tag:yaml.org,2002:null", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", _MERGE}
+
+
+# Compose's own tags (!reset, !override) undo what an override file merges: crossdock cannot.
+_TAG_HINT = "compose's !reset and !override are not supported: write the merged value out in full"
 
 
 def parse(file: str, text: str) -> Located:
     """The file's data (YAML 1.2 scalars) and locations. Raises SpecError or InputError."""
     try:
-        located = yamlsrc.parse(file, text)
+        located = yamlsrc.parse(file, text, tag_hint=_TAG_HINT)
     except SpecError as e:
         if any(p.message == "the file is empty" for p in e.problems):
             raise InputError(f"{file}: the file is empty (expected a compose file with services:)") from None
         raise
-    except yaml.YAMLError as e:  # a tag PyYAML cannot construct
-        raise InputError(_tag_message(file, e)) from None
-    if _MAYBE_TAG.search(text):  # only then is the node tree walked again, for tags on collections
-        node = yaml.compose(text, Loader=_Loader)
-        if node is not None:
-            _check_tags(file, node)
     lines = text.split("\n")
     located.data = _yaml12(located.data, (), located, lines)
     return located
 
 
-_MAYBE_TAG = re.compile(r"(^|[\s\[{,:-])!(?!!)")
-
-
-def _tag_message(file: str, e: yaml.YAMLError) -> str:
-    mark = getattr(e, "problem_mark", None)
-    where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark is not None else file
-    return f"{where}: YAML tag not supported: {getattr(e, 'problem', e)} (write the merged value out in full)"
-
-
-def _check_tags(file: str, node: yaml.Node) -> None:
-    if node.tag not in _KNOWN_TAGS:
-        m = node.start_mark
-        raise InputError(f"{file}:{m.line + 1}:{m.column + 1}: YAML tag {node.tag} is not supported "
-                         "(compose's !reset and !override: write the merged value out in full)")
-    if isinstance(node, yaml.SequenceNode):
-        for child in node.value:
-            _check_tags(file, child)
-    elif isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            _check_tags(file, value)
-
-
 _TOKEN = re.compile(r"[^\s,\[\]{}#]+")
+_DATE_TEXT = re.compile(r"[^\n#,\[\]{}]+")  # YAML 1.1 dates may hold spaces ("2001-12-14 21:59:43 -5")
 
 
 def _yaml12(value: Any, path: Path, located: Located, lines: list[str]) -> Any:
     """Read again, as YAML 1.2, the scalars YAML 1.1 typed: their text is at their location.
 
-    Only booleans and numbers can differ (YAML 1.1's yes/no/on/off, base-60 and '_' numbers);
-    a quoted scalar is a string in both, and PyYAML typed it so already."""
+    Only booleans, numbers and dates can differ (YAML 1.1's yes/no/on/off, base-60 and '_'
+    numbers; YAML 1.2's core schema has no dates: `RELEASE: 2024-01-01` is a string); a quoted
+    scalar is a string in both, and PyYAML typed it so already.  A scalar with an explicit tag
+    (`!!int 5`) keeps the type its tag gives."""
     if isinstance(value, dict):
         return {k: _yaml12(v, path + (k,), located, lines) for k, v in value.items()}
     if isinstance(value, list):
         return [_yaml12(v, path + (i,), located, lines) for i, v in enumerate(value)]
-    if isinstance(value, (bool, int, float)) and path in located.values:
+    if isinstance(value, (bool, int, float, datetime.date)) and path in located.values:
         _, line, col = located.values[path]
-        m = _TOKEN.match(lines[line - 1], col - 1) if 0 < line <= len(lines) else None
-        if m is not None:
-            return _scalar(m.group(0))
+        date = isinstance(value, datetime.date)
+        m = (_DATE_TEXT if date else _TOKEN).match(lines[line - 1], col - 1) if 0 < line <= len(lines) else None
+        if m is not None and not m.group(0).startswith("!"):
+            return m.group(0).rstrip() if date else _scalar(m.group(0))
     return value
 
 

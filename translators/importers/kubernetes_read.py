@@ -201,20 +201,9 @@ def parse_file(path: str, text: str) -> list[Manifest]:
 
 
 def _parse_file(path: str, source: str) -> list[Manifest]:
-    try:  # yamlsrc.parse reads one document; manifests have many
-        nodes = yamlsrc.compose(path, source)
-    except yaml.YAMLError as e:
-        raise InputError(f"{path}: not YAML: {e}") from e
     out: list[Manifest] = []
-    for node in nodes:
-        if node is None:
-            continue
-        conv = yamlsrc._Converter(path)
-        data = conv.convert(node, ())
-        if conv.problems:
-            raise SpecError(conv.problems)
-        located = yamlsrc.Located(data, path, conv.values, conv.keys, conv.plain)
-        out += _objects(path, data, located, node)
+    for located, node in yamlsrc.parse_all(path, source):  # a manifest file has many documents
+        out += _objects(path, located.data, located, node)
     return out
 
 

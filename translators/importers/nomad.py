@@ -23,7 +23,7 @@ from typing import Any, Mapping, Sequence
 
 from crossdock.specs.classify import NO_RULES, SecretRules
 from crossdock.errors import InputError, SpecError
-from crossdock.translators.importers import nomad_groups, nomad_hcl
+from crossdock.translators.importers import json_scalars, nomad_groups, nomad_hcl
 from crossdock.translators.importers.base import ImportResult, Source, Sources, check_spec, expand_paths, write_spec
 from crossdock.translators.importers.nomad_ctx import (
     Ctx, is_label_key, is_label_value, object_name, plain, workload_name,
@@ -108,7 +108,7 @@ def _add_job(jobs: list[tuple[Ctx, dict[str, Any]]], ctx: Ctx, job: dict[str, An
 
 def _json_job(path: str, text: str) -> dict[str, Any]:
     try:
-        data = json.loads(text)
+        data = json_scalars.loads(path, text)
     except json.JSONDecodeError as e:
         raise InputError(f"{path}:{e.lineno}:{e.colno}: not valid JSON: {e.msg} (check the commas, quotes and "
                          "brackets near there)") from e

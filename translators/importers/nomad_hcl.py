@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,12 +60,14 @@ def parse(path: str, text: str) -> HclFile:
         tree = hcl2.loads(text, serialization_options=SerializationOptions(with_comments=False))
     except RecursionError as e:
         raise InputError(f"{path}: not valid HCL: blocks nested too deeply (check the braces)") from e
+    except ValueError as e:  # python-hcl2 converts numbers itself: int() refuses over 4,300 digits
+        if (where := _long_number(path, text)) is None:
+            raise _not_hcl(path, e) from e
+        raise InputError(f"{where}: a number of more than {_MAX_INT_DIGITS} digits (no field takes a number this "
+                         "large; quote it if it is text)") from e
     except Exception as e:  # python-hcl2 raises lark's errors, and others for odd tokens
-        line, col = getattr(e, "line", 0) or 0, getattr(e, "column", 0) or 0
-        where = f"{path}:{line}:{col}" if line and line > 0 else path
-        raise InputError(f"{where}: not valid HCL: {_what(e)} (check the braces, quotes and '=' near there; "
-                         "`nomad job validate` shows the same)") from e
-    reader = _Reader(text.splitlines())
+        raise _not_hcl(path, e) from e
+    reader = _Reader(text.splitlines(), path)
     out = HclFile([], {}, [])
     for key, value in tree.items():
         if key == "variable":
@@ -87,6 +90,27 @@ def parse(path: str, text: str) -> HclFile:
     return out
 
 
+def _not_hcl(path: str, e: Exception) -> InputError:
+    line, col = getattr(e, "line", 0) or 0, getattr(e, "column", 0) or 0
+    where = f"{path}:{line}:{col}" if isinstance(line, int) and line > 0 else path
+    return InputError(f"{where}: not valid HCL: {_what(e)} (check the braces, quotes and '=' near there; "
+                      "`nomad job validate` shows the same)")
+
+
+# Python refuses to convert integers of more digits to and from text (CVE-2020-10735).
+_MAX_INT_DIGITS = sys.get_int_max_str_digits() or 4300
+_LONG_NUMBER = re.compile(r"(?<![0-9A-Za-z_.\"])[0-9]{%d,}" % (_MAX_INT_DIGITS + 1))
+
+
+def _long_number(path: str, text: str) -> str | None:
+    """``file:line:col`` of the first number too long for int(), or None."""
+    m = _LONG_NUMBER.search(text)
+    if m is None:
+        return None
+    line = text.count("\n", 0, m.start()) + 1
+    return f"{path}:{line}:{m.start() - (text.rfind(chr(10), 0, m.start()) + 1) + 1}"
+
+
 def _what(e: Exception) -> str:
     """What the parser met, without the text itself (it may hold a secret value)."""
     token = getattr(e, "token", None)
@@ -105,8 +129,9 @@ def _label(raw: str) -> str:
 
 
 class _Reader:
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, lines: list[str], path: str = "") -> None:
         self.lines = lines
+        self.path = path
         self.unread: list[tuple[int, str, str]] = []
 
     def find(self, start: int, pattern: str) -> int:
@@ -207,7 +232,12 @@ class _Reader:
         if raw.startswith('"<<'):
             return self.template(_heredoc(raw[1:-1]), where, line)
         if raw.startswith('"') and raw.endswith('"') and len(raw) >= 2:
-            return self.template(_unescape(raw[1:-1]), where, line)
+            try:
+                text = _unescape(raw[1:-1])
+            except ValueError as e:  # \U escape past U+10FFFF, or a lone UTF-16 surrogate
+                raise InputError(f"{self.path}:{line}: {where}: {e} (write the character itself, or a valid "
+                                 "\\u or \\U escape)") from e
+            return self.template(text, where, line)
         if raw in ("true", "false"):
             return raw == "true"
         return self.template(raw if raw.startswith("${") else "${" + raw + "}", where, line)
@@ -256,7 +286,10 @@ def _unescape(body: str) -> str:
         s = m.group(0)
         if s[1] in _ESCAPES:
             return _ESCAPES[s[1]]
-        return chr(int(s[2:], 16))
+        code = int(s[2:], 16)
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            raise ValueError(f"the escape {s} is not a Unicode character")
+        return chr(code)
     return re.sub(r'\\(?:[nrt"\\]|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})', repl, body)
 
 

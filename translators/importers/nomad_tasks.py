@@ -22,6 +22,8 @@ import re
 from typing import Any
 
 from crossdock.specs.classify import classify_file
+from crossdock.specs.imageref import IMAGE_EXPECTED, image_problem
+from crossdock.specs.types import describe
 from crossdock.translators.importers.nomad_ctx import (
     Ctx, as_int, blocks, cpu, is_env_name, memory, object_name, size_bytes, workload_name,
 )
@@ -138,7 +140,13 @@ def _container(task: dict[str, Any], path: str, ctx: Ctx) -> dict[str, Any] | No
         return None
     if driver == "podman":
         ctx.loss(task, f"{path}: driver", "the podman driver becomes a container image run by any runtime", "changed")
-    out: dict[str, Any] = {"image": config["image"]}
+    image = config["image"]
+    why = image_problem(image) if VAR not in image and "${" not in image else None  # variables: checked at render
+    if why is not None:
+        ctx.loss(task, f"{path}.config.image", f"expected {IMAGE_EXPECTED}, got {describe(image)} ({why}): "
+                 "task not carried over")
+        return None
+    out: dict[str, Any] = {"image": image}
     entry, cmd, args = config.get("entrypoint"), config.get("command"), config.get("args")
     if isinstance(entry, list) and entry:
         out["command"] = [str(a) for a in entry]
