@@ -43,6 +43,7 @@ class Options:
     namespace: str | None = None
     context: str | None = None
     timeout: float = 300.0
+    allowed: tuple[str, ...] = ()  # --allow-path folders
     poll: float = 0.25  # seconds between status polls: the resolution of every timing
 
 
@@ -106,7 +107,7 @@ def _reachable(target: str, adapter: Any, own_namespace: bool) -> dict[str, str]
 def compare(opts: Options, guard: Guard, say: Callable[[str], None]) -> CompareResult:
     """Run the comparison. Raises SpecError/InputError for bad input, Interrupted when the
     caller's signal handler raises it (after the teardown of the target being measured)."""
-    spec = load(opts.spec_file, env=opts.env, overlays=opts.overlays, set_vars=dict(opts.set_vars))
+    spec = load(opts.spec_file, env=opts.env, overlays=opts.overlays, set_vars=dict(opts.set_vars), allowed=opts.allowed)
     live = [s for s in SCENARIOS if s in opts.scenarios]
     service, svc, port, port_name = pick_service(spec, opts.service) if live else ("", None, 0, None)
     if opts.scale_to is not None and svc is not None and svc.replicas is not None and opts.scale_to == svc.replicas:
@@ -149,7 +150,7 @@ def compare(opts: Options, guard: Guard, say: Callable[[str], None]) -> CompareR
             session = Session(target, adapter, opts.spec_file, opts.env, opts.set_vars, opts.overlays, base, Path(tmp),
                               service, next(iter(sorted(spec.app.jobs)), None), svc.replicas, port, port_name,
                               opts.probe_path, var, str(svc.env.get(var, "")), tr.namespace, opts.timeout, opts.poll,
-                              guard, _prefixed(say, target))
+                              guard, _prefixed(say, target), allowed=opts.allowed)
             try:
                 _run(session, tr, live, opts)
             except Interrupted:

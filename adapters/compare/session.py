@@ -87,6 +87,7 @@ class Session:
     docker: Any = None
     revision: int = 1
     job_run: int = 1
+    allowed: tuple[str, ...] = ()  # --allow-path folders
 
     def __post_init__(self) -> None:
         self.state = {"metadata": {"name": self.app},
@@ -107,7 +108,7 @@ class Session:
         self.workdir.mkdir(parents=True, exist_ok=True)
         path = self.workdir / f"{self.target}-overlay.yaml"
         path.write_text(yaml.safe_dump(self.state, sort_keys=True))
-        spec = load(self.spec_file, env=self.env, overlays=(*self.overlays, str(path)), set_vars=dict(self.set_vars))
+        spec = load(self.spec_file, env=self.env, overlays=(*self.overlays, str(path)), set_vars=dict(self.set_vars), allowed=self.allowed)
         return spec, get(self.target).translate(spec)
 
     def apply(self, spec: LoadedSpec, bundle: Bundle) -> float:

@@ -18,6 +18,7 @@ from typing import Any, Sequence
 
 import click
 
+from crossdock.cli.options import ALLOWED_META, allow_path_option
 from crossdock.errors import InputError
 
 TARGETS = ("kubernetes", "swarm", "nomad")
@@ -89,6 +90,7 @@ class _Signals:
 @click.option("--namespace", "-n", help="Kubernetes namespace (default: one created for the run and deleted after).")
 @click.option("--context", help="kubeconfig context (Kubernetes) or docker context (Swarm).")
 @click.option("--timeout", default="5m", show_default=True, help="How long one scenario step may take.")
+@allow_path_option
 def compare(file: str, targets_text: str, scenarios_text: str, repeat: int, report_dir: str | None, fmt: str,
             env: str | None, set_vars: Sequence[str], overlays: Sequence[str], name: str | None,
             service: str | None, scale_to: int | None, update_env: str | None, probe_path: str,
@@ -120,7 +122,8 @@ def compare(file: str, targets_text: str, scenarios_text: str, repeat: int, repo
     _load(file, env, set_vars, overlays)  # bad --set values and spec problems: exit 2 before anything runs
     opts = Options(file, _list("--targets", targets_text, TARGETS), live, repeat, env,  # type: ignore[arg-type]
                    dict(item.split("=", 1) for item in set_vars), tuple(overlays), name, service, scale_to, update_env, probe_path,
-                   namespace, context, parse_timeout(timeout))
+                   namespace, context, parse_timeout(timeout),
+                   allowed=tuple(click.get_current_context().meta.get(ALLOWED_META, ())))
     _run(opts, report_dir, fmt)
 
 
