@@ -222,6 +222,7 @@ def _expansion() -> list[Case]:
     three_mb = "B" * (3 * 1024 * 1024)
     refs = "".join(f"      V{i}: ${{BIG}}\n" for i in range(900))
     compose = _compose(refs)
+    command = "services:\n  web:\n    image: nginx:1.25\n    command: [" + ", ".join(['"${BIG}"'] * 900) + "]\n"
     mib = "A" * (1024 * 1024)
     aliases = "".join(f"  K{i}: *big\n" for i in range(3000))
     manifest = f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\n  annotations:\n    x: &big \"{mib}\"\ndata:\n{aliases}"
@@ -230,6 +231,8 @@ def _expansion() -> list[Case]:
     return [
         Case("compose-dotenv-900-refs", "3-expansion-compose", _import("compose", "proj/compose.yaml"), 2,
              r"(compose[.]yaml|[.]env):\d+:", files={"proj/compose.yaml": compose, "proj/.env": f"BIG={three_mb}\n"}),
+        Case("compose-dotenv-900-refs-command", "3-expansion-compose", _import("compose", "proj/compose.yaml"), 2,
+             r"(compose[.]yaml|[.]env):\d+:", files={"proj/compose.yaml": command, "proj/.env": f"BIG={three_mb}\n"}),
         Case("kubernetes-alias-bytes", "3-expansion-kubernetes", _import("kubernetes", "proj/bomb.yaml"), 2,
              r"bomb[.]yaml:\d+:", files={"proj/bomb.yaml": manifest}),
         Case("nomad-variable-3000-refs", "3-expansion-nomad", _import("nomad", "proj/web.nomad.hcl"), 2,
