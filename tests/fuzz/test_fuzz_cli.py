@@ -83,3 +83,23 @@ def _remove(folder: Path) -> None:
         else:
             path.unlink()
     folder.rmdir()
+
+
+def test_fuzz_plan_reproducible_from_seed_and_index() -> None:
+    """A failure report's (seed, index) must rebuild the very same input and command."""
+    seeds = fuzz_runner.seeds()
+    for index in (0, 7, 99):
+        assert fuzz_runner.plan(SEED, index, seeds) == fuzz_runner.plan(SEED, index, seeds)
+    assert fuzz_runner.plan(SEED, 1, seeds) != fuzz_runner.plan(SEED + 1, 1, seeds)
+
+
+@pytest.mark.parametrize("result, expected", [
+    (fuzz_runner.Result(1, 0.3, 40_000, b"", b"internal error: boom", False), ["exit code 1", "internal error"]),
+    (fuzz_runner.Result(2, 0.3, 1_100_000, b"", b"x", False), ["peak memory"]),
+    (fuzz_runner.Result(0, 12.0, 40_000, b"", b"", True), ["took 12.0 s (killed)"]),
+    (fuzz_runner.Result(-9, 0.3, 40_000, b"", b"", False), ["exit code -9"]),
+    (fuzz_runner.Result(3, 0.3, 40_000, b"LOG_LEVEL: debug", b"warning", False), []),
+])
+def test_fuzz_problems_rules(result: fuzz_runner.Result, expected: list[str]) -> None:
+    found = " | ".join(fuzz_runner.problems(result))
+    assert all(e in found for e in expected) and (found == "") == (not expected), found

@@ -13,7 +13,7 @@ import pytest
 
 import hostile_cases_import
 import hostile_cases_spec
-from hostile_harness import Case, check, run
+from hostile_harness import Case, Outcome, check, run
 
 CASES = hostile_cases_spec.cases() + hostile_cases_import.cases()
 
@@ -55,3 +55,28 @@ def test_hostile_render_output_root_refused(tmp_path: Path) -> None:
             shutil.rmtree(path)
     assert not created, f"render -o / wrote {created}"
     check(case, out)
+
+
+@pytest.mark.parametrize("value, shown", [
+    ('Pl"4\\n', b'Pl\\"4\\\\n'),  # JSON-escaped
+    ("Pl'4\t", b"Pl'4\\t"),  # repr
+    ("Pl\x014", b"Pl\\x014"),  # repr of a control character
+    ("Pl\x014", b"Pl\\u00014"),  # JSON of a control character
+])
+def test_harness_check_catches_escaped_leaks(value: str, shown: bytes) -> None:
+    """The generic check must fail when a planted value shows in any displayed form, in stderr
+    or in a written file: otherwise every case above could pass vacuously."""
+    case = Case("leak", "5-messages", ("validate", "x"), 2, "x", (value,))
+    for out in (Outcome(2, b"", b"x: got '" + shown + b"'", {}, []),
+                Outcome(2, b"", b"x", {"out/k.yaml": b"v: " + shown}, [])):
+        with pytest.raises(AssertionError, match="planted value #0"):
+            check(case, out)
+    check(case, Outcome(2, b"", b"x: got '***'", {}, []))
+
+
+def test_harness_check_catches_raw_control_and_internal_error() -> None:
+    case = Case("raw", "5-messages", ("validate", "x"), 2, "x")
+    with pytest.raises(AssertionError, match="raw control character"):
+        check(case, Outcome(2, b"", b"x: key 'a\x1b[31m'", {}, []))
+    with pytest.raises(AssertionError, match="internal error"):
+        check(case, Outcome(2, b"", b"x: internal error", {}, []))
