@@ -116,6 +116,7 @@ def read_text(file: str, text: str | bytes | None = None) -> str:
 
 
 _TAB_INDENT = re.compile(r"^( *)\t", re.M)
+_ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s,\[\]{}]")
 # libyaml's composer recurses in C without a depth check: a few tens of thousands of nested
 # '[' crash the interpreter.  The loader below counts the levels the composer is in and stops
 # it far below that (and far above any spec); the place is then found event by event.
@@ -217,7 +218,9 @@ def _syntax_problems(file: str, source: str, e: yaml.MarkedYAMLError) -> list[Pr
                         "YAML indents with spaces only") for line, col in tabs]
     lines = source.split("\n")
     what = e.problem or "invalid YAML"
-    if what == "found undefined alias" and mark is not None and mark.line < len(lines):  # libyaml does not name it
+    # libyaml does not name the alias.  It is named only in a file that declares anchors (a spec
+    # with a typo): in one that declares none, the '*...' may be a password file's first line.
+    if what == "found undefined alias" and mark is not None and mark.line < len(lines) and _ANCHOR.search(source):
         alias = re.match(r"\*[^\s,\[\]{}]+", lines[mark.line][mark.column:])
         what += f" '{alias.group(0)}'" if alias else ""
     cm = e.context_mark
