@@ -78,7 +78,7 @@ def _load(file: str, env: str | None, overlays: Sequence[str], set_vars: Mapping
     if not isinstance(data, dict):
         raise SpecError([Problem("", f"expected a mapping with apiVersion, kind, metadata, got {shape(data)}",
                                  located.where(()), f"start with 'apiVersion: {API_VERSION}'")])
-    if (problem := _not_a_spec(located, "a crossdock spec")) is not None:
+    if (problem := _not_a_spec(located, "a crossdock spec", f"a spec starts with 'apiVersion: {API_VERSION}'")) is not None:
         raise SpecError([problem])
     hidden = _Hidden()
     try:
@@ -100,22 +100,22 @@ class _Hidden:
     texts: set[str] = field(default_factory=set)
 
 
-def _not_a_spec(src: Located, what: str) -> Problem | None:
+def _not_a_spec(src: Located, what: str, hint: str) -> Problem | None:
     """A mapping none of whose keys is, or looks like, a spec field: a file that is not a spec
     at all (a password file, /etc/shadow, a .env: `root:$6$...:::` reads as a YAML key).  It is
     described by its shape, never quoted: its content may be anyone's secret."""
-    import difflib  # only for invalid specs: not on every run's import path
-
     known = fields.allowed_keys(())
     keys = [k for k in src.data if isinstance(k, str)]
-    if not src.data or any(k in known or k.startswith("x-") or difflib.get_close_matches(k, known, n=1, cutoff=0.6)
-                           for k in keys):
+    if not src.data or any(k in known or k.startswith("x-") for k in keys):
         return None
+    import difflib  # only for files that are no spec: not on every run's import path
+
+    if any(difflib.get_close_matches(k, known, n=1, cutoff=0.6) for k in keys):
+        return None  # a spec with misspelt keys: each is reported with a suggestion
     first = next(iter(src.data))
     loc = src.where((first,), key=True)
     return Problem("", f"not {what}: no top-level key is a spec field; line {loc.line} holds a key that is "
-                   f"{shape(first)} (the top level is {shape(src.data)})", loc,
-                   f"a spec starts with 'apiVersion: {API_VERSION}'; check the file's path")
+                   f"{shape(first)} (the top level is {shape(src.data)})", loc, f"check the file's path: {hint}")
 
 
 def _load_mapping(file: str, located: Located, env: str | None, overlays: Sequence[str],
@@ -230,7 +230,7 @@ def _apply_overlay_file(located: Located, path: str, problems: list[Problem]) ->
     if not isinstance(src.data, dict):
         problems.append(Problem("", f"an overlay file must be a mapping, got {shape(src.data)}", src.where(())))
         return
-    if (problem := _not_a_spec(src, "an overlay")) is not None:
+    if (problem := _not_a_spec(src, "an overlay", "an overlay has the spec's own keys")) is not None:
         problems.append(problem)
         return
     _check_overlay_header(src, src.data, (), problems)

@@ -146,10 +146,12 @@ def _patterns(secret: str) -> set[str]:
 
 def redacted(problems: Sequence[Problem], secrets: Iterable[str]) -> list[Problem]:
     """``problems`` with every form of every secret text in their messages and hints replaced
-    by ``<redacted>``; longer forms first, so a secret's prefix never leaves its tail shown."""
+    by ``<redacted>``, in one pass per text, longest form first (a secret's prefix never
+    leaves its tail shown, and ``<redacted>`` itself is never matched again)."""
     patterns = sorted({p for s in secrets if s for p in _patterns(s)}, key=len, reverse=True)
-    if not patterns:
-        return list(problems)
-    rx = re.compile("|".join(re.escape(p) for p in patterns))
-    return [Problem(p.path, rx.sub(REDACTED, p.message), p.location,
-                    rx.sub(REDACTED, p.hint) if p.hint else p.hint) for p in problems]
+
+    def clean(text: str) -> str:
+        found = [p for p in patterns if p in text]  # a message is short: most forms are not in it
+        return re.sub("|".join(map(re.escape, found)), REDACTED, text) if found else text
+
+    return [Problem(p.path, clean(p.message), p.location, clean(p.hint) if p.hint else p.hint) for p in problems]
