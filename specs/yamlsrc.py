@@ -218,9 +218,11 @@ def _syntax_problems(file: str, source: str, e: yaml.MarkedYAMLError) -> list[Pr
                         "YAML indents with spaces only") for line, col in tabs]
     lines = source.split("\n")
     what = e.problem or "invalid YAML"
-    # libyaml does not name the alias.  It is named only in a file that declares anchors (a spec
-    # with a typo): in one that declares none, the '*...' may be a password file's first line.
-    if what == "found undefined alias" and mark is not None and mark.line < len(lines) and _ANCHOR.search(source):
+    # libyaml does not name the alias.  It is named where it stands as a value (`key: *x`,
+    # `- *x`) or in a file that declares anchors; a '*...' that opens a line of a file with
+    # no anchor may be a password file's first characters, and is not quoted.
+    if what == "found undefined alias" and mark is not None and mark.line < len(lines) and (
+            _ANCHOR.search(source) or re.search(r"(:|^\s*-)\s+$", lines[mark.line][:mark.column])):
         alias = re.match(r"\*[^\s,\[\]{}]+", lines[mark.line][mark.column:])
         what += f" '{alias.group(0)}'" if alias else ""
     cm = e.context_mark
