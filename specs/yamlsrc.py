@@ -19,7 +19,7 @@ from typing import Any, Iterator
 import yaml
 from yaml.reader import ReaderError
 
-from crossdock.errors import Location, Problem, SpecError
+from crossdock.errors import Location, Problem, SpecError, shown
 
 MAX_FILE_BYTES = 4 * 1024 * 1024  # a 1,000-service app is about 0.5 MiB
 MAX_ALIAS_NODES = 50_000  # nodes produced by expanding aliases, per file
@@ -37,14 +37,15 @@ def load_yaml(text: str) -> Any:
 
 
 def format_path(path: Path) -> str:
-    """('services', 'web', 'ports', 1, 'port') -> 'services.web.ports[1].port'."""
+    """('services', 'web', 'ports', 1, 'port') -> 'services.web.ports[1].port'; a key's control
+    characters escaped (errors.shown): the path is for display (messages, reports)."""
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
             out += ("." if out else "") + part
-    return out
+    return shown(out)
 
 
 Mark = tuple[str, int, int]  # (file, line, column): cheaper than a Location per node
