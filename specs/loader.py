@@ -78,7 +78,8 @@ def _load(file: str, env: str | None, overlays: Sequence[str], set_vars: Mapping
     if not isinstance(data, dict):
         raise SpecError([Problem("", f"expected a mapping with apiVersion, kind, metadata, got {shape(data)}",
                                  located.where(()), f"start with 'apiVersion: {API_VERSION}'")])
-    if (problem := _not_a_spec(located, "a crossdock spec", f"a spec starts with 'apiVersion: {API_VERSION}'")) is not None:
+    problem = _not_a_spec(located, "a crossdock spec", f"a spec starts with 'apiVersion: {API_VERSION}'")
+    if problem is not None:
         raise SpecError([problem])
     hidden = _Hidden()
     try:

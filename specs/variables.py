@@ -76,12 +76,12 @@ class _Budget:
         self._lookup = lookup
         self._sizes: dict[str, int] = {}  # UTF-8 size of each variable's value, computed once
 
-    def size(self, text: str) -> int:
-        """The UTF-8 size ``substitute`` would give ``text``, without building it."""
-        total = _utf8_size(text)
-        for m in _TOKEN.finditer(text):
-            total -= _utf8_size(m.group(0))
-            total += self._token_size(m)
+    def size(self, own: int, tokens: list[re.Match[str]]) -> int:
+        """The UTF-8 size ``substitute`` would give a text of ``own`` bytes whose ``$`` tokens
+        are ``tokens``, without building it."""
+        total = own
+        for m in tokens:
+            total += self._token_size(m) - _utf8_size(m.group(0))
         return total
 
     def _token_size(self, m: re.Match[str]) -> int:
@@ -143,14 +143,14 @@ def expand(located: Located, sources: list[Mapping[str, str]], kind: ScalarKind 
 
     budget = _Budget(lookup)
 
-    def spend(value: str, path: Path) -> None:
+    def spend(value: str, tokens: list[re.Match[str]], path: Path) -> None:
         before = _utf8_size(value)
-        after = budget.size(value)
+        after = budget.size(before, tokens)
         growth = max(0, after - before)  # the file's own text is capped already (MAX_FILE_BYTES)
         budget.left -= growth
         if after > max(MAX_VALUE_BYTES, before):
-            why, hint = f"after substitution this value is {after:,} bytes, over {MAX_VALUE_BYTES // (1024 * 1024)} MiB", \
-                "a variable's value this large belongs in a file: use files: - file: ..."
+            why, hint = (f"after substitution this value is {after:,} bytes, over {MAX_VALUE_BYTES // (1024 * 1024)} MiB",
+                         "a variable's value this large belongs in a file: use files: - file: ...")
         elif budget.left < 0:
             why, hint = (f"substitutions in this file add more than {MAX_EXPANDED_BYTES // (1024 * 1024)} MiB",
                          "a variable referenced this many times, or this large, is almost surely a mistake")
@@ -170,11 +170,12 @@ def expand(located: Located, sources: list[Mapping[str, str]], kind: ScalarKind 
                 value[i] = walk(item, path + (i,))
             return value
         if isinstance(value, str) and "$" in value:
+            tokens = list(_TOKEN.finditer(value))
             if refs is not None:
-                for m in _TOKEN.finditer(value):
+                for m in tokens:
                     if m.group("name"):
                         refs.setdefault(m.group("name"), []).append(path)
-            spend(value, path)
+            spend(value, tokens, path)
             out, errs = substitute(value, lookup)
             for err, hint in errs:
                 problems.append(Problem(format_path(path), err, located.where(path), hint))
