@@ -138,3 +138,41 @@ def test_cli_internal_error_prints_no_exception_text() -> None:
     assert "PLANTED" not in proc.stdout + proc.stderr
     assert proc.stderr == ("internal error: ValueError (this is a bug in crossdock; "
                            "set CROSSDOCK_DEBUG=1 to see where)\n")
+
+
+# ---- files that are not specs: described by shape, never quoted -------------------------------
+
+PLANTED = "PLANTED7x"
+SHADOW = f"root:$6${PLANTED}salt$hash:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n"
+FILES = {
+    "shadow": SHADOW,
+    "pw": f"{PLANTED}-password\n",
+    "star": f"*{PLANTED}\n",
+    "x.env": f"DB_PASSWORD={PLANTED}\nA=1\n",
+    "spec.yaml": HEAD + "services:\n  web:\n    image: nginx\n",
+    "compose.yml": "include:\n  - shadow\nservices:\n  web:\n    image: nginx\n",
+}
+
+
+@pytest.mark.parametrize(("args", "where"), [
+    (["validate", "shadow"], "shadow:1:1: not a crossdock spec"),
+    (["validate", "pw"], "pw:1:1: expected a mapping with apiVersion, kind, metadata, got a text of 18 characters"),
+    (["validate", "star"], "star:1:1: YAML syntax error: found undefined alias ("),
+    (["validate", "x.env"], "x.env:1:1: expected a mapping with apiVersion, kind, metadata, got a text of "),
+    (["validate", "spec.yaml", "--overlay", "shadow"], "shadow:1:1: not an overlay"),
+    (["validate", "spec.yaml", "--overlay", "pw"], "pw:1:1: an overlay file must be a mapping, got a text"),
+    (["import", "--from", "kubernetes", "x.env"], "x.env:1:1: expected a Kubernetes object (a mapping with apiVersion "
+                                                  "and kind), got a text of "),
+    (["import", "--from", "kubernetes", "pw"], "pw:1:1: expected a Kubernetes object"),
+    (["import", "--from", "compose", "compose.yml"], "shadow:1:1: not a compose file"),
+    (["import", "--from", "compose", "pw"], "pw:1:1: expected a compose file"),
+])
+def test_cli_file_that_is_no_spec_is_described_not_quoted(tmp_path: Path, args: list[str], where: str) -> None:
+    for name, text in FILES.items():
+        (tmp_path / name).write_text(text)
+    env = {k: v for k, v in os.environ.items() if k in ("PYTHONPATH", "PATH", "HOME")}
+    proc = subprocess.run([sys.executable, "-m", "crossdock", *args], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert where in proc.stderr
+    assert PLANTED not in proc.stdout + proc.stderr and "root:" not in proc.stderr and "daemon" not in proc.stderr
