@@ -102,4 +102,4 @@ def test_variables_1_mib_value_referenced_4000_times_refused_fast_and_small(tmp_
     seconds, max_mib = stats.split()
     assert "over 1 MiB" in message or "more than 4 MiB" in message
     # 4,000 MiB if built; the process stays near its ~60 MiB of imports plus a few copies of 1 MiB.
-    assert float(seconds) < 5 and int(max_mib) < 200, stats
+    assert float(seconds) < 10 and int(max_mib) < 300, stats  # the bound per case: 10 s
