@@ -252,7 +252,9 @@ def _check_overlay_header(src: Located, data: dict[str, Any], root: Path, proble
 
 def _problem(located: Located, err: Any, hidden: set[Path] | frozenset[Path] = frozenset()) -> Problem:
     loc = tuple(err["loc"])
-    if loc in hidden:  # a field that received a secret variable's value: its value is not shown
+    # A field that received a secret variable's value (pydantic may add parts, a union's tag,
+    # after the field's own path): its value is not shown.
+    if hidden and any(loc[:len(p)] == p for p in hidden):
         err = {**err, "msg": secret_sources.hidden_message(err["msg"], err.get("input")), "hidden": True}
     kind = err["type"]
     ctx = err.get("ctx") or {}

@@ -176,3 +176,13 @@ def test_cli_file_that_is_no_spec_is_described_not_quoted(tmp_path: Path, args: 
     assert proc.returncode == 2, proc.stderr
     assert where in proc.stderr
     assert PLANTED not in proc.stdout + proc.stderr and "root:" not in proc.stderr and "daemon" not in proc.stderr
+
+
+def test_report_lines_escape_keys_and_values() -> None:
+    from crossdock.translators.base import PortabilityWarning
+    from crossdock.translators.importers.base import Loss
+
+    loss = Loss("c.yml", 4, 5, "services.web.fo\x1b[31mo\nbar", "not carried")
+    warning = PortabilityWarning("swarm", "services.web.x-swarm.k\u202e", "ignored\nhere")
+    assert str(loss) == "c.yml:4:5: services.web.fo\\x1b[31mo\\nbar: not carried"
+    assert str(warning) == "swarm: services.web.x-swarm.k\\u202e: ignored\\nhere"
