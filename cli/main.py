@@ -8,6 +8,7 @@ message in exactly one place, ``main()``; nothing below prints a traceback.
 from __future__ import annotations
 
 import gc
+import io
 import os
 import sys
 from typing import Any, Callable, Sequence
@@ -16,7 +17,8 @@ import click
 
 from crossdock import __version__
 from crossdock.cli.options import ALLOWED_META, allow_path_option
-from crossdock.errors import EXIT_RUNTIME, CrossdockError, InputError, Problem, SpecError, StrictModeError
+from crossdock.errors import (EXIT_RUNTIME, CrossdockError, InputError, Problem, SpecError, StrictModeError,
+                              shown_lines)
 
 TARGET_CHOICES = ["kubernetes", "swarm", "nomad", "all"]
 
@@ -308,10 +310,15 @@ def _main(argv: Sequence[str] | None) -> int:
     except click.exceptions.Exit as e:
         return int(e.exit_code)
     except click.ClickException as e:
-        e.show()
+        shown_by_click = io.StringIO()  # click quotes the user's arguments as they are
+        e.show(file=shown_by_click)
+        click.echo(shown_lines(shown_by_click.getvalue()), err=True, nl=False)
         return e.exit_code
     except CrossdockError as e:
-        click.echo(f"error: {e}" if not str(e).count("\n") else str(e), err=True)
+        # Line by line: a SpecError's lines are its problems, each escaped already; any other
+        # error's own line breaks are kept and the rest of what it carries is escaped.
+        text = shown_lines(str(e))
+        click.echo(f"error: {text}" if "\n" not in text else text, err=True)
         return e.exit_code
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
@@ -325,7 +332,9 @@ def _main(argv: Sequence[str] | None) -> int:
             import traceback
             traceback.print_exc()
             return EXIT_RUNTIME
-        click.echo(f"internal error: {type(e).__name__}: {e} (this is a bug in crossdock; "
+        # Not the exception's text: its arguments may carry what it was reading (a line of the
+        # user's file, a secret); its type and the CROSSDOCK_DEBUG traceback are enough to report it.
+        click.echo(f"internal error: {type(e).__name__} (this is a bug in crossdock; "
                    "set CROSSDOCK_DEBUG=1 to see where)", err=True)
         return EXIT_RUNTIME
     return 0

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path as FsPath
 from typing import Any, Mapping, Sequence
 
 from pydantic import ValidationError
 
-from crossdock.errors import Location, Problem, SpecError
-from crossdock.specs import checks, fields, files, overlay, variables, yamlsrc
+from crossdock.errors import Location, Problem, SpecError, shape
+from crossdock.specs import checks, fields, files, overlay, secret_sources, variables, yamlsrc
 from crossdock.specs.model import API_VERSION, App
 from crossdock.specs.types import describe
 from crossdock.specs.yamlsrc import Located, Path, format_path
@@ -80,16 +81,51 @@ def _load(file: str, env: str | None, overlays: Sequence[str], set_vars: Mapping
     located = yamlsrc.parse(file, text)
     data = located.data
     if not isinstance(data, dict):
-        raise SpecError([Problem("", f"expected a mapping with apiVersion, kind, metadata, got {describe(data)}",
+        raise SpecError([Problem("", f"expected a mapping with apiVersion, kind, metadata, got {shape(data)}",
                                  located.where(()), f"start with 'apiVersion: {API_VERSION}'")])
+    problem = _not_a_spec(located, "a crossdock spec", f"a spec starts with 'apiVersion: {API_VERSION}'")
+    if problem is not None:
+        raise SpecError([problem])
+    hidden = _Hidden()
     try:
-        return _load_mapping(file, located, env, overlays, set_vars, environ, allowed)
+        return _load_mapping(file, located, env, overlays, set_vars, environ, hidden, allowed)
     except SpecError as e:
-        raise SpecError(_redacted(e.problems, _secret_texts(located.data, set_vars, environ))) from None
+        lookup = {**environ, **(set_vars or {})}
+        names = hidden.names | secret_sources.hidden_names(located.data, lookup, ())
+        secrets = hidden.texts | secret_sources.texts(located.data, lookup, names)
+        raise SpecError(secret_sources.redacted(e.problems, secrets)) from None
+
+
+@dataclass
+class _Hidden:
+    """What no message of this load may show, learnt on the way: the variables holding secrets,
+    the fields their values went into, the secret texts read (from_file)."""
+
+    names: set[str] = field(default_factory=set)
+    paths: set[Path] = field(default_factory=set)
+    texts: set[str] = field(default_factory=set)
+
+
+def _not_a_spec(src: Located, what: str, hint: str) -> Problem | None:
+    """A mapping none of whose keys is, or looks like, a spec field: a file that is not a spec
+    at all (a password file, /etc/shadow, a .env: `root:$6$...:::` reads as a YAML key).  It is
+    described by its shape, never quoted: its content may be anyone's secret."""
+    known = fields.allowed_keys(())
+    keys = [k for k in src.data if isinstance(k, str)]
+    if not src.data or any(k in known or k.startswith("x-") for k in keys):
+        return None
+    import difflib  # only for files that are no spec: not on every run's import path
+
+    if any(difflib.get_close_matches(k, known, n=1, cutoff=0.6) for k in keys):
+        return None  # a spec with misspelt keys: each is reported with a suggestion
+    first = next(iter(src.data))
+    loc = src.where((first,), key=True)
+    return Problem("", f"not {what}: no top-level key is a spec field; line {loc.line} holds a key that is "
+                   f"{shape(first)} (the top level is {shape(src.data)})", loc, f"check the file's path: {hint}")
 
 
 def _load_mapping(file: str, located: Located, env: str | None, overlays: Sequence[str],
-                  set_vars: Mapping[str, str] | None, environ: Mapping[str, str],
+                  set_vars: Mapping[str, str] | None, environ: Mapping[str, str], hidden: _Hidden,
                   allowed: Sequence[str] = ()) -> LoadedSpec:
     data = located.data
     problems: list[Problem] = []
@@ -103,49 +139,37 @@ def _load_mapping(file: str, located: Located, env: str | None, overlays: Sequen
     data.pop("environments", None)
     spec_vars = data.get("variables") if isinstance(data.get("variables"), dict) else {}
     sources = [dict(set_vars or {}), environ, {k: str(v) for k, v in (spec_vars or {}).items()}]
-    problems += variables.expand(located, sources, fields.scalar_kind)
+    refs: dict[str, list[Path]] = {}
+    lookup = {**sources[2], **environ, **sources[0]}
+    try:
+        problems += variables.expand(located, sources, fields.scalar_kind, refs=refs)
+    finally:  # the expansion may stop at its size cap: what it saw is hidden all the same
+        hidden.names |= secret_sources.hidden_names(data, lookup, refs.keys())
+        hidden.paths = {p for n in hidden.names for p in refs.get(n, ())}
+    problems += secret_sources.plain_uses(located, refs)
     try:
         app = App.model_validate(data)
     except ValidationError as e:
         # A value whose variable is unset is already reported; its type error would be noise.
         unset = {p.path for p in problems}
         errors = _without_implied_missing(e.errors())
-        problems += [p for p in (_problem(located, err) for err in errors) if p.path not in unset]
+        problems += [p for p in (_problem(located, err, hidden.paths) for err in errors) if p.path not in unset]
         problems += _partial_checks(located, data, e)
         raise SpecError(_dedupe(problems)) from None
     problems += [Problem(format_path(p), msg, located.where(p, key=_is_mapping(data, p)), hint)
                  for p, msg, hint in checks.check(app)]
     # A symlinked spec's paths are relative to the folder of the file it points to, as before.
     base_dir = os.path.dirname(os.path.realpath(file)) if file != "-" else os.getcwd()
+    shared = secret_sources.shared_files(app, located, FsPath(base_dir))
+    if shared:  # not read at all: the config file would be the secret in clear
+        raise SpecError(_dedupe(problems + shared))
     confinement = files.Confinement.of(base_dir, allowed)
     secret_values = _read_secrets(app, located, confinement, environ, problems, read)
+    hidden.texts.update(v.reveal() for v in secret_values.values())
     contents = _read_files(app, located, confinement, problems, read)
     if problems:
         raise SpecError(_dedupe(problems))
     return LoadedSpec(app, file, located, secret_values, contents, tuple(dict.fromkeys(read)))
-
-
-def _secret_texts(data: Any, set_vars: Mapping[str, str] | None, environ: Mapping[str, str]) -> list[str]:
-    """Values of the env vars that secrets read: never shown in a message, even when the same
-    variable was also substituted into a field that then failed validation."""
-    secrets = data.get("secrets") if isinstance(data, dict) else None
-    names = {s.get("from_env") for s in secrets.values() if isinstance(s, dict)} if isinstance(secrets, dict) else set()
-    values = [src[n] for n in names if isinstance(n, str) for src in (set_vars or {}, environ) if n in src]
-    return sorted({v for v in values if len(v) >= 3}, key=len, reverse=True)
-
-
-def _redacted(problems: Sequence[Problem], secrets: Sequence[str]) -> list[Problem]:
-    if not secrets:
-        return list(problems)
-    out = []
-    for p in problems:
-        message = p.message
-        for text in secrets:
-            message = message.replace(text, "***")
-            if len(text) > 37:  # describe() shortens long values to their first 37 characters
-                message = message.replace(text[:37], "***")
-        out.append(Problem(p.path, message, p.location, p.hint))
-    return out
 
 
 _ENTRY_SECTIONS = ("services", "jobs", "cron_jobs", "secrets", "volumes")
@@ -218,7 +242,10 @@ def _apply_overlay_file(located: Located, path: str, problems: list[Problem]) ->
         problems.extend(e.problems)
         return
     if not isinstance(src.data, dict):
-        problems.append(Problem("", "an overlay file must be a mapping", src.where(())))
+        problems.append(Problem("", f"an overlay file must be a mapping, got {shape(src.data)}", src.where(())))
+        return
+    if (problem := _not_a_spec(src, "an overlay", "an overlay has the spec's own keys")) is not None:
+        problems.append(problem)
         return
     _check_overlay_header(src, src.data, (), problems)
     overlay.merge(located, src.data, src, ())
@@ -236,8 +263,12 @@ def _check_overlay_header(src: Located, data: dict[str, Any], root: Path, proble
 
 # ---- pydantic errors -> problems ------------------------------------------------------------
 
-def _problem(located: Located, err: Any) -> Problem:
+def _problem(located: Located, err: Any, hidden: set[Path] | frozenset[Path] = frozenset()) -> Problem:
     loc = tuple(err["loc"])
+    # A field that received a secret variable's value (pydantic may add parts, a union's tag,
+    # after the field's own path): its value is not shown.
+    if hidden and any(loc[:len(p)] == p for p in hidden):
+        err = {**err, "msg": secret_sources.hidden_message(err["msg"], err.get("input")), "hidden": True}
     kind = err["type"]
     ctx = err.get("ctx") or {}
     if loc and loc[-1] == "[key]":
@@ -282,7 +313,7 @@ def _without_implied_missing(errors: list[Any]) -> list[Any]:
 
 
 def _message(kind: str, err: Any, ctx: Mapping[str, Any]) -> str:
-    got = describe(err.get("input"))
+    got = secret_sources.HIDDEN if err.get("hidden") else describe(err.get("input"))
     msg: str = err["msg"]
     if kind == "crossdock":
         return msg

@@ -13,8 +13,15 @@ from typing import Any, Callable, Literal, Mapping
 
 import yaml
 
-from crossdock.errors import Problem
-from crossdock.specs.yamlsrc import Located, Path, format_path
+from crossdock.errors import Problem, SpecError
+from crossdock.specs.yamlsrc import MAX_FILE_BYTES, Located, Path, format_path
+
+# A value after substitution may be as large as a config file read from disk
+# (loader.MAX_INCLUDED_FILE_BYTES): an inline value has no more reason to be larger.
+MAX_VALUE_BYTES = 1024 * 1024
+# What substitution may produce over one file, in all: as much as the largest spec file
+# (yamlsrc.MAX_FILE_BYTES), so an expanded spec stays within twice what a file may hold.
+MAX_EXPANDED_BYTES = MAX_FILE_BYTES
 
 _TOKEN = re.compile(r"\$(\$|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?-)(?P<default>[^}]*))?\}|\{)")
 
@@ -28,6 +35,12 @@ _SYNTAX_HINT = "write ${NAME}, ${NAME:-default} or ${NAME-default}; write $$ for
 def substitute(text: str, lookup: Callable[[str], str | None]) -> tuple[str, list[tuple[str, str]]]:
     """Expand one string; returns the result and the problems (message, hint) found in it."""
     problems: list[tuple[str, str]] = []
+    return _TOKEN.sub(_replacer(lookup, problems), text), problems
+
+
+def _replacer(lookup: Callable[[str], str | None],
+              problems: list[tuple[str, str]]) -> Callable[[re.Match[str]], str]:
+    """What one ``$...`` token becomes; an unset or malformed one stays as written."""
 
     def repl(m: re.Match[str]) -> str:
         if m.group(1) == "$":
@@ -47,7 +60,43 @@ def substitute(text: str, lookup: Callable[[str], str | None]) -> tuple[str, lis
             return m.group(0)
         return value
 
-    return _TOKEN.sub(repl, text), problems
+    return repl
+
+
+def _utf8_size(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+class _Budget:
+    """Sizes of what substitution produces, counted before any string is built: a 1 MiB value
+    referenced thousands of times is refused after a few lengths are added, not gigabytes in."""
+
+    def __init__(self, lookup: Callable[[str], str | None]) -> None:
+        self.left = MAX_EXPANDED_BYTES
+        self._lookup = lookup
+        self._sizes: dict[str, int] = {}  # UTF-8 size of each variable's value, computed once
+
+    def size(self, own: int, tokens: list[re.Match[str]]) -> int:
+        """The UTF-8 size ``substitute`` would give a text of ``own`` bytes whose ``$`` tokens
+        are ``tokens``, without building it."""
+        total = own
+        for m in tokens:
+            total += self._token_size(m) - _utf8_size(m.group(0))
+        return total
+
+    def _token_size(self, m: re.Match[str]) -> int:
+        if m.group(1) == "$":
+            return 1
+        name = m.group("name")
+        if name is None:
+            return _utf8_size(m.group(0))
+        if name not in self._sizes:
+            value = self._lookup(name)
+            self._sizes[name] = -1 if value is None else _utf8_size(value)
+        size, op = self._sizes[name], m.group("op")
+        if op == ":-" and size <= 0 or op == "-" and size < 0:
+            return _utf8_size(m.group("default"))
+        return _utf8_size(m.group(0)) if size < 0 else size
 
 
 def _retype(text: str) -> Any:
@@ -68,7 +117,8 @@ ScalarKind = Callable[[Path], Literal["typed", "text", "free"]]
 _WHOLE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(:?-[^}]*)?\}")
 
 
-def expand(located: Located, sources: list[Mapping[str, str]], kind: ScalarKind = lambda _: "free") -> list[Problem]:
+def expand(located: Located, sources: list[Mapping[str, str]], kind: ScalarKind = lambda _: "free",
+           refs: dict[str, list[Path]] | None = None) -> list[Problem]:
     """Expand variables in every string value of ``located.data`` in place (keys are left alone).
 
     ``sources`` are consulted in order.  The ``variables`` section itself is not expanded.
@@ -77,6 +127,11 @@ def expand(located: Located, sources: list[Mapping[str, str]], kind: ScalarKind 
     out, quoted or not (`replicas: "${N}"` is `replicas: ${N}`, as the JSON Schema, which cannot
     see quotes, says); a string field keeps the text; elsewhere (x- blocks) an unquoted value
     is typed as YAML would, a quoted one stays a string.
+
+    ``refs``, when given, receives the paths of the fields that reference each variable (the
+    loader refuses a secret's source variable in a plain field, and never shows such a field's
+    value).  Raises SpecError, at once and with the field's location, when one value would grow
+    past MAX_VALUE_BYTES or the file's substitutions past MAX_EXPANDED_BYTES in all.
     """
     problems: list[Problem] = []
 
@@ -85,6 +140,23 @@ def expand(located: Located, sources: list[Mapping[str, str]], kind: ScalarKind 
             if name in src:
                 return src[name]
         return None
+
+    budget = _Budget(lookup)
+
+    def spend(value: str, tokens: list[re.Match[str]], path: Path) -> None:
+        before = _utf8_size(value)
+        after = budget.size(before, tokens)
+        growth = max(0, after - before)  # the file's own text is capped already (MAX_FILE_BYTES)
+        budget.left -= growth
+        if after > max(MAX_VALUE_BYTES, before):
+            why, hint = (f"after substitution this value is {after:,} bytes, over {MAX_VALUE_BYTES // (1024 * 1024)} MiB",
+                         "a variable's value this large belongs in a file: use files: - file: ...")
+        elif budget.left < 0:
+            why, hint = (f"substitutions in this file add more than {MAX_EXPANDED_BYTES // (1024 * 1024)} MiB",
+                         "a variable referenced this many times, or this large, is almost surely a mistake")
+        else:
+            return
+        raise SpecError([Problem(format_path(path), why, located.where(path), hint)])
 
     def walk(value: Any, path: Path) -> Any:
         if isinstance(value, dict):
@@ -98,6 +170,12 @@ def expand(located: Located, sources: list[Mapping[str, str]], kind: ScalarKind 
                 value[i] = walk(item, path + (i,))
             return value
         if isinstance(value, str) and "$" in value:
+            tokens = list(_TOKEN.finditer(value))
+            if refs is not None:
+                for m in tokens:
+                    if m.group("name"):
+                        refs.setdefault(m.group("name"), []).append(path)
+            spend(value, tokens, path)
             out, errs = substitute(value, lookup)
             for err, hint in errs:
                 problems.append(Problem(format_path(path), err, located.where(path), hint))

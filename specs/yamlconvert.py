@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from crossdock.errors import Location, Problem, SpecError
+from crossdock.errors import Location, Problem, SpecError, shown
 
 MAX_DEPTH = 64
 MAX_ALIAS_NODES = 50_000  # nodes produced by expanding aliases, per file
@@ -53,14 +53,15 @@ def show_tag(tag: str) -> str:
 
 
 def format_path(path: Path) -> str:
-    """('services', 'web', 'ports', 1, 'port') -> 'services.web.ports[1].port'."""
+    """('services', 'web', 'ports', 1, 'port') -> 'services.web.ports[1].port'; a key's control
+    characters escaped (errors.shown): the path is for display (messages, reports)."""
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
             out += ("." if out else "") + part
-    return out
+    return shown(out)
 
 
 def typed_plain(text: str) -> Any:

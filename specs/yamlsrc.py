@@ -20,7 +20,7 @@ from typing import Any, Iterator
 import yaml
 from yaml.reader import ReaderError
 
-from crossdock.errors import Location, Problem, SpecError
+from crossdock.errors import Location, Problem, SpecError, shown
 from crossdock.specs import files
 from crossdock.specs.yamlconvert import MAX_ALIAS_BYTES as MAX_ALIAS_BYTES
 from crossdock.specs.yamlconvert import MAX_ALIAS_NODES as MAX_ALIAS_NODES
@@ -106,6 +106,7 @@ def read_text(file: str, text: str | bytes | None = None) -> str:
 
 
 _TAB_INDENT = re.compile(r"^( *)\t", re.M)
+_ANCHOR = re.compile(r"(?:^|[\s\[{,])&[^\s,\[\]{}]")
 # libyaml's composer recurses in C without a depth check: a few tens of thousands of nested
 # '[' crash the interpreter.  The loader below counts the levels the composer is in and stops
 # it far below that (and far above any spec); the place is then found event by event.
@@ -222,7 +223,11 @@ def _syntax_problems(file: str, source: str, e: yaml.MarkedYAMLError) -> list[Pr
                         "YAML indents with spaces only") for line, col in tabs]
     lines = source.split("\n")
     what = e.problem or "invalid YAML"
-    if what == "found undefined alias" and mark is not None and mark.line < len(lines):  # libyaml does not name it
+    # libyaml does not name the alias.  It is named where it stands as a value (`key: *x`,
+    # `- *x`) or in a file that declares anchors; a '*...' that opens a line of a file with
+    # no anchor may be a password file's first characters, and is not quoted.
+    if what == "found undefined alias" and mark is not None and mark.line < len(lines) and (
+            _ANCHOR.search(source) or re.search(r"(:|^\s*-)\s+$", lines[mark.line][:mark.column])):
         alias = re.match(r"\*[^\s,\[\]{}]+", lines[mark.line][mark.column:])
         what += f" '{alias.group(0)}'" if alias else ""
     cm = e.context_mark

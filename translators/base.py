@@ -7,6 +7,7 @@ import gc
 from dataclasses import dataclass, field
 from typing import Callable, ParamSpec, Protocol, TypeVar
 
+from crossdock.errors import shown
 from crossdock.specs.loader import LoadedSpec
 from crossdock.specs.yamlsrc import Path, format_path
 from crossdock.translators.support import BY_ID, Level, Target
@@ -23,7 +24,7 @@ class PortabilityWarning:
     feature: str = ""
 
     def __str__(self) -> str:
-        return f"{self.target}: {self.path}: {self.message}"
+        return shown(f"{self.target}: {self.path}: {self.message}")  # a value may hold a newline or ESC
 
 
 @dataclass

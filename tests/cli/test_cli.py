@@ -178,7 +178,7 @@ def test_cli_internal_error_traceback_only_with_debug(debug: str) -> None:
         assert lines[0] == "Traceback (most recent call last):" and lines[-1] == "RuntimeError: injected"
         assert "in broken_load" in proc.stderr and "in validate" in proc.stderr
     else:
-        assert proc.stderr == ("internal error: RuntimeError: injected (this is a bug in crossdock; "
+        assert proc.stderr == ("internal error: RuntimeError (this is a bug in crossdock; "
                                "set CROSSDOCK_DEBUG=1 to see where)\n")
 
 

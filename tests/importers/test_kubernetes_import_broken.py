@@ -36,7 +36,7 @@ def _error(files: dict[str, str], paths: list[str] | None = None) -> InputError:
                                  "got a list"),
     ({"two.yaml": CONFIG_MAP + "---\njust some text\n"}, "two.yaml:6:1: expected a Kubernetes object"),
     ({"items.yaml": "apiVersion: v1\nkind: List\nitems:\n  - 42\n"}, "items.yaml:4:5: items[0]: expected a "
-                                                                     "Kubernetes object, got 42"),
+                                                                     "Kubernetes object, got a number"),
     ({"dup.yaml": "apiVersion: v1\nkind: ConfigMap\nkind: Secret\n"}, "dup.yaml:3:1: kind: duplicate key 'kind'"),
     ({"tabs.yaml": "apiVersion: v1\nmetadata:\n\tname: x\n"}, "tabs.yaml:3:1: tab character in indentation"),
     ({"laughs.yaml": "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(

@@ -21,7 +21,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping, Protocol, Sequence
 
-from crossdock.errors import InputError, Location, Problem
+from crossdock.errors import InputError, Location, Problem, shown
 from crossdock.specs import files
 from crossdock.specs.classify import NO_RULES, SecretRules
 from crossdock.specs.loader import LoadedSpec, load
@@ -50,7 +50,7 @@ class Loss:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.col}" if self.line > 0 else self.file
         prefix = "changed: " if self.kind == "changed" else ""
-        return f"{where}: {self.path}: {prefix}{self.message}"
+        return shown(f"{where}: {self.path}: {prefix}{self.message}")  # a key may hold a newline or ESC
 
 
 class Sources(Protocol):

@@ -15,7 +15,7 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-from crossdock.errors import InputError, Location
+from crossdock.errors import InputError, Location, shape
 from crossdock.specs.yamlsrc import Located, Mark, Path
 from crossdock.translators.importers import compose_yaml
 from crossdock.translators.importers.base import Loss, Sources, outside
@@ -126,6 +126,9 @@ class _Loader:
         for key in data:
             if key not in TOP_LEVEL and not key.startswith("x-"):
                 loc = located.where((key,), key=True)
+                if not any(k in TOP_LEVEL or str(k).startswith("x-") for k in data):  # not quoted: maybe a password file
+                    raise InputError(f"{loc}: not a compose file: no top-level key is a compose key (the top level "
+                                     f"is {shape(data)})")
                 raise InputError(f"{loc}: {key}: unknown top-level key of a compose file (expected one of "
                                  f"{', '.join(sorted(TOP_LEVEL - {'models'}))}, or x-... for extensions)")
         for i, item in enumerate(_as_list(data.get("include"))):

@@ -13,9 +13,8 @@ from typing import Any, Iterator
 
 import yaml
 
-from crossdock.errors import InputError, SpecError
+from crossdock.errors import InputError, SpecError, shape
 from crossdock.specs import yamlsrc
-from crossdock.specs.types import describe
 from crossdock.specs.yamlsrc import Path, format_path
 from crossdock.translators.importers.base import Loss, Sources
 
@@ -211,14 +210,14 @@ def _objects(path: str, data: Any, located: yamlsrc.Located, node: yaml.Node) ->
     line, col = node.start_mark.line + 1, node.start_mark.column + 1
     if not isinstance(data, dict):
         raise InputError(f"{path}:{line}:{col}: expected a Kubernetes object (a mapping with apiVersion and "
-                         f"kind), got {describe(data)} (each document of a manifest file is one object)")
+                         f"kind), got {shape(data)} (each document of a manifest file is one object)")
     if data.get("kind") == "List" or str(data.get("kind", "")).endswith("List") and "items" in data:
         items = data.get("items") or []
         out = []
         for i, item in enumerate(items if isinstance(items, list) else []):
             if not isinstance(item, dict):
                 loc = located.where(("items", i))
-                raise InputError(f"{loc}: items[{i}]: expected a Kubernetes object, got {describe(item)}")
+                raise InputError(f"{loc}: items[{i}]: expected a Kubernetes object, got {shape(item)}")
             out.append(Manifest(path, item, located, ("items", i)))
         return out
     return [Manifest(path, data, located)]
