@@ -22,12 +22,11 @@ from crossdock.translators.importers import compose_units as units
 from crossdock.translators.importers.base import outside
 from crossdock.translators.importers.compose_context import Context, spec_path
 from crossdock.specs.classify import Verdict
-from crossdock.translators.importers.compose_interp import parse_dotenv, references
+from crossdock.translators.importers.compose_interp import ONLY_REF, parse_dotenv, references
 from crossdock.translators.importers.compose_load import as_mapping
 from crossdock.translators.importers.compose_mounts import go_literal_undone
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_ONLY_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::?[-?][^}]*)?\}?")
 
 
 def environment(ctx: Context, at: Path, name: str, svc: dict[str, Any]) -> tuple[dict[str, str], list[dict[str, Any]]]:
@@ -55,11 +54,17 @@ def environment(ctx: Context, at: Path, name: str, svc: dict[str, Any]) -> tuple
                      "not carried")
             del env[key]
             continue
-        ref = _ONLY_REF.fullmatch(raw[key])
+        ref = ONLY_REF.fullmatch(raw[key])
         # A reference holds no value of its own: the name decides (its default is classified as a
         # variable's value, by the interpolator).
         verdict = ctx.project.interp.rules.classify(key, None if ref else raw[key])
         if not verdict or (ref is None and raw[key] == ""):
+            continue
+        if ref and ref.group(1) in ctx.project.interp.plain_refs:
+            ctx.loss(_path(at, origin[key]), f"'{key}' looks secret ({verdict.reason}), but its variable "
+                     f"{ref.group(1)} also feeds a plain field (an image, a label, another value...): it stays "
+                     "a variable, whose value is in clear wherever the spec uses it (give the secret a variable "
+                     "of its own)", "changed")
             continue
         interp = ctx.project.interp
         interp.secret_vars.update(references(raw[key]))

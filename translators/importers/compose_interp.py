@@ -37,6 +37,10 @@ _TOKEN = re.compile(r"\$(?:(\$)|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-
                     r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
 
 
+# A value that is one reference and nothing else (``${A}``, ``$A``, ``${A:-d}``).
+ONLY_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::?[-?][^}]*)?\}?")
+
+
 def references(text: str) -> set[str]:
     """The variables ``text`` refers to (``${A}``, ``$B``, ``${C:-d}``)."""
     return {m.group("name") or m.group("bare") for m in _TOKEN.finditer(text) if not m.group(1)}
@@ -89,6 +93,9 @@ class Interpolator:
     inline: set[str] = field(default_factory=set)
     rules: SecretRules = NO_RULES  # the classifier with --secret / --not-secret
     secret_vars: set[str] = field(default_factory=set)  # referred to by a secret: values withheld
+    # Variables used somewhere other than as the whole value of a secret-looking env entry: such a
+    # variable cannot become a secret's source (the spec refuses a source that feeds a plain field).
+    plain_refs: set[str] = field(default_factory=set)
 
     _sizes: dict[str, int] = field(default_factory=dict, init=False, repr=False)  # variable -> bytes of its value
 
@@ -109,7 +116,10 @@ class Interpolator:
                 for i, v in enumerate(value):
                     walk(v, path + (i,))
             elif isinstance(value, str) and "$" in value:
+                slot = self._secret_env_slot(path, value)
                 for m in _TOKEN.finditer(value):
+                    if not slot and not m.group(1):
+                        self.plain_refs.add(m.group("name") or m.group("bare"))
                     if m.group("op") in (":-", "-"):
                         seen.setdefault(m.group("name"), set()).add(m.group("arg") or "")
                 size = self.measure(value)
@@ -122,6 +132,14 @@ class Interpolator:
                     raise InputError(f"{at}{format_path(path)}: {what} ({_HINT})")
         walk(data, ())
         self.inline = {name for name, defaults in seen.items() if len(defaults) > 1}
+
+    def _secret_env_slot(self, path: Path, value: str) -> bool:
+        """Whether ``value`` at ``path`` is a service's env entry that is one reference under a
+        secret-looking name: the one use compose_env turns into a secret read from that variable."""
+        if len(path) != 4 or path[0] != "services" or path[2] != "environment":
+            return False
+        key, text = (path[3], value) if isinstance(path[3], str) else value.split("=", 1) if "=" in value else ("", "")
+        return bool(ONLY_REF.fullmatch(text)) and bool(self.rules.classify(str(key), None))
 
     def measure(self, text: str) -> int:
         """Bytes (UTF-8) of ``resolve(text)``, counted without building it."""
