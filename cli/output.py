@@ -116,7 +116,8 @@ def _listing(folder: str) -> str:
 
 def to_directory(bundles: Sequence[Bundle], root: str) -> list[str]:
     """Write each bundle under ``root/<target>/``, replacing those folders whole, all of them or
-    none.  Returns the paths written.  Raises InputError (the output folder cannot be written;
+    none; a bundle's ``sensitive`` files (holding a secret's value) get mode 0600, the others
+    0666 less the umask.  Returns the paths written.  Raises InputError (the output folder cannot be written;
     the message says what state it was left in)."""
     base = Path(root)
     written: list[str] = []
