@@ -132,11 +132,17 @@ def _environment_names(spec: Any) -> list[str]:
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the portability report.")
 @click.option("--force", is_flag=True, help="With -o DIR: replace DIR/<target>/ folders that crossdock did not "
               "create without asking (never a folder holding the spec or a file it reads, nor / or ~).")
+@click.option("--with-secret-values", is_flag=True,
+              help="Kubernetes: also write the Secrets holding the values of the spec's from_file/from_env secrets "
+              "(base64, not encrypted: anyone who reads the file has them); with -o DIR their files get mode 0600. "
+              "Without it they are left out, and a note says how to create each one.")
 def render(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequence[str], target: str,
-           output: str, strict: bool, layout: str, quiet: bool, force: bool) -> None:
+           output: str, strict: bool, layout: str, quiet: bool, force: bool, with_secret_values: bool) -> None:
     """Render a spec into files for one target or all of them.
 
-    The portability report (what a target cannot express) goes to standard error.
+    The portability report (what a target cannot express) goes to standard error.  No secret
+    value is written unless --with-secret-values: a Kubernetes Secret holding one is left out
+    (`crossdock deploy` creates it); Swarm and Nomad files never hold one.
 
     \b
     Examples:
@@ -155,7 +161,8 @@ def render(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequen
     for name in _targets(target):
         if name == "kubernetes":
             from crossdock.translators.kubernetes.translator import KubernetesTranslator
-            translator: base.Translator = KubernetesTranslator(layout=layout)  # type: ignore[arg-type]
+            translator: base.Translator = KubernetesTranslator(layout=layout,  # type: ignore[arg-type]
+                                                               secret_values=with_secret_values)
         else:
             translator = base.get(name)
         bundles.append(translator.translate(spec))
@@ -171,6 +178,8 @@ def render(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequen
     else:
         written = out.to_directory(bundles, output)
         click.echo(f"wrote {len(written)} files under {output}", err=True)
+    for note in out.withheld_notes(bundles, None if output == "-" else output):
+        click.echo(note, err=True)
 
 
 @cli.command(epilog=EPILOG_EXIT)

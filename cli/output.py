@@ -30,6 +30,14 @@ from crossdock.specs.files import shown as _shown
 from crossdock.translators.base import Bundle
 
 
+def withheld_notes(bundles: Sequence[Bundle], root: str | None) -> list[str]:
+    """One line per secret a bundle left out (it holds a value), saying how to create it; ``root``
+    is the -o folder (None for standard output).  Never the value: the command names its source."""
+    return [f"note: secret {_shown(w.name)} is not written to {_shown(os.path.join(root, w.path) if root else w.path)}"
+            f" (it holds a value): crossdock deploy creates it, or {w.create}; --with-secret-values writes it"
+            for b in bundles for w in b.withheld]
+
+
 def to_stream(bundles: Sequence[Bundle], out: TextIO) -> None:
     files = [(path, text) for b in bundles for path, text in _ordered(b)]
     if len(files) == 1:
@@ -108,7 +116,8 @@ def _listing(folder: str) -> str:
 
 def to_directory(bundles: Sequence[Bundle], root: str) -> list[str]:
     """Write each bundle under ``root/<target>/``, replacing those folders whole, all of them or
-    none.  Returns the paths written.  Raises InputError (the output folder cannot be written;
+    none; a bundle's ``sensitive`` files (holding a secret's value) get mode 0600, the others
+    0666 less the umask.  Returns the paths written.  Raises InputError (the output folder cannot be written;
     the message says what state it was left in)."""
     base = Path(root)
     written: list[str] = []
@@ -125,7 +134,7 @@ def to_directory(bundles: Sequence[Bundle], root: str) -> list[str]:
             for path, text in bundle.files.items():
                 dest = staged / path
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                dest.write_text(text, encoding="utf-8")
+                _write(dest, text, SECRET_MODE if path in bundle.sensitive else FILE_MODE)
                 written.append(str(base / path))
         aside.mkdir()
     except BaseException as e:
@@ -136,6 +145,18 @@ def to_directory(bundles: Sequence[Bundle], root: str) -> list[str]:
     _swap_all([b.target for b in bundles], base, staged, aside)
     shutil.rmtree(staging, ignore_errors=True)
     return written
+
+
+FILE_MODE = 0o666  # what open() creates a file with, less the umask: 0644 with the usual 022
+SECRET_MODE = 0o600  # a file holding a secret's value: its owner only, whatever the umask
+
+
+def _write(dest: Path, text: str, mode: int) -> None:
+    """Create ``dest`` with ``mode`` (less the umask) from the start: a secret's file is never
+    readable by others, not even between its creation and a chmod."""
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with open(fd, "w", encoding="utf-8") as f:
+        f.write(text)
 
 
 def _swap_all(targets: list[str], base: Path, staged: Path, aside: Path) -> None:

@@ -47,13 +47,30 @@ class Report:
 
 
 @dataclass(frozen=True)
+class WithheldSecret:
+    """A secret whose value a bundle leaves out (its translator was asked for no secret values):
+    the object the manifests reference is not in the files, and must be created on the platform."""
+
+    name: str  # the platform object's name
+    path: str  # the file it would have been written to
+    create: str  # how to create it by hand: a command naming where the value is, never the value
+
+
+@dataclass(frozen=True)
 class Bundle:
-    """What a translator produced for one target: files (relative path -> text) and warnings."""
+    """What a translator produced for one target: files (relative path -> text) and warnings.
+
+    ``sensitive`` names the files that hold a secret's value (written with mode 0600), and
+    ``withheld`` the secrets left out of the files; both are empty for a target whose files never
+    hold a value (a Swarm stack names its secrets as external, a Nomad job reads Nomad Variables).
+    """
 
     target: Target
     files: dict[str, str]
     warnings: list[PortabilityWarning]
     primary: str  # the file a person opens first (and what `-o -` prints first)
+    sensitive: frozenset[str] = frozenset()
+    withheld: tuple[WithheldSecret, ...] = ()
 
 
 class Translator(Protocol):

@@ -40,11 +40,13 @@ _YAML11_SPECIAL = {"y", "yes", "n", "no", "on", "off", "true", "false", "null"}
 
 @dataclass
 class Doc:
-    """One rendered document: its kind and name (for patches and file names) and its text."""
+    """One rendered document: its kind and name (for patches and file names) and its text;
+    ``secret`` is the spec secret whose value it holds (a rendered Secret, patched or not)."""
 
     kind: str
     name: str
     text: str
+    secret: str | None = None
 
 
 def dump(doc: Any) -> str:
@@ -98,7 +100,7 @@ def patch_doc(doc: Doc, patch: dict[str, Any]) -> Doc:
     # A patch may rename the object; later patches and file names follow the new name.
     kind, name = merged.get("kind"), meta.get("name")
     return Doc(kind if isinstance(kind, str) else doc.kind, name if isinstance(name, str) else doc.name,
-               dump(merged))
+               dump(merged), doc.secret)
 
 
 def apply_app_extension(app: App, docs: list[Doc], report: Report) -> list[Doc]:

@@ -35,17 +35,28 @@ What each spec feature becomes:
 The ``x-kubernetes`` escape hatch is described in ``extensions``.  Output: ``kubernetes/<app>.yaml``
 (one multi-document file, order in ``view``), or with ``layout="directory"``
 ``kubernetes/<kind>-<name>.yaml`` per document plus ``kubernetes/kustomization.yaml``.
+
+The files holding a Secret with a value are the bundle's ``sensitive`` ones.  With
+``secret_values=False`` (what `crossdock render` asks for unless --with-secret-values) those
+Secrets are left out: the documents of the single file, the per-resource files and their
+kustomization entries; the bundle's ``withheld`` says how to create each one.  The manifests
+still reference them by name.  The default keeps them: `crossdock deploy` applies them.
+A Secret written by hand under ``x-kubernetes.resources`` is the spec's own text, kept as is.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
 from pathlib import Path
 from typing import Literal
 
+from crossdock.specs.files import shown
 from crossdock.specs.loader import LoadedSpec
-from crossdock.translators.base import Bundle, Report, gc_paused
+from crossdock.translators.base import Bundle, Report, WithheldSecret, gc_paused
 from crossdock.translators.kubernetes.extensions import Doc, apply_app_extension, patch_doc
+from crossdock.translators.kubernetes.pod import SECRET_KEY
 from crossdock.translators.kubernetes.view import ViewBuilder
 from crossdock.translators.render import render
 from crossdock.translators.support import Target
@@ -59,8 +70,9 @@ Layout = Literal["single", "directory"]
 class KubernetesTranslator:
     name: Target = "kubernetes"
 
-    def __init__(self, layout: Layout = "single") -> None:
+    def __init__(self, layout: Layout = "single", secret_values: bool = True) -> None:
         self.layout = layout
+        self.secret_values = secret_values
 
     @gc_paused
     def translate(self, spec: LoadedSpec) -> Bundle:
@@ -68,7 +80,8 @@ class KubernetesTranslator:
         report = Report("kubernetes")
         docs = []
         for r in ViewBuilder(spec, report).build():
-            doc = Doc(r.kind, r.name, render(_HERE, r.template, obj=r.view))
+            # The view renders a Secret only for a secret whose value the spec carries.
+            doc = Doc(r.kind, r.name, render(_HERE, r.template, obj=r.view), r.name if r.kind == "Secret" else None)
             docs.append(patch_doc(doc, r.patch) if r.patch else doc)
         if spec.app.x_kubernetes:
             report.note("extensions", ("x-kubernetes",))
@@ -76,16 +89,47 @@ class KubernetesTranslator:
         warnings = report.sorted()
         if self.layout == "single":
             path = f"kubernetes/{spec.app.name}.yaml"
-            return Bundle("kubernetes", {path: "".join("---\n" + d.text for d in docs)}, warnings, path)
-        files: dict[str, str] = {}
-        for d in docs:
+            kept = [(path, d) for d in docs if self.secret_values or d.secret is None]
+            withheld = self._withheld(spec, [(path, d) for d in docs])
+            return Bundle("kubernetes", {path: "".join("---\n" + d.text for _, d in kept)}, warnings, path,
+                          frozenset(p for p, d in kept if d.secret is not None), withheld)
+        named: list[tuple[str, Doc]] = []
+        taken: set[str] = set()
+        for d in docs:  # named before any is left out, so that the others keep their names
             # Names from x-kubernetes resources are the user's: keep file names inside the folder.
             base = _UNSAFE.sub("-", f"{d.kind.lower()}-{d.name}").lstrip(".") or "resource"
             name, n = f"{base}.yaml", 1
-            while name in files:
+            while name in taken:
                 n += 1
                 name = f"{base}-{n}.yaml"
-            files[name] = d.text
+            taken.add(name)
+            named.append((name, d))
+        files = {name: d.text for name, d in named if self.secret_values or d.secret is None}
         files["kustomization.yaml"] = render(_HERE, "kustomization.yaml.j2", files=list(files))
         return Bundle("kubernetes", {f"kubernetes/{k}": v for k, v in files.items()}, warnings,
-                      "kubernetes/kustomization.yaml")
+                      "kubernetes/kustomization.yaml",
+                      frozenset(f"kubernetes/{n}" for n, d in named if d.secret is not None and n in files),
+                      self._withheld(spec, [(f"kubernetes/{n}", d) for n, d in named]))
+
+    def _withheld(self, spec: LoadedSpec, placed: list[tuple[str, Doc]]) -> tuple[WithheldSecret, ...]:
+        """The Secrets left out (none when asked for secret values), each with its kubectl command."""
+        if self.secret_values:
+            return ()
+        return tuple(WithheldSecret(d.name, path, _create_command(spec, d.secret, d.name))
+                     for path, d in placed if d.secret is not None)
+
+
+def _create_command(spec: LoadedSpec, secret: str, name: str) -> str:
+    """The kubectl command creating the Secret ``name`` as the spec's ``secret`` renders it: key
+    ``value`` (SECRET_KEY), the file's bytes or the variable's value.  The manifests carry no
+    namespace (they go where they are applied), hence ``-n <namespace>``.  A ``from_file`` path is
+    relative to the spec's folder; shown from the current one (as the spec file was named)."""
+    d = spec.app.secrets[secret]
+    if d.from_env is not None:
+        source = f"--from-literal={SECRET_KEY}=\"${d.from_env}\""
+    else:
+        path = d.from_file or ""
+        if spec.source != "-":
+            path = os.path.join(os.path.dirname(spec.source), path)
+        source = f"--from-file={SECRET_KEY}={shlex.quote(shown(path))}"
+    return f"kubectl create secret generic {shlex.quote(shown(name))} {source} -n <namespace>"
