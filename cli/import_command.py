@@ -15,7 +15,7 @@ from typing import Sequence
 
 import click
 
-from crossdock.errors import CrossdockError, InputError, SpecError, StrictModeError
+from crossdock.errors import CrossdockError, InputError, SpecError, StrictModeError, shown
 
 EPILOG = "Exit codes: 0 ok, 2 invalid input, 3 --strict and something was not carried over."
 
@@ -87,16 +87,14 @@ def import_command(paths: Sequence[str], source: str, output: str, name: str | N
         return
     _write_atomically(output, text, sources.read_paths)
     counts = {s: len(result.doc.get(s) or {}) for s in ("services", "jobs", "cron_jobs")}
-    click.echo(f"wrote {output} ({counts['services']} services, {counts['jobs']} jobs, "
-               f"{counts['cron_jobs']} cron jobs) from {', '.join(result.sources)}", err=True)
+    click.echo(f"wrote {shown(output)} ({counts['services']} services, {counts['jobs']} jobs, "
+               f"{counts['cron_jobs']} cron jobs) from {', '.join(shown(s) for s in result.sources)}", err=True)
 
 
 def _write_atomically(path: str, text: str, inputs: Sequence[str] = ()) -> None:
     """Write ``text`` to ``path`` whole or not at all; never over a folder, something that is
     not a regular file (a device, a FIFO), or one of ``inputs`` (resolved paths of the files
     imported). Raises InputError."""
-    from crossdock.specs.files import shown
-
     if os.path.isdir(path):
         raise InputError(f"-o {shown(path)}: is a folder; give a file name such as "
                          f"{shown(os.path.join(path, 'app.yaml'))}")

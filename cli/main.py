@@ -18,7 +18,7 @@ import click
 from crossdock import __version__
 from crossdock.cli.options import ALLOWED_META, allow_path_option
 from crossdock.errors import (EXIT_RUNTIME, CrossdockError, InputError, Problem, SpecError, StrictModeError,
-                              shown_lines)
+                              shown, shown_lines)
 
 TARGET_CHOICES = ["kubernetes", "swarm", "nomad", "all"]
 
@@ -107,7 +107,7 @@ def validate(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequ
         raise SpecError(problems)
     counts = f"{len(app.services)} services, {len(app.jobs)} jobs, {len(app.cron_jobs)} cron jobs"
     envs = f"; environments checked: {', '.join(str(n) for n in checked[1:])}" if len(checked) > 1 else ""
-    click.echo(f"{file}: valid ({app.name}: {counts}{envs})")
+    click.echo(f"{shown(file)}: valid ({app.name}: {counts}{envs})")
 
 
 def _environment_names(spec: Any) -> list[str]:
@@ -177,7 +177,7 @@ def render(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequen
         out.to_stream(bundles, sys.stdout)
     else:
         written = out.to_directory(bundles, output)
-        click.echo(f"wrote {len(written)} files under {output}", err=True)
+        click.echo(f"wrote {len(written)} files under {shown(output)}", err=True)
     for note in out.withheld_notes(bundles, None if output == "-" else output):
         click.echo(note, err=True)
 

@@ -26,7 +26,7 @@ from typing import Sequence, TextIO
 import click
 
 from crossdock.errors import InputError
-from crossdock.specs.files import shown as _shown
+from crossdock.errors import shown as _shown
 from crossdock.translators.base import Bundle
 
 

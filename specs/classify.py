@@ -84,20 +84,24 @@ _AUTH_MODES = frozenset({"trust", "md5", "scram-sha-256", "password", "basic", "
                          "oauth", "oauth2", "oidc", "saml", "jwt", "token", "cert", "peer", "ident", "reject",
                          "plain", "internal", "external", "local", "anonymous"})
 
-_HUMP = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
-_REFERENCE = re.compile(r"\$\{[^}]*\}|\$\([^)]*\)|\$[A-Za-z_][A-Za-z0-9_]*|\{\{.*?\}\}|%\{[^}]*\}")
+_HUMP = re.compile(r"[A-Z]{1,64}(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+# Every run a pattern scans before a closing literal is bounded (256: a reference or a
+# template expression is far shorter): Python's re tries each start position, so an unbounded
+# run before a literal that never comes costs O(n^2) on a value of n characters ("{{{{..." or
+# "AAAA..." of 256 KiB took 15 s); bounded, it is O(256 n).
+_REFERENCE = re.compile(r"\$\{[^}]{0,256}\}|\$\([^)]{0,256}\)|\$[A-Za-z_][A-Za-z0-9_]*|\{\{.{0,256}?\}\}|%\{[^}]{0,256}\}")
 # An absolute path, or a relative one to a file with an extension (certs/tls.key, ./key.pem).
 _PATH = re.compile(r"/[A-Za-z0-9._@+=,:/-]*|(?:\.{0,2}/)?(?:[A-Za-z0-9._-]+/)+[A-Za-z0-9_-]+\.[A-Za-z0-9]{1,5}")
 
-_URL_USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/@:?#]*:([^\s/@?#]+)@")
+_URL_USERINFO = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}://[^\s/@:?#]{0,256}:([^\s/@?#]{1,256})@")
 _URL_QUERY = re.compile(r"[?&;](?:password|passwd|pwd|pass|token|access_token|auth_token|api_key|apikey|"
                         r"secret|client_secret|sig|signature|private_token)=([^&;#\s]+)", re.I)
 _WEBHOOK = re.compile(r"https?://(?:hooks\.slack\.com/(?:services|workflows|triggers)/|(?:[a-z0-9-]+\.)?"
                       r"discord(?:app)?\.com/api/webhooks/|[a-z0-9-]+\.webhook\.office\.com/|"
                       r"outlook\.office\.com/webhook/|api\.telegram\.org/bot[0-9]+:|hooks\.zapier\.com/hooks/|"
-                      r"chat\.googleapis\.com/v1/spaces/[^\s]*key=)", re.I)
+                      r"chat\.googleapis\.com/v1/spaces/[^\s]{0,256}key=)", re.I)
 # Private keys of every PEM flavour (RSA, EC, OPENSSH, ENCRYPTED, PGP ... PRIVATE KEY [BLOCK]).
-_PEM_PRIVATE = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
+_PEM_PRIVATE = re.compile(r"-----BEGIN [A-Z0-9 ]{0,64}PRIVATE KEY(?: BLOCK)?-----")
 _CONN_PASSWORD = re.compile(r"(?:^|;)\s*(?:password|pwd|sharedaccesskey|accountkey)\s*=\s*([^;\s][^;]*)", re.I)
 # Token formats with a fixed prefix; the length of the random part is each vendor's (or a lower
 # bound on it), so that a short word sharing the prefix ("sk-learn") is not taken for a key.
@@ -132,11 +136,12 @@ _SECRET_FILES = frozenset({
 })
 _SECRET_SUFFIXES = (".pem", ".key", ".p12", ".pfx", ".jks", ".keystore", ".p8", ".asc", ".gpg", ".kdbx", ".ppk")
 _SECRET_DIRS = ("/run/secrets/", "/var/run/secrets/")
-_FILE_LINE = re.compile(r"""^\s*(?:export\s+)?["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?\s*[:=]\s*(.*?)\s*(?:\s#.*)?$""")
+_FILE_LINE = re.compile(r"""^\s*(?:export\s+)?["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?\s*[:=]\s*(.*)$""")
+_FILE_COMMENT = re.compile(r"\s#")  # a comment after the value (cut in Python: a lazy match was O(n^2))
 # A value written out on a line of a file: not the opening of a list, block or command.
 _LITERAL = re.compile(r"""["']?[^\s(\[{$<>|&;"']""")
 _NPM_AUTH = re.compile(r"_(?:authToken|auth|password)\s*=\s*\S", re.I)
-_NETRC = re.compile(r"^\s*(?:machine\s+\S+\s+)?login\s+\S+\s+password\s+\S", re.M)
+_NETRC = re.compile(r"^[ \t]*(?:machine[ \t]+\S+[ \t]+)?login[ \t]+\S+[ \t]+password[ \t]+\S", re.M)
 
 
 @dataclass(frozen=True)
@@ -282,9 +287,10 @@ def classify_file(path: str, text: str | None) -> Verdict:
         return Verdict(True, "the file holds a registry or login password")
     for number, line in enumerate(text.splitlines(), 1):
         m = _FILE_LINE.match(line)
-        if m and ([w for w in words(m.group(1)) if w] in ([k] for k in _LAST) or not _LITERAL.match(m.group(2))):
+        value = _FILE_COMMENT.split(m.group(2), 1)[0].rstrip() if m else ""
+        if m and ([w for w in words(m.group(1)) if w] in ([k] for k in _LAST) or not _LITERAL.match(value)):
             continue  # a bare 'key:' is a data structure's; 'passwords=(' opens a list, not a credential
-        verdict = (classify(m.group(1), m.group(2).strip("'\""), random=False) if m
+        verdict = (classify(m.group(1), value.strip("'\""), random=False) if m
                    else by_value(line.strip(), random=False))
         if verdict:
             return Verdict(True, f"line {number} of the file: {verdict.reason}")

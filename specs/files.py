@@ -19,7 +19,7 @@ import stat
 from dataclasses import dataclass
 from typing import BinaryIO, Sequence
 
-from crossdock.errors import InputError, Location, Problem
+from crossdock.errors import InputError, Location, Problem, shown
 
 MAX_SPEC_BYTES = 4 * 1024 * 1024  # a spec, an overlay, standard input: a 1,000-service app is ~0.5 MiB
 ALLOW_HINT = "move the file into that folder, or pass --allow-path DIR to let crossdock read files under DIR"
@@ -54,12 +54,6 @@ class Confinement:
 
 def _under(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
-
-
-def shown(path: str) -> str:
-    """A path as written, with control characters escaped (``\\n``, ``\\x1b``): a newline or an
-    escape sequence in a file name must not split a message or reach the terminal."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in path)
 
 
 def read_confined(path: str, *, confinement: Confinement, limit: int, where: Location | None,

@@ -12,7 +12,7 @@ from typing import Any, Mapping, Sequence
 
 from pydantic import ValidationError
 
-from crossdock.errors import Location, Problem, SpecError, shape
+from crossdock.errors import Location, Problem, SpecError, shape, shown
 from crossdock.specs import checks, fields, files, overlay, secret_sources, variables, yamlsrc
 from crossdock.specs.model import API_VERSION, App
 from crossdock.specs.types import describe
@@ -360,7 +360,7 @@ def _read_local(confinement: files.Confinement, name: str, where: Location, fiel
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise files.FileRefused(Problem(field, f"{files.shown(name)} is not valid UTF-8 text (byte {e.start + 1})",
+        raise files.FileRefused(Problem(field, f"{shown(name)} is not valid UTF-8 text (byte {e.start + 1})",
                                         where, "save it as UTF-8")) from e
 
 

@@ -14,6 +14,7 @@ from typing import Any, Callable, Literal, Mapping
 import yaml
 
 from crossdock.errors import Problem, SpecError
+from crossdock.specs import yamlconvert
 from crossdock.specs.yamlsrc import MAX_FILE_BYTES, Located, Path, format_path
 
 # A value after substitution may be as large as a config file read from disk
@@ -107,7 +108,7 @@ def _retype(text: str) -> Any:
     tag = _Loader("").resolve(yaml.ScalarNode, text, (True, False))
     if tag not in _RETYPED:
         return text
-    return _Loader("").construct_object(yaml.ScalarNode(tag=tag, value=text))
+    return yamlconvert.typed_plain(text)  # a text it cannot type (5,000 digits) stays text: a located problem
 
 
 _RETYPED = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool"}

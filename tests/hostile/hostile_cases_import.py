@@ -117,8 +117,11 @@ def _classifier_kubernetes() -> list[Case]:
         value = planted(1, n)
         entry = f"            - {{name: {name}, value: \"{shape.format(v=value)}\"}}"
         text = _deploy(**{where: entry})
+        # An init step or a sidecar takes no secrets in the spec: the value is left out, and the
+        # loss line at the entry says so (the variable must be given on the platform).
         cases.append(_secret_case(f"kubernetes-{where}-{name.lower()}", "kubernetes", "deploy.yaml", text,
-                                  f"name: {name},", value))
+                                  f"name: {name},", value,
+                                  spec_has=(SECRET_REF,) if where == "main" else (r"\bweb\b",)))
     return cases
 
 
@@ -170,9 +173,15 @@ def _classifier_nomad() -> list[Case]:
         cases.append(_secret_case(f"nomad-{place}-{name.lower()}", "nomad", "web.nomad.hcl", text, f"{name} =", value))
     value = planted(1, 49)
     text = _nomad(var=value)
-    # The value's place: the variable block (line 1) or its default (line 3).
+    # A variable no task uses is not imported at all: nothing to say, nothing copied.
     cases.append(Case("nomad-variable-default-password", "1-classifier-nomad", _import("nomad", "proj/web.nomad.hcl"),
-                      0, r"web[.]nomad[.]hcl:[1-3]:", (value,), files={"proj/web.nomad.hcl": text}, spec=OUT))
+                      0, "", (value,), files={"proj/web.nomad.hcl": text}, spec=OUT))
+    value = planted(1, 48)
+    text = _nomad(var=value, env='        DB_PASSWORD = "${var.db_password}"')
+    # Used, its default is withheld from variables:, and the loss line names the use's place.
+    cases.append(Case("nomad-variable-default-password-used", "1-classifier-nomad",
+                      _import("nomad", "proj/web.nomad.hcl"), 0, r"web[.]nomad[.]hcl:\d+:\d+: .*var[.]db_password",
+                      (value,), files={"proj/web.nomad.hcl": text}, spec=OUT))
     return cases
 
 
@@ -194,18 +203,24 @@ def _confined() -> list[Case]:
                ("bind-symlink", bind_link, "./conf", (v[1],), link_at("proj/conf/app.conf", "../../outside/secret.txt")),
                ("include-dotdot", include, "../outside", (v[2],), None),
                ("env-file-proc-environ", environ, "env_file:", (v[4],), None)]
-    cases = [Case(f"compose-{name}", "2-confined-compose", _import("compose", "proj/compose.yaml"), 2,
-                  at("compose.yaml", text, needle), values, files={"proj/compose.yaml": text, **outside},
+    # A bind mount outside the project is not read: docker compose accepts the file, so import does
+    # too (exit 0), and the loss line at the mount names --allow-path; the other reads are refused.
+    cases = [Case(f"compose-{name}", "2-confined-compose", _import("compose", "proj/compose.yaml"),
+                  0 if name.startswith("bind-") else 2,
+                  f"(?s)(?=.*{at('compose.yaml', text, needle)})(?=.*--allow-path)", values,
+                  files={"proj/compose.yaml": text, **outside},
                   env={"CI_JOB_TOKEN": v[4]}, setup=setup) for name, text, needle, values, setup in compose]
     cases.append(Case("compose-env-file-fifo", "2-confined-compose", _import("compose", "proj/compose.yaml"), 2,
                       at("compose.yaml", env_file.replace("../outside/app.env", "app.env"), "env_file:"),
                       files={"proj/compose.yaml": env_file.replace("../outside/app.env", "app.env")},
                       setup=fifo_at("proj/app.env")))
-    kustom = "resources:\n  - web.yaml\n  - ../outside/leak.yaml\n"
+    kustom = "resources:\n  - web.yaml\n  - ../../outside/leak.yaml\n"  # proj/k8s/ -> outside/
     web = _deploy()
     cases += [
-        Case("kubernetes-kustomization-dotdot", "2-confined-kubernetes", _import("kubernetes", "proj/k8s"), 2,
-             at("kustomization.yaml", kustom, "../outside"), (v[3],),
+        # kubectl reads a resource outside the kustomization's folder, so import does not refuse
+        # the folder: the resource is not read, and the loss line names --allow-path.
+        Case("kubernetes-kustomization-dotdot", "2-confined-kubernetes", _import("kubernetes", "proj/k8s"), 0,
+             f"(?s)(?=.*{at('kustomization.yaml', kustom, '../../outside')})(?=.*--allow-path)", (v[3],),
              files={"proj/k8s/kustomization.yaml": kustom, "proj/k8s/web.yaml": web, **outside}),
         Case("kubernetes-symlink-in-folder", "2-confined-kubernetes", _import("kubernetes", "proj/k8s"), 2,
              r"leak[.]yaml", (v[3],), files={"proj/k8s/web.yaml": web, **outside},
@@ -238,8 +253,16 @@ def _expansion() -> list[Case]:
              r"bomb[.]yaml:\d+:", files={"proj/bomb.yaml": manifest}),
         # HCL references stay variables in the spec (the bomb would go off at render, where the
         # spec-side cap applies): the import must succeed and write the value at most once.
-        Case("nomad-variable-3000-refs", "3-expansion-nomad", _import("nomad", "proj/web.nomad.hcl"), 0, "",
-             files={"proj/web.nomad.hcl": nomad}, spec=OUT, spec_lacks=(r"(?s)A{262144}.*A{262144}",)),
+        # Values shaped to make a backtracking pattern quadratic (runs with no closing literal):
+        # the classifier must read them in linear time (the harness's 30 s bound; it took minutes).
+        Case("compose-classifier-backtracking", "1-classifier-compose", _import("compose", "proj/compose.yaml"), 0,
+             "", files={"proj/compose.yaml": _compose("".join(
+                 f'      V{i}: "{run * (512 * 1024 // len(run))}"\n'
+                 for i, run in enumerate(["{{", "a", "${", "a:", " x", "A"])))}),
+        # 3,000 uses of a 256 KiB default make 768 MB once the spec is rendered: refused at the
+        # job file, as the spec loader would refuse the spec the import would write.
+        Case("nomad-variable-3000-refs", "3-expansion-nomad", _import("nomad", "proj/web.nomad.hcl"), 2,
+             r"web[.]nomad[.]hcl:\d+:", files={"proj/web.nomad.hcl": nomad}),
     ]
 
 

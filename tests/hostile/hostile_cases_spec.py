@@ -80,7 +80,7 @@ def _confined() -> list[Case]:
                                                      "-t", "swarm"), 2, r"over[.]yaml",
                       files={"proj/app.yaml": plain}, setup=fifo_at("proj/over.yaml")))
     big = (plain + "# " + "x" * (5 * 1024 * 1024) + "\n").encode()
-    cases.append(Case("stdin-5MiB", "2-confined", ("validate", "-"), 2, r"(^|\n)(-|<stdin>|stdin|standard input):",
+    cases.append(Case("stdin-5MiB", "2-confined", ("validate", "-"), 2, r"(^|\n)(error: )?(-|<stdin>|stdin|standard input):",
                       stdin=big))
     config_big = CONFIG_FROM.replace("{src}", "config/big.conf")
     cases.append(Case("config-over-cap", "2-confined", ("validate", "proj/app.yaml"), 2,

@@ -128,6 +128,24 @@ def test_import_secrets_compose_defaults_kept_for_plain(capsys: pytest.CaptureFi
     assert doc["variables"] == {"TAG": "1.27"}
 
 
+@pytest.mark.parametrize("plain", ["    image: registry.example/app:${T}\n",
+                                   "    labels:\n      build: \"${T}\"\n",
+                                   "    environment:\n      CALLBACK: \"https://x.example/?v=${T}\"\n"])
+def test_import_secrets_compose_source_feeding_a_plain_field(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                            plain: str) -> None:
+    """TOKEN: ${T} would make T a secret's source; T also feeds a plain field, which the spec
+    refuses for a source (issue 19, item 7): TOKEN stays a variable, and a loss line says why."""
+    env = "    environment:\n      TOKEN: ${T}\n"
+    text = "services:\n  web:\n" + (plain.replace("    environment:\n", env) if "environment" in plain
+                                     else "    image: nginx:1.27\n" + plain if "labels" in plain
+                                     else plain) + ("" if "environment" in plain else env)
+    folder = _compose(tmp_path, text)
+    doc, printed = _import(capsys, tmp_path, str(folder / "compose.yaml"))
+    assert _from_env(doc) == set()
+    assert doc["services"]["web"]["env"]["TOKEN"] == "${T}"
+    assert "its variable T also feeds a plain field" in printed
+
+
 # ---- Kubernetes ----------------------------------------------------------------------------
 
 def _env(name: str, value: str) -> str:

@@ -16,6 +16,7 @@ import pytest
 
 from crossdock.cli.main import main
 from crossdock.errors import Location
+from crossdock.errors import shown as errors_shown
 from crossdock.specs import files
 from crossdock.specs.loader import load
 
@@ -134,7 +135,7 @@ def test_read_confined_size_cap(tree: Path, size: int, refused: bool) -> None:
 
 
 def test_shown_escapes_control_characters() -> None:
-    assert files.shown("a\nb\x1b[31m") == "a\\nb\\x1b[31m"
+    assert errors_shown("a\nb\x1b[31m") == "a\\nb\\x1b[31m"
 
 
 # ---- through the loader and the CLI ----------------------------------------------------------

@@ -76,7 +76,7 @@ class Sources(Protocol):
 
 def outside(where: Location | str, field: str, path: str) -> InputError:
     """The error for a file a field names that resolves outside the folders being imported."""
-    return InputError(f"{where}: {field}: {files.shown(path)} is outside the folders being imported; "
+    return InputError(f"{where}: {field}: {shown(path)} is outside the folders being imported; "
                       f"crossdock reads only files under them ({files.ALLOW_HINT})")
 
 
@@ -109,17 +109,17 @@ class FileSources:
 
     def read(self, path: str) -> str:
         if not self.permits(path):
-            folders = ", ".join(files.shown(r) for r in self.roots)
-            raise files.FileRefused(Problem("", f"{files.shown(path)} is outside the folders being imported "
+            folders = ", ".join(shown(r) for r in self.roots)
+            raise files.FileRefused(Problem("", f"{shown(path)} is outside the folders being imported "
                                             f"({folders}); crossdock reads only files under them", Location(path),
                                             files.ALLOW_HINT))
         if os.path.isdir(path):
-            raise InputError(f"{files.shown(path)}: cannot read: it is a folder (give the files in it, or the folder "
+            raise InputError(f"{shown(path)}: cannot read: it is a folder (give the files in it, or the folder "
                              "as an argument of its own)")
         try:
             raw = files.read_head(path, limit=MAX_SOURCE_BYTES, subject="")
         except files.FileRefused as e:
-            raise InputError(f"{files.shown(path)}: {e.problem.message} ({e.problem.hint})") from e
+            raise InputError(f"{shown(path)}: {e.problem.message} ({e.problem.hint})") from e
         self.read_paths.append(os.path.realpath(path))
         return _decoded(path, raw)
 

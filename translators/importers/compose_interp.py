@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from crossdock.errors import InputError, Location
 from crossdock.specs.yamlsrc import Path, format_path
@@ -35,6 +35,37 @@ from crossdock.specs.classify import NO_RULES, SecretRules
 
 _TOKEN = re.compile(r"\$(?:(\$)|\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}"
                     r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
+# The same groups where no '}' follows: the ${...} branch cannot match there, and trying it would
+# scan to the end of the text from every '${' (O(n^2): 512 KiB of '${' took a minute).
+_TOKEN_TAIL = re.compile(r"\$(?:(\$)|\{(?P<name>(?!))(?:(?P<op>(?!))(?P<arg>(?!)))?\}"
+                         r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
+_PIECE = re.compile(r"(\$\$|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*)")
+_PIECE_TAIL = re.compile(r"(\$\$|\$[A-Za-z_][A-Za-z0-9_]*)")
+
+
+def tokens(text: str) -> Iterator[re.Match[str]]:
+    """``_TOKEN.finditer(text)`` in linear time: up to the last '}' (where every '${' that
+    starts a reference finds its end), then past it without the ${...} branch."""
+    cut = text.rfind("}") + 1
+    yield from _TOKEN.finditer(text, 0, cut)
+    yield from _TOKEN_TAIL.finditer(text, cut)
+
+
+def _substitute(repl: Callable[[re.Match[str]], str], text: str) -> str:
+    """``_TOKEN.sub(repl, text)``, through ``tokens``."""
+    out, pos = [], 0
+    for m in tokens(text):
+        out += [text[pos:m.start()], repl(m)]
+        pos = m.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _pieces(text: str) -> list[str]:
+    """``_PIECE.split(text)`` (text and references alternating), in linear time as ``tokens``."""
+    cut = text.rfind("}") + 1
+    head, tail = _PIECE.split(text[:cut]), _PIECE_TAIL.split(text[cut:])
+    return head[:-1] + [head[-1] + tail[0]] + tail[1:]
 
 
 # A value that is one reference and nothing else (``${A}``, ``$A``, ``${A:-d}``).
@@ -43,7 +74,7 @@ ONLY_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::?[-?][^}]*)?\}?")
 
 def references(text: str) -> set[str]:
     """The variables ``text`` refers to (``${A}``, ``$B``, ``${C:-d}``)."""
-    return {m.group("name") or m.group("bare") for m in _TOKEN.finditer(text) if not m.group(1)}
+    return {m.group("name") or m.group("bare") for m in tokens(text) if not m.group(1)}
 
 
 @dataclass
@@ -117,7 +148,7 @@ class Interpolator:
                     walk(v, path + (i,))
             elif isinstance(value, str) and "$" in value:
                 slot = self._secret_env_slot(path, value)
-                for m in _TOKEN.finditer(value):
+                for m in tokens(value):
                     if not slot and not m.group(1):
                         self.plain_refs.add(m.group("name") or m.group("bare"))
                     if m.group("op") in (":-", "-"):
@@ -144,7 +175,7 @@ class Interpolator:
     def measure(self, text: str) -> int:
         """Bytes (UTF-8) of ``resolve(text)``, counted without building it."""
         size, pos = 0, 0
-        for m in _TOKEN.finditer(text):
+        for m in tokens(text):
             size += len(text[pos:m.start()].encode("utf-8", "surrogatepass"))
             pos = m.end()
             if m.group(1):
@@ -185,7 +216,7 @@ class Interpolator:
             if op in (":+", "+"):
                 return self._resolve(arg) if value is not None and (op == "+" or value != "") else ""
             return value or ""
-        return _TOKEN.sub(repl, text)
+        return _substitute(repl, text)
 
     def to_spec(self, text: str) -> tuple[str, bool]:
         """(the value in the spec's syntax, True if part of it had to be resolved at import time)."""
@@ -212,11 +243,11 @@ class Interpolator:
             return "${" + name + "}"
 
         # A '$' that starts no reference is a literal one in compose: '$$' in the spec.
-        parts = re.split(r"(\$\$|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*)", text)
+        parts = _pieces(text)
         out = []
         for i, part in enumerate(parts):
             if i % 2:
-                out.append(_TOKEN.sub(repl, part) if _TOKEN.fullmatch(part) else part.replace("$", "$$"))
+                out.append(_substitute(repl, part) if _TOKEN.fullmatch(part) else part.replace("$", "$$"))
             else:
                 out.append(part.replace("$", "$$"))
         return "".join(out), resolved

@@ -21,8 +21,9 @@ import json
 import re
 from typing import Any, Mapping, Sequence
 
-from crossdock.specs.classify import NO_RULES, SecretRules
 from crossdock.errors import InputError, SpecError
+from crossdock.specs.classify import NO_RULES, SecretRules
+from crossdock.specs.variables import MAX_EXPANDED_BYTES, MAX_VALUE_BYTES
 from crossdock.translators.importers import json_scalars, nomad_groups, nomad_hcl
 from crossdock.translators.importers.base import ImportResult, Source, Sources, check_spec, expand_paths, write_spec
 from crossdock.translators.importers.nomad_ctx import (
@@ -157,6 +158,19 @@ def _resolve_variables(jobs: list[tuple[Ctx, dict[str, Any]]], variables: dict[s
     number or boolean goes is replaced by its default."""
     used: dict[str, str] = {}
     withheld: set[str] = set()
+    total = 0  # bytes the spec's substitutions will add: refused here, at the HCL line, past the spec's caps
+
+    def measure(parts: list[str], ctx: Ctx, line: int) -> None:
+        nonlocal total
+        size = sum(len(p.encode("utf-8", "surrogatepass")) for p in parts[0::2])
+        size += sum(len(str(variables.get(n) or "").encode("utf-8", "surrogatepass")) for n in parts[1::2])
+        total += size
+        if size > MAX_VALUE_BYTES or total > MAX_EXPANDED_BYTES:
+            what = (f"more than {MAX_VALUE_BYTES // 2**20} MiB in this value" if size > MAX_VALUE_BYTES
+                    else f"more than {MAX_EXPANDED_BYTES // 2**20} MiB in the job's values")
+            raise InputError(f"{ctx.file}:{line}: HCL variables expand to {what}, more than the spec "
+                             "accepts (a variable this large, or used this many times, is almost surely a "
+                             "mistake: check the variables' defaults and where they are used)")
 
     def walk(value: Any, ctx: Ctx, line: int) -> Any:
         if isinstance(value, dict):
@@ -173,6 +187,7 @@ def _resolve_variables(jobs: list[tuple[Ctx, dict[str, Any]]], variables: dict[s
                 ctx.loss(line, f"var.{parts[1]}", "not a string: replaced by its "
                          f"default {json.dumps(default)[:80]}", "changed")
                 return default
+        measure(parts, ctx, line)
         for name in parts[1::2]:
             if name not in used and name not in withheld:
                 default = variables.get(name)

@@ -52,7 +52,7 @@ import shlex
 from pathlib import Path
 from typing import Literal
 
-from crossdock.specs.files import shown
+from crossdock.errors import shown
 from crossdock.specs.loader import LoadedSpec
 from crossdock.translators.base import Bundle, Report, WithheldSecret, gc_paused
 from crossdock.translators.kubernetes.extensions import Doc, apply_app_extension, patch_doc
