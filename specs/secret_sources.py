@@ -20,6 +20,7 @@ from pathlib import Path as FsPath
 from typing import Any, Iterable, Mapping, Sequence
 
 from crossdock.errors import Problem, shown
+from crossdock.specs.classify import classify
 from crossdock.specs.model import App
 from crossdock.specs.types import describe
 from crossdock.specs.yamlsrc import Located, Path, format_path
@@ -27,17 +28,12 @@ from crossdock.specs.yamlsrc import Located, Path, format_path
 REDACTED = "<redacted>"
 HIDDEN = "a value from a secret's variable (not shown)"
 
-# The one place where "is this value secret?" is asked of names and values that are not
-# declared as secrets (variables referenced by ${...}, the workloads' env values).  The shared
-# classifier (specs/classify.py, issue 19 item 1) plugs in here; until then, the name alone.
-_SECRET_NAME = re.compile(r"PASS|PASSWD|PASSWORD|PASSPHRASE|(^|_)PW($|_)|SECRET|TOKEN|(^|_)KEY($|_)|APIKEY|"
-                          r"PRIVATE|CREDENTIAL|(^|_)AUTH|(^|_)PIN($|_)|(^|_)DSN($|_)", re.I)
-
-
 def is_secret(name: str, value: str) -> bool:
     """Whether an env value or a variable named ``name`` holding ``value`` is to be kept out
-    of messages."""
-    return bool(_SECRET_NAME.search(name))
+    of messages: the one place where this is asked of names and values that are not declared as
+    secrets (variables referenced by ${...}, the workloads' env values), answered by the
+    classifier the importers use (specs/classify.py)."""
+    return bool(classify(name, value))
 
 
 def env_sources(data: Any) -> dict[str, str]:

@@ -97,3 +97,19 @@ def test_cli_secret_source_in_plain_field_never_printed(tmp_path: Path, secret: 
 def _pythonpath() -> dict[str, str]:
     import os
     return {k: v for k, v in os.environ.items() if k in ("PYTHONPATH", "HOME")}
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("DATABASE_URL", "postgres://app:Pl4nt3dPw@db:5432/app"),  # by value: a URL with a password
+    ("NOTIFY", "https://hooks.slack.com/services/Pl4nt3dT/B0A1B2C3D/x"),  # a webhook URL
+    ("GH", "ghp_Pl4nt3d" + "x" * 29),  # a token's prefix
+])
+def test_redacted_variable_the_classifier_calls_secret(tmp_path: Path, name: str, value: str) -> None:
+    """The spec side asks the importers' classifier (specs/classify.py): a variable whose value or
+    name it calls secret is never shown when it lands in a field that fails validation."""
+    spec = tmp_path / "app.yaml"
+    spec.write_text(HEAD + f"services:\n  web:\n    image: nginx:1.27\n    replicas: ${{{name}}}\n", encoding="utf-8")
+    with pytest.raises(SpecError) as e:
+        load(str(spec), set_vars={name: value}, environ={})
+    assert "Pl4nt3d" not in str(e.value)
+    assert "services.web.replicas" in str(e.value)
