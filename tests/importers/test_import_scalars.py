@@ -246,6 +246,21 @@ def test_import_scalars_compose_image_with_variables_is_checked_at_render(tmp_pa
     assert yaml.safe_load(out)["services"]["web"]["image"] == "${REGISTRY}/app:${TAG}"
 
 
+@pytest.mark.parametrize("image", ["postgres:${PG_VERSION:16}",  # not compose syntax (docker compose refuses it)
+                                   "${REGISTRY:-gcr.io/google-samp",  # a cut-off reference
+                                   "app:${TAG:-not a tag}"])  # a default that is no tag
+def test_import_scalars_compose_image_with_variables_refused_when_no_value_makes_it_one(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], image: str) -> None:
+    """Found by the fuzz test: such an image made a spec that does not load ("a bug in crossdock
+    import", exit 1); it is the compose file's problem, at its image."""
+    compose = _write(tmp_path, "compose.yaml", f"services:\n  web:\n    image: '{image}'\n")
+    code, out, err = run(capsys, "import", str(compose), "--from", "compose", "-o", str(tmp_path / "app.yaml"))
+    _clean(code, err, 2)
+    assert "compose.yaml:3:12: services.web.image: " in err
+    assert "is not an image reference once its variables are set" in err
+    assert not (tmp_path / "app.yaml").exists()
+
+
 def test_import_scalars_nomad_bad_image_is_a_loss_at_the_task(tmp_path: Path,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
     job = _write(tmp_path, "job.nomad", NOMAD_HCL.format(count="1", env="x").replace("nginx:1.27", "Nginx:1.27"))
@@ -261,3 +276,34 @@ def test_import_scalars_kubernetes_bad_image_is_a_loss(tmp_path: Path, capsys: p
     _clean(code, err, 0)
     assert "deploy.yaml:11:5: Deployment/web: spec.template.spec: no container with an image" in err
     assert "Nginx" not in out
+
+
+# ---- bytes no platform carries, found by the fuzz test (seed 23) ---------------------------------
+
+@pytest.mark.parametrize("content", [b"scrape_interval: 15s\x00\n", b"scrape_interval: \xff\xfe15s\n"])
+@pytest.mark.parametrize("how", ["bind", "config"])
+def test_import_scalars_compose_file_that_is_not_text_is_a_loss(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                               content: bytes, how: str) -> None:
+    """A NUL or undecodable bytes in a file compose mounts made a spec that did not load ("a bug
+    in crossdock import"): the file is left out, with a loss line at its mount."""
+    (tmp_path / "prometheus.yml").write_bytes(content)
+    mount = ("    volumes:\n      - ./prometheus.yml:/etc/prometheus/prometheus.yml:ro\n" if how == "bind" else
+             "    configs:\n      - source: prom\n        target: /etc/prometheus/prometheus.yml\n"
+             "configs:\n  prom:\n    file: ./prometheus.yml\n")
+    compose = _write(tmp_path, "compose.yaml", "services:\n  web:\n    image: prom/prometheus:v2\n" + mount)
+    code, out, err = run(capsys, "import", str(compose), "--from", "compose", "-o", "-")
+    _clean(code, err, 0)
+    # A NUL is text that no platform carries; undecodable bytes are refused as they are read.
+    assert ("holds a NUL character or bytes that are not UTF-8 text" if b"\x00" in content else "cannot be read") in err
+    assert "scrape_interval" not in out
+
+
+def test_import_scalars_nomad_label_with_a_control_character(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """A raw control character inside a quoted block label made json.loads fail (internal error)."""
+    job = _write(tmp_path, "job.nomad.hcl", 'job "web" {\n  group "a\x01b" {\n    task "web" {\n'
+                 '      driver = "docker"\n      config {\n        image = "nginx:1.27"\n      }\n    }\n  }\n}\n')
+    code, out, err = run(capsys, "import", str(job), "--from", "nomad", "-o", "-")
+    assert code in (0, 2), err
+    _clean(code, err, code)
+    assert "\x01" not in err

@@ -24,12 +24,15 @@ from typing import Any
 
 from crossdock.errors import InputError
 from crossdock.specs.classify import classify_file
+from crossdock.specs.types import carriable
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers import compose_units as units
 from crossdock.translators.importers.compose_context import Context
 
 SECRETS_DIR = "/run/secrets"
 EMPTY_TEMPLATE = '{{""}}'  # crossdock's Swarm stand-in for an empty config file
+NOT_TEXT = ("holds a NUL character or bytes that are not UTF-8 text, which no platform carries in a config "
+            "file: not carried")
 
 
 def go_literal_undone(text: str) -> str:
@@ -210,6 +213,9 @@ def _bind_file(ctx: Context, path: Path, name: str, source: str | None, target: 
     except InputError:
         ctx.loss(path, f"the bind-mounted file '{source}' cannot be read")
         return None
+    if not carriable(content):
+        ctx.loss(path, f"the bind-mounted file '{source}' {NOT_TEXT}")
+        return None
     verdict = classify_file(target, None) or classify_file(host, content)
     if verdict:
         secret = _file_secret(ctx, path, host, f"the bind-mounted file '{source}'", verdict.reason)
@@ -309,6 +315,9 @@ def _config_content(ctx: Context, name: str, conf: Any) -> str | None:
             text = ctx.sources.read(host)
         except InputError:
             ctx.loss(at + ("file",), f"the config file '{conf['file']}' cannot be read: the config is not carried")
+            return None
+        if not carriable(text):
+            ctx.loss(at + ("file",), f"the config file '{conf['file']}' {NOT_TEXT}")
             return None
         if ctx.crossdock and conf.get("template_driver") == "golang" and text == EMPTY_TEMPLATE:
             return ""

@@ -16,6 +16,7 @@ from typing import Any
 from crossdock.errors import InputError
 from crossdock.specs.imageref import IMAGE_EXPECTED, image_problem
 from crossdock.specs.types import describe
+from crossdock.specs.variables import substitute
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers import compose_mounts as mounts
 from crossdock.translators.importers import compose_units as units
@@ -96,15 +97,28 @@ def workload(ctx: Context, name: str, svc: dict[str, Any]) -> tuple[str, dict[st
     return section, {k: v for k, v in w.items() if v not in ({}, [], None)}
 
 
+def _as_rendered(ctx: Context, image: str) -> str:
+    """The spec's ``image`` text as the spec loader will read it: each variable from the
+    environment or the values the spec will hold (.env, defaults), an unset one standing for a
+    name set at render (the image is checked then); broken ${...} syntax stays as written, so
+    the check refuses it as docker compose would."""
+    interp = ctx.project.interp
+
+    def lookup(name: str) -> str:
+        value = interp.lookup(name)
+        return value if value is not None else interp.defaults.get(name, "placeholder")
+    return substitute(image, lookup)[0] if "$" in image else image
+
+
 def _image(ctx: Context, at: Path, name: str, svc: dict[str, Any]) -> str:
     if svc.get("image"):
         image = ctx.text(svc["image"], at + ("image",))
-        # With variables, the spec checks the image once they are substituted (at render).
-        why = image_problem(image) if "$" not in image else None
+        why = image_problem(_as_rendered(ctx, image))
         if why is None:
             return image
-        raise InputError(f"{ctx.project.where(at + ('image',))}: services.{name}.image: {describe(image)} is not "
-                         f"an image reference: expected {IMAGE_EXPECTED} ({why})")
+        raise InputError(f"{ctx.project.where(at + ('image',))}: services.{name}.image: {describe(svc['image'])} is not "
+                         f"an image reference{' once its variables are set' if '$' in image else ''}: expected "
+                         f"{IMAGE_EXPECTED} ({why})")
     if svc.get("build") is None:
         ctx.loss(at, "the service has neither image: nor build:; the spec needs an image", "changed")
     return f"{ctx.app}-{units.workload_name(name)}"

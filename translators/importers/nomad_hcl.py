@@ -125,7 +125,15 @@ def _what(e: Exception) -> str:
 
 
 def _label(raw: str) -> str:
-    return str(json.loads(raw)) if raw.startswith('"') else raw
+    """A block's label as HCL reads it: quoted, with its escapes; a label holding a control
+    character or a broken escape is taken as written between its quotes (its name is checked,
+    and escaped in messages, where it is used)."""
+    if not raw.startswith('"'):
+        return raw
+    try:
+        return str(json.loads(raw, strict=False))
+    except ValueError:
+        return raw[1:-1] if len(raw) > 1 and raw.endswith('"') else raw[1:]
 
 
 class _Reader:
