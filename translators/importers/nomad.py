@@ -23,8 +23,7 @@ from typing import Any, Mapping, Sequence
 
 from crossdock.errors import InputError, SpecError
 from crossdock.specs.classify import NO_RULES, SecretRules
-from crossdock.specs.variables import MAX_EXPANDED_BYTES, MAX_VALUE_BYTES
-from crossdock.translators.importers import json_scalars, nomad_groups, nomad_hcl
+from crossdock.translators.importers import json_scalars, nomad_groups, nomad_hcl, nomad_variables
 from crossdock.translators.importers.base import ImportResult, Source, Sources, check_spec, expand_paths, write_spec
 from crossdock.translators.importers.nomad_ctx import (
     Ctx, is_label_key, is_label_value, object_name, plain, workload_name,
@@ -83,7 +82,7 @@ def _import(paths: Sequence[str], sources: Sources, name: str | None, rules: Sec
     if not jobs:
         raise InputError(f"{', '.join(paths)}: no Nomad job found (expected job \"<name>\" {{ ... }} in HCL, "
                          "or {\"Job\": {...}} in JSON)")
-    used = _resolve_variables(jobs, variables, shared)
+    used = nomad_variables.resolve(jobs, variables, shared)
     doc = _spec_strings(_app(jobs, name, shared))
     if used:  # variables' values are taken as they are: no $ escaping there
         doc["variables"] = {v: used[v] for v in sorted(used)}
@@ -150,65 +149,6 @@ def _json_lines(value: Any, lines: list[str], cursor: list[int], key: str = "") 
 
 def _next_line(lines: list[str], needle: str, start: int) -> int:
     return next((i + 1 for i in range(start, len(lines)) if needle in lines[i]), start + 1)
-
-
-def _resolve_variables(jobs: list[tuple[Ctx, dict[str, Any]]], variables: dict[str, Any],
-                       shared: Ctx) -> dict[str, str]:
-    """Spec variables for the HCL variables used in strings; a variable standing alone where a
-    number or boolean goes is replaced by its default."""
-    used: dict[str, str] = {}
-    withheld: set[str] = set()
-    total = 0  # bytes the spec's substitutions will add: refused here, at the HCL line, past the spec's caps
-
-    def measure(parts: list[str], ctx: Ctx, line: int) -> None:
-        nonlocal total
-        size = sum(len(p.encode("utf-8", "surrogatepass")) for p in parts[0::2])
-        size += sum(len(str(variables.get(n) or "").encode("utf-8", "surrogatepass")) for n in parts[1::2])
-        total += size
-        if size > MAX_VALUE_BYTES or total > MAX_EXPANDED_BYTES:
-            what = (f"more than {MAX_VALUE_BYTES // 2**20} MiB in this value" if size > MAX_VALUE_BYTES
-                    else f"more than {MAX_EXPANDED_BYTES // 2**20} MiB in the job's values")
-            raise InputError(f"{ctx.file}:{line}: HCL variables expand to {what}, more than the spec "
-                             "accepts (a variable this large, or used this many times, is almost surely a "
-                             "mistake: check the variables' defaults and where they are used)")
-
-    def walk(value: Any, ctx: Ctx, line: int) -> Any:
-        if isinstance(value, dict):
-            line = value.get(LINE, line) if isinstance(value.get(LINE), int) else line
-            return {k: walk(v, ctx, line) for k, v in value.items()}
-        if isinstance(value, list):
-            return [walk(v, ctx, line) for v in value]
-        if not isinstance(value, str) or VAR not in value:
-            return value
-        parts = value.split(VAR)
-        if len(parts) == 3 and not parts[0] and not parts[2]:
-            default = variables.get(parts[1])
-            if isinstance(default, (int, float, bool, list, dict)):
-                ctx.loss(line, f"var.{parts[1]}", "not a string: replaced by its "
-                         f"default {json.dumps(default)[:80]}", "changed")
-                return default
-        measure(parts, ctx, line)
-        for name in parts[1::2]:
-            if name not in used and name not in withheld:
-                default = variables.get(name)
-                if default is None or isinstance(default, (list, dict)):
-                    ctx.loss(line, f"var.{name}", "no simple default: the spec variable is empty; set it with "
-                             "--set or in the environment", "changed")
-                    default = ""
-                text = str(default).lower() if isinstance(default, bool) else str(default)
-                verdict = shared.rules.classify(name, text) if text else None
-                if verdict:  # left out of variables: the spec needs it set when it is used
-                    withheld.add(name)
-                    ctx.loss(line, f"var.{name}", f"the default looks secret ({verdict.reason}): not copied into "
-                             "variables:; set it with --set or in the environment when you render or deploy",
-                             "changed", f"variables.{name}")
-                    continue
-                used[name] = text
-        return value
-
-    for i, (ctx, job) in enumerate(jobs):
-        jobs[i] = (ctx, walk(job, ctx, job.get(LINE, 0)))
-    return used
 
 
 def _app(jobs: list[tuple[Ctx, dict[str, Any]]], name: str | None, shared: Ctx) -> dict[str, Any]:
