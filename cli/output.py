@@ -27,6 +27,7 @@ import click
 
 from crossdock.errors import InputError
 from crossdock.errors import shown as _shown
+from crossdock.specs.files import is_under
 from crossdock.translators.base import Bundle
 
 
@@ -70,7 +71,7 @@ def check_destination(root: str, targets: Sequence[str], inputs: Sequence[str], 
                          "writes only into a folder of its own (e.g. -o out/); nothing was written")
     for t in targets:
         folder = os.path.join(real, t)
-        held = sorted(p for p in inputs if p == folder or p.startswith(folder + os.sep))
+        held = sorted(p for p in inputs if is_under(p, folder))
         if held:
             raise InputError(f"-o {_shown(root)}: {_shown(os.path.join(root, t))} would be replaced whole, and it "
                              f"holds {_shown(held[0])}" + (f" and {len(held) - 1} other input file(s)" if len(held) > 1

@@ -49,10 +49,11 @@ class Confinement:
         return cls(os.path.realpath(base), tuple(os.path.realpath(a) for a in allowed), what)
 
     def permits(self, real: str) -> bool:
-        return any(_under(real, root) for root in (self.base, *self.allowed))
+        return any(is_under(real, root) for root in (self.base, *self.allowed))
 
 
-def _under(path: str, folder: str) -> bool:
+def is_under(path: str, folder: str) -> bool:
+    """Whether the resolved ``path`` is ``folder`` or inside it (resolved too)."""
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 

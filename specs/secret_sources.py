@@ -28,6 +28,7 @@ from crossdock.specs.yamlsrc import Located, Path, format_path
 REDACTED = "<redacted>"
 HIDDEN = "a value from a secret's variable (not shown)"
 
+
 def is_secret(name: str, value: str) -> bool:
     """Whether an env value or a variable named ``name`` holding ``value`` is to be kept out
     of messages: the one place where this is asked of names and values that are not declared as

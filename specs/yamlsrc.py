@@ -20,7 +20,7 @@ from typing import Any, Iterator
 import yaml
 from yaml.reader import ReaderError
 
-from crossdock.errors import Location, Problem, SpecError, shown
+from crossdock.errors import Location, Problem, SpecError
 from crossdock.specs import files
 from crossdock.specs.yamlconvert import MAX_ALIAS_BYTES as MAX_ALIAS_BYTES
 from crossdock.specs.yamlconvert import MAX_ALIAS_NODES as MAX_ALIAS_NODES

@@ -104,8 +104,7 @@ class FileSources:
         if self.named is None:
             return True
         real = os.path.realpath(path)
-        return real in self.named or any(real == r or real.startswith(r.rstrip(os.sep) + os.sep)
-                                         for r in self.roots + self.allowed)
+        return real in self.named or any(files.is_under(real, r) for r in self.roots + self.allowed)
 
     def read(self, path: str) -> str:
         if not self.permits(path):

@@ -23,11 +23,14 @@ def resolve(jobs: list[tuple[Ctx, dict[str, Any]]], variables: dict[str, Any],
     used: dict[str, str] = {}
     withheld: set[str] = set()
     total = 0  # bytes the spec's substitutions will add: refused here, at the HCL line, past the spec's caps
+    sizes: dict[str, int] = {}  # bytes of each variable's default, measured once however often it is used
 
     def measure(parts: list[str], ctx: Ctx, line: int) -> None:
         nonlocal total
-        size = sum(len(p.encode("utf-8", "surrogatepass")) for p in parts[0::2])
-        size += sum(len(str(variables.get(n) or "").encode("utf-8", "surrogatepass")) for n in parts[1::2])
+        for n in parts[1::2]:
+            if n not in sizes:
+                sizes[n] = len(str(variables.get(n) or "").encode("utf-8", "surrogatepass"))
+        size = sum(len(p.encode("utf-8", "surrogatepass")) for p in parts[0::2]) + sum(sizes[n] for n in parts[1::2])
         total += size
         if size > MAX_VALUE_BYTES or total > MAX_EXPANDED_BYTES:
             what = (f"more than {MAX_VALUE_BYTES // 2**20} MiB in this value" if size > MAX_VALUE_BYTES
