@@ -13,9 +13,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crossdock.specs.types import (
-    AbsPath, AppName, Bool, Count, Cpu, Cron, Duration, EnvName, EnvValue, FileMode, Hostname,
-    HttpPath, Image, LabelKey, LabelValue, Memory, ObjectName, Percent, Port, PortName, PortRef,
-    PositiveCount, Replicas, Size, Text, Timezone, WorkloadName,
+    AbsPath, Alias, AppName, Bool, Capability, Count, Cpu, Cron, Duration, EnvName, EnvValue, FileMode,
+    Hostname, HttpPath, Image, LabelKey, LabelValue, Memory, ObjectName, Percent, Port, PortName,
+    PortRef, PositiveCount, Replicas, Signal, Size, Text, Timezone, UserRef, WorkloadName,
 )
 
 API_VERSION = "crossdock/v1"
@@ -241,6 +241,29 @@ class Placement(_Model):
     spread: list[LabelKey] = []
 
 
+class Capabilities(_Model):
+    add: list[Capability] = []
+    drop: list[Capability] = []
+
+
+class Security(_Model):
+    """How a container runs: as whom, with which privileges.
+
+    user/group: a numeric id or a name; read_only_root: the container's root filesystem is
+    read-only (volumes and scratch space stay writable); capabilities: Linux capabilities added
+    to or dropped from the runtime's default set (ALL for every one); privileged: full access to
+    the host's devices; no_new_privileges: a process cannot gain privileges (setuid) it did not
+    start with.
+    """
+
+    user: UserRef | None = None
+    group: UserRef | None = None
+    read_only_root: Bool = False
+    capabilities: Capabilities | None = None
+    privileged: Bool = False
+    no_new_privileges: Bool = False
+
+
 class Step(_Model):
     """An init step or a sidecar: a second container beside the main one."""
 
@@ -250,6 +273,8 @@ class Step(_Model):
     args: list[Text] | None = None
     env: dict[EnvName, EnvValue] = {}
     resources: Resources | None = None
+    working_dir: AbsPath | None = None
+    security: Security | None = None
 
 
 class Route(_Model):
@@ -271,13 +296,29 @@ class _Workload(_Extensible):
     placement: Placement | None = None
     init: list[Step] = []
     depends_on: list[WorkloadName] = []
+    working_dir: AbsPath | None = None
+    hostname: Hostname | None = None
+    security: Security | None = None
+    # How long the platform waits after stop_signal (default SIGTERM) before it kills the
+    # container.
+    stop_grace_period: Duration | None = None
+    stop_signal: Signal | None = None
 
 
 class Service(_Workload):
     """A long-running workload."""
 
-    model_config = _rules({"not": {"allOf": [_given("replicas"), _given("autoscale")]}})
+    model_config = _rules({"not": {"allOf": [_given("replicas"), _given("autoscale")]}},
+                          {"if": {"required": ["mode"], "properties": {"mode": {"const": "per_node"}}},
+                           "then": {"not": {"anyOf": [_given("replicas"), _given("autoscale")]}}})
 
+    # replicated: `replicas` copies wherever the platform places them; per_node: one copy on
+    # every node that matches the placement (a DaemonSet, a Swarm global service, a Nomad
+    # system job).
+    mode: Literal["replicated", "per_node"] = "replicated"
+    # Other names this service answers to on the app's network (a compose container_name or
+    # network alias other workloads use), beside its own name.
+    aliases: list[Alias] = []
     ports: list[PortSpec] = []
     health: Health | None = None
     replicas: Replicas | None = None
@@ -291,6 +332,9 @@ class Service(_Workload):
     def _scale(self) -> Service:
         if self.replicas is not None and self.autoscale is not None:
             raise ValueError("set either 'replicas' or 'autoscale', not both")
+        if self.mode == "per_node" and (self.replicas is not None or self.autoscale is not None):
+            raise ValueError("mode 'per_node' runs one replica on each node: it takes neither 'replicas' "
+                             "nor 'autoscale'")
         return self
 
 

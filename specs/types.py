@@ -162,6 +162,14 @@ Size = Memory
 Hostname = pattern_str(r"(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*",
                        "a host name such as shop.example.com", 253)
 HttpPath = pattern_str(r"/[^\s]*", "an HTTP path starting with '/'")
+# A Linux capability as Kubernetes spells it (no CAP_ prefix; importers strip it), or ALL.
+Capability = pattern_str(r"[A-Z][A-Z0-9_]*", "a Linux capability name such as NET_ADMIN or ALL (without "
+                         "the CAP_ prefix)", 32)
+Signal = pattern_str(r"SIG[A-Z]+[0-9]*([+-][0-9]+)?", "a signal name such as SIGTERM, SIGINT or SIGQUIT")
+# A name other workloads use to reach a service: compose container names and network aliases
+# may hold '_' and '.', so the alias keeps them; a target that cannot carry one says so.
+Alias = pattern_str(r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?", "a host name of letters, digits, '-', "
+                    "'_' or '.' (e.g. 'db' or 'my_db')", 253)
 
 
 # ---- cron schedules and time zones -------------------------------------------------------------
@@ -360,6 +368,25 @@ PortRef = Annotated[
     BeforeValidator(_port_ref),
     WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1, "maximum": 65535},
                               {"type": "string", "pattern": _PORT_NAME.pattern, "maxLength": 15}]}),
+]
+_USER_NAME = re.compile(r"[a-z_][a-z0-9_.-]*\$?")
+
+
+def _user_ref(v: Any) -> Any:
+    if isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 2147483647:
+        return v
+    if isinstance(v, str) and _USER_NAME.fullmatch(v) and len(v) <= 32:
+        return v
+    raise fail("a numeric id 0-2147483647 or a name such as 'postgres'", v)
+
+
+# A user or group: a numeric id, or a name the image's /etc/passwd resolves (Kubernetes can run
+# only as a number; its translator says so for a name).
+UserRef = Annotated[
+    int | str,
+    BeforeValidator(_user_ref),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0, "maximum": 2147483647},
+                              {"type": "string", "pattern": f"^(?=.{{1,32}}$)(?:{_USER_NAME.pattern})$"}]}),
 ]
 Replicas = bounded_int(0, 10000)
 Percent = bounded_int(1, 100)
