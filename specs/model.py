@@ -13,8 +13,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from crossdock.specs.types import (
-    AbsPath, Alias, AppName, Bool, Capability, Count, Cpu, Cron, Duration, EnvName, EnvValue, FileMode,
-    Hostname, HttpPath, Image, LabelKey, LabelValue, Memory, ObjectName, Percent, Port, PortName,
+    AbsPath, Alias, AppName, Bool, Capability, Count, Cpu, Cron, Duration, EnvKey, EnvName, EnvValue,
+    FileMode, Hostname, HttpPath, Image, LabelKey, LabelValue, Memory, ObjectName, Percent, Port, PortName,
     PortRef, PositiveCount, Replicas, Signal, Size, Text, Timezone, UserRef, WorkloadName,
 )
 
@@ -100,7 +100,7 @@ class SecretMount(_Model):
     model_config = _rules(_one_of("env", "path"), _requires("mode", "path"))
 
     secret: ObjectName
-    env: EnvName | None = None
+    env: EnvKey | None = None
     path: AbsPath | None = None
     mode: FileMode | None = None
 
@@ -271,7 +271,7 @@ class Step(_Model):
     image: Image
     command: list[Text] | None = None
     args: list[Text] | None = None
-    env: dict[EnvName, EnvValue] = {}
+    env: dict[EnvKey, EnvValue] = {}
     resources: Resources | None = None
     working_dir: AbsPath | None = None
     security: Security | None = None
@@ -287,7 +287,7 @@ class _Workload(_Extensible):
     image: Image
     command: list[Text] | None = None
     args: list[Text] | None = None
-    env: dict[EnvName, EnvValue] = {}
+    env: dict[EnvKey, EnvValue] = {}
     secrets: list[SecretMount] = []
     files: list[ConfigFile] = []
     volumes: list[VolumeMount] = []

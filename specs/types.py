@@ -149,6 +149,11 @@ PortName = pattern_str(r"[a-z]([-a-z0-9]*[a-z0-9])?", "a port name of lowercase 
                        "and '-', at most 15 characters (e.g. 'http')", 15)
 EnvName = pattern_str(r"[A-Za-z_][A-Za-z0-9_]*", "an environment variable name "
                       "(letters, digits, '_', not starting with a digit)")
+# A container's environment variable: images read dotted and dashed names too (Elasticsearch's
+# discovery.type, xpack.*), which Kubernetes (since 1.34), Swarm and Nomad's docker driver pass
+# through; a shell variable (variables:, from_env) stays an EnvName.
+EnvKey = pattern_str(r"[A-Za-z_][A-Za-z0-9_.-]*", "an environment variable name "
+                     "(letters, digits, '_', '.', '-', not starting with a digit or '.')", 256)
 LabelKey = pattern_str(r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
                        r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?",
                        "a label key such as 'team' or 'example.com/team'", 253)
