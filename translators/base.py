@@ -9,6 +9,8 @@ from typing import Callable, ParamSpec, Protocol, TypeVar
 
 from crossdock.errors import shown
 from crossdock.specs.loader import LoadedSpec
+from crossdock.specs.model import App
+from crossdock.specs.names import all_workloads
 from crossdock.specs.yamlsrc import Path, format_path
 from crossdock.translators.support import BY_ID, Level, Target
 
@@ -82,6 +84,22 @@ class Translator(Protocol):
     def translate(self, spec: LoadedSpec) -> Bundle:
         """Render ``spec`` for this target. Pure: no I/O, no clock, no environment."""
         ...
+
+
+def alias_clash(app: App, owner: str, alias: str) -> str | None:
+    """Why ``owner``'s ``alias`` cannot be given (it names another workload, or another
+    service's alias takes it first: one name would reach two services), or None.  Names are
+    compared lower-cased, as DNS compares them."""
+    name = alias.lower()
+    for other in sorted(all_workloads(app)):
+        if other == name and other != owner:
+            return f"{alias!r} is the name of the workload '{other}': not rendered"
+    for other, svc in sorted(app.services.items()):
+        if other == owner:
+            break
+        if name in (a.lower() for a in svc.aliases):
+            return f"{alias!r} is an alias of '{other}' too: not rendered"
+    return None
 
 
 _P = ParamSpec("_P")

@@ -157,3 +157,15 @@ def test_config_map_over_one_mib_is_reported() -> None:
     over = translate(files([512 * 1024, 512 * 1024 + 1]))
     assert features(over) == {"services.w.files": "config_size"}
     assert "1048577 bytes" in over.warnings[0].message and "1 MiB" in over.warnings[0].message
+
+
+def test_alias_naming_another_workload_or_taken_first_is_not_rendered() -> None:
+    port = [{"name": "http", "port": 80}]
+    bundle = translate({"services": {"a": {"image": "x", "ports": port, "aliases": ["B", "shared"]},
+                                     "b": {"image": "x", "ports": port, "aliases": ["shared"]}}})
+    docs = docs_of(bundle)
+    assert {d["metadata"]["name"] for d in docs if d["kind"] == "Service"} == {"a", "b", "shared"}
+    assert find(docs, "Service", "shared")["spec"]["selector"]["app.kubernetes.io/name"] == "a"
+    messages = {w.path: w.message for w in bundle.warnings}
+    assert "the name of the workload 'b'" in messages["services.a.aliases[0]"]
+    assert "an alias of 'a' too" in messages["services.b.aliases[0]"]

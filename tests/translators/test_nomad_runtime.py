@@ -121,3 +121,12 @@ def test_aliases_are_extra_registrations() -> None:
 def test_env_names_with_dots_and_dashes_are_kept() -> None:
     bundle = translate({"services": {"es": {"image": "x", "env": {"discovery.type": "single-node", "a-b": "1"}}}})
     assert task(jobs(bundle)["t"], "es", "es")["Env"] == {"a-b": "1", "discovery.type": "single-node"}
+
+
+def test_alias_naming_another_workload_is_not_registered() -> None:
+    port = [{"name": "http", "port": 80}]
+    bundle = translate({"services": {"a": {"image": "x", "ports": port, "aliases": ["b"]},
+                                     "b": {"image": "x", "ports": port}}})
+    groups = jobs(bundle)["t"]["TaskGroups"]
+    assert [s["Name"] for g in groups for s in g["Services"]] == ["t-a", "t-b"]
+    assert "the name of the workload 'b'" in bundle.warnings[0].message

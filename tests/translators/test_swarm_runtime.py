@@ -99,3 +99,12 @@ def test_config_of_1000_kib_is_reported() -> None:
     over = one(1000 * 1024)
     assert features(over) == {"services.w.files[0]": "config_size"}
     assert "1,024,000 bytes" in over.warnings[0].message
+
+
+def test_alias_naming_another_workload_or_taken_first_is_not_given() -> None:
+    bundle = translate({"services": {"a": {"image": "x", "aliases": ["b", "shared"]},
+                                     "b": {"image": "x", "aliases": ["Shared", "own"]}}})
+    got = services(bundle)
+    assert got["a"]["networks"]["default"]["aliases"] == ["shared"]
+    assert got["b"]["networks"]["default"]["aliases"] == ["own"]
+    assert features(bundle) == {"services.a.aliases[0]": "aliases", "services.b.aliases[0]": "aliases"}

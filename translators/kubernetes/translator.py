@@ -8,7 +8,10 @@ What each spec feature becomes:
   targetPort = the container port's name); autoscale -> a HorizontalPodAutoscaler
   (autoscaling/v2, cpu Utilization) and no ``replicas`` on the controller; route -> an
   Ingress (networking.k8s.io/v1, pathType Prefix, or ImplementationSpecific for a path the API
-  server refuses as a prefix; no ingress class: the cluster default).
+  server refuses as a prefix; no ingress class: the cluster default).  A ``per_node`` service
+  -> a DaemonSet (exactly one of maxSurge = surge and maxUnavailable = parallelism, as the API
+  server requires); each alias that is a DNS-1035 label -> one more ClusterIP Service with the
+  workload's selector and ports.
 - job -> Job (backoffLimit = retries, activeDeadlineSeconds = deadline, restartPolicy
   OnFailure/Never); cron job -> CronJob (batch/v1, timeZone, concurrencyPolicy, suspend).
 - init steps -> init containers; a service's sidecars -> more containers of its pod; a job's
@@ -28,6 +31,9 @@ What each spec feature becomes:
   surge, 0): at most ``parallelism`` pods are being replaced at once; minReadySeconds =
   min_ready; progressDeadlineSeconds = deadline.
 - placement -> nodeSelector and topologySpreadConstraints (maxSkew 1, ScheduleAnyway).
+- security -> the container's securityContext, working_dir -> workingDir, hostname and
+  stop_grace_period -> the pod's hostname and terminationGracePeriodSeconds (see ``security``);
+  stop_signal is reported (lifecycle.stopSignal is alpha, off by default).
 - ``$`` in env values, command, args and exec probes is doubled, since Kubernetes reads
   ``$(VAR)`` and ``$$`` there; pods set ``enableServiceLinks: false`` so that a container's
   environment is what the spec says (no ``<SERVICE>_PORT`` variables for the app's Services).

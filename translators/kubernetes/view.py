@@ -27,7 +27,7 @@ from crossdock.specs.loader import LoadedSpec
 from crossdock.specs.model import CronJob, Job, Service, Workload
 from crossdock.specs.types import duration_seconds
 from crossdock.specs.yamlsrc import Path
-from crossdock.translators.base import Report
+from crossdock.translators.base import Report, alias_clash
 from crossdock.translators.kubernetes.objects import (
     ClaimView, ConfigMapView, CronJobView, DaemonSetView, DeploymentView, HpaView, IngressView, JobSpecView, JobView, Meta, Resource,
     SecretView, ServicePort, ServiceView, StatefulSetView,
@@ -152,7 +152,10 @@ class ViewBuilder:
             dns = alias.lower()
             if dns == name:
                 continue
-            if not ports:
+            clash = alias_clash(self.app, name, alias)
+            if clash is not None:
+                self.report.note("aliases", where, clash)
+            elif not ports:
                 self.report.note("aliases", where, "the service has no ports: not rendered")
             elif len(dns) > 63 or not _DNS1035_LABEL.fullmatch(dns):
                 self.report.note("aliases", where, f"{alias!r} is not a DNS-1035 label: not rendered")

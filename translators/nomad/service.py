@@ -21,8 +21,8 @@ import re
 from typing import Any
 
 from crossdock.specs import names
-from crossdock.specs.model import Probe, Service, UpdatePolicy
-from crossdock.translators.base import Report
+from crossdock.specs.model import App, Probe, Service, UpdatePolicy
+from crossdock.translators.base import Report, alias_clash
 from crossdock.translators.nomad.tasks import RESTART_FOREVER, Path, interpolated
 
 _S = 10**9
@@ -47,8 +47,9 @@ def network(svc: Service) -> dict[str, Any]:
     return net
 
 
-def services(app: str, name: str, svc: Service, report: Report) -> list[dict[str, Any]]:
+def services(spec: App, name: str, svc: Service, report: Report) -> list[dict[str, Any]]:
     path: Path = ("services", name)
+    app = spec.name
     out = []
     for i, port in enumerate(svc.ports):
         report.note("ports", path + ("ports", i))
@@ -60,7 +61,10 @@ def services(app: str, name: str, svc: Service, report: Report) -> list[dict[str
     for i, alias in enumerate(svc.aliases):
         where = path + ("aliases", i)
         alias_name = f"{app}-{alias.lower()}"
-        if not out:
+        clash = alias_clash(spec, name, alias)
+        if clash is not None:
+            report.note("aliases", where, clash)
+        elif not out:
             report.note("aliases", where, "the service has no ports: not rendered")
         elif len(alias_name) > names.NOMAD_SERVICE_MAX or not _SERVICE_NAME.fullmatch(alias_name):
             report.note("aliases", where, f"{alias_name!r} is not a valid Nomad service name (an RFC 1123 label "

@@ -20,8 +20,11 @@ values from the Nomad Variable ``nomad/jobs/<job-id>``, item ``<secret>``), reso
 millicores, MiB, memory_max), prestart tasks for init steps, poststart sidecar tasks for
 sidecars (prestart sidecar tasks in a batch job, whose group then gets a bridge network so they
 share localhost with the main task); cron jobs -> batch jobs with ``periodic`` (crons, time_zone, prohibit_overlap,
-enabled).  Not rendered (and reported): depends_on, command health checks (Nomad's own checks
-are http/tcp), job deadlines, volume storage classes.
+enabled); ``per_node`` services -> a ``system`` job ``<app>-<service>`` each; aliases -> more
+service registrations; security, working_dir, stop_signal and stop_grace_period -> task
+``user``, docker config, ``kill_signal``, ``kill_timeout`` (see ``runtime``).  Not rendered
+(and reported): depends_on, command health checks (Nomad's own checks are http/tcp), job
+deadlines, volume storage classes.
 
 Traps handled: HCL ``${``/``%{`` (the ``hcl`` filter doubles them), consul-template ``{{`` in
 file contents (``go_template_literal``), durations (HCL strings, JSON nanoseconds), file modes

@@ -112,7 +112,7 @@ def _service_group(spec: LoadedSpec, name: str, svc: Service, report: Report, ex
     group["Networks"] = [svcmod.network(svc)]
     if svc.hostname is not None:
         group["Networks"][0]["Hostname"] = svc.hostname
-    services = svcmod.services(spec.app.name, name, svc, report)
+    services = svcmod.services(spec.app, name, svc, report)
     if services:
         group["Services"] = services
     group["Update"] = svcmod.update(svc.update, path, report, system=svc.mode == "per_node")

@@ -15,7 +15,7 @@ no ``build``/``restart``/``container_name``/``depends_on``; the stack's default 
 
 Escape hatch: ``x-swarm`` at app level is deep-merged into the top-level document (e.g. to
 declare ``networks:``), at workload level into that service's entry (e.g. ``deploy:
-{endpoint_mode: dnsrr}``, ``stop_grace_period``); see ``extend``.  Strings are written
+{endpoint_mode: dnsrr}``, ``sysctls``); see ``extend``.  Strings are written
 through the ``compose`` filter (``$`` doubled, YAML 1.1 traps quoted), so every value reaches
 the containers unchanged after the CLI's interpolation.
 """

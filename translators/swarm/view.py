@@ -36,7 +36,7 @@ from crossdock.specs import names
 from crossdock.specs.loader import LoadedSpec
 from crossdock.specs.model import App, Job, Resources, Service, Step, Workload
 from crossdock.specs.yamlsrc import Path
-from crossdock.translators.base import Report
+from crossdock.translators.base import Report, alias_clash
 from crossdock.translators.swarm import placement, storage, units
 from crossdock.translators.swarm.health import HealthView, healthcheck
 from crossdock.translators.swarm.runtime import RuntimeView, runtime
@@ -167,8 +167,12 @@ def _service(spec: LoadedSpec, name: str, svc: Service, report: Report,
     if svc.mode == "per_node":
         report.note("per_node", at + ("mode",))
         replicas = None
-    for i, _ in enumerate(svc.aliases):
-        report.note("aliases", at + ("aliases", i))
+    aliases = []
+    for i, alias in enumerate(svc.aliases):
+        clash = alias_clash(app, name, alias)
+        report.note("aliases", at + ("aliases", i), clash)
+        if clash is None:
+            aliases.append(alias)
     if svc.autoscale is not None:
         report.note("autoscale", at + ("autoscale",))
         replicas = svc.autoscale.min
@@ -186,7 +190,7 @@ def _service(spec: LoadedSpec, name: str, svc: Service, report: Report,
         constraints=constraints, spread=spread, healthcheck=health,
         ports=[PortView(p.port, p.published_port, p.protocol) for p in svc.ports if p.publish],
         configs=mounts.configs, secrets=mounts.secrets, volumes=mounts.volumes, extension=svc.x_swarm,
-        runtime=runtime(svc, at, report), aliases=list(svc.aliases),
+        runtime=runtime(svc, at, report), aliases=aliases,
     )
     out = [main]
     for i, step in enumerate(svc.sidecars):
