@@ -169,3 +169,14 @@ def test_alias_naming_another_workload_or_taken_first_is_not_rendered() -> None:
     messages = {w.path: w.message for w in bundle.warnings}
     assert "the name of the workload 'b'" in messages["services.a.aliases[0]"]
     assert "an alias of 'a' too" in messages["services.b.aliases[0]"]
+
+
+def test_stateful_set_hostname_is_the_pod_name() -> None:
+    # The StatefulSet controller sets spec.hostname to each pod's name (the headless Service's
+    # per-pod DNS records depend on it), so a hostname of the spec cannot apply.
+    bundle = translate({"volumes": {"data": {"per_replica": True}},
+                        "services": {"db": {"image": "x", "hostname": "db", "volumes": [
+                            {"volume": "data", "path": "/data"}]}}})
+    pod = find(docs_of(bundle), "StatefulSet", "db")["spec"]["template"]["spec"]
+    assert "hostname" not in pod
+    assert "StatefulSet" in next(w.message for w in bundle.warnings if w.path == "services.db.hostname")

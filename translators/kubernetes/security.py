@@ -66,12 +66,18 @@ def security_context(sec: Security | None, path: Path, report: Report) -> Securi
     return None if view == SecurityView() else view
 
 
-def pod_hostname(w: Workload, path: Path, report: Report) -> str | None:
-    """``spec.hostname``: a DNS-1123 label; a dotted name keeps its first label (reported)."""
+def pod_hostname(w: Workload, path: Path, report: Report, stateful: bool = False) -> str | None:
+    """``spec.hostname``: a DNS-1123 label; a dotted name keeps its first label (reported).  A
+    StatefulSet's controller sets each pod's hostname to the pod's name (``<name>-<ordinal>``,
+    which its headless Service resolves), so there it is reported instead."""
     if w.hostname is None:
         return None
-    first: str = w.hostname.split(".", 1)[0]
     at: Path = (*path, "hostname")
+    if stateful:
+        report.note("hostname", at, "a StatefulSet names each pod's host after the pod (<name>-<ordinal>): "
+                    "not rendered", alone=True)
+        return None
+    first: str = w.hostname.split(".", 1)[0]
     if len(first) > 63 or not _DNS1123_LABEL.fullmatch(first):
         report.note("hostname", at, f"{first!r} is not a DNS label: not rendered")
         return None
