@@ -135,8 +135,8 @@ FEATURES: tuple[Feature, ...] = (
             A("node labels are read from the client's meta (${meta.<label>})")),
     Feature("labels", "labels", N, N, A("labels become meta")),
     Feature("per_node", "one replica per node (mode: per_node)", N, N,
-            A("a system job of its own, <app>-<service> (Nomad gives a job one type): deploy, status and "
-              "destroy handle it with the app's service job")),
+            A("a system job of its own, <app>-<service>, beside the app's service job (Nomad gives a job one "
+              "type)")),
     Feature("aliases", "service aliases (other DNS names)",
             A("one more ClusterIP Service named after the alias (lower-cased), with the same pods and ports; "
               "only for a DNS-1035 label (a-z, 0-9 and '-', starting with a letter, at most 63) on a service "
