@@ -236,7 +236,8 @@ class PodBuilder:
             node_selector={k: v for k, v in sorted(placement.constraints.items()) if label_value(v)}
             if placement else {},
             spread=list(placement.spread) if placement else [], selector=selector,
-            hostname=pod_hostname(w, where, self.report, bool(claims)), termination_grace=grace_seconds(w, where, self.report))
+            hostname=pod_hostname(w, where, self.report, bool(claims)),
+            termination_grace=grace_seconds(w, where, self.report))
 
     def _env(self, w: Workload) -> list[EnvVar]:
         env = [EnvVar(k, unexpand(v)) for k, v in w.env.items()]

@@ -29,8 +29,8 @@ from crossdock.specs.types import duration_seconds
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.base import Report, alias_clash
 from crossdock.translators.kubernetes.objects import (
-    ClaimView, ConfigMapView, CronJobView, DaemonSetView, DeploymentView, HpaView, IngressView, JobSpecView, JobView, Meta, Resource,
-    SecretView, ServicePort, ServiceView, StatefulSetView,
+    ClaimView, ConfigMapView, CronJobView, DaemonSetView, DeploymentView, HpaView, IngressView, JobSpecView, JobView,
+    Meta, Resource, SecretView, ServicePort, ServiceView, StatefulSetView,
 )
 from crossdock.translators.kubernetes.pod import SECRET_KEY, PodBuilder, config_files, label_value
 
@@ -115,9 +115,8 @@ class ViewBuilder:
                     text = f"{count} pod{'s' if count != 1 else ''}"
                     if isinstance(w, Service) and w.mode == "per_node":
                         count, text = 2, "one pod per node"  # more than one, as far as access modes go
-                    pods.setdefault(v.volume, []).append((name, count, text))
-                    if isinstance(w, Service) and w.mode == "per_node":
                         per_node.add(v.volume)
+                    pods.setdefault(v.volume, []).append((name, count, text))
         out = []
         for vol, d in sorted(self.app.volumes.items()):
             self.report.note("volumes", ("volumes", vol))
@@ -360,4 +359,3 @@ def _max_pods(w: Workload) -> int:
     if isinstance(w, Job):
         return int(w.parallelism)
     return 1
-
