@@ -68,6 +68,7 @@ def import_command(paths: Sequence[str], source: str, output: str, name: str | N
         raise InputError(f"--from {chosen}: this importer is not available ({e})") from e
     rules = SecretRules(frozenset(secret), frozenset(not_secret))
     result = importer.import_files(list(paths), sources, name=name, environ=os.environ, secret_rules=rules)
+    base.fit_names(result, given_name=name)
     text = base.write_spec(result)
     try:
         base.check_spec(text, allowed=(*sources.roots, *sources.allowed))
