@@ -47,7 +47,7 @@ _Tail = tuple[str, int, int, str]
 
 def _tails(doc: dict[str, Any]) -> Iterator[_Tail]:
     """The names specs/names.derived builds, from the spec as plain data (what an importer has)."""
-    sections = {s: doc.get(s) if isinstance(doc.get(s), dict) else {} for s in ("services", "jobs", "cron_jobs")}
+    sections: dict[str, dict[str, Any]] = {s: _mapping(doc.get(s)) for s in ("services", "jobs", "cron_jobs")}
     workloads = {str(k) for items in sections.values() for k in items}
     for section, items in sections.items():
         for key, w in items.items():
@@ -68,6 +68,10 @@ def _tails(doc: dict[str, Any]) -> Iterator[_Tail]:
     for key in sorted(secrets) if isinstance(secrets, dict) else []:
         yield (f"secrets.{key}", len(names.swarm_secret("", str(key))), names.SWARM_SECRET_MAX,
                "Swarm names secrets <app>_<secret>")
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:
