@@ -109,9 +109,18 @@ def validate(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequ
             problems.extend(Problem(p.path, f"{p.message} [with --env {name}]", p.location, p.hint) for p in e.problems)
     if problems:
         raise SpecError(problems)
+    for name in spec.unavailable_secrets():
+        click.echo(f"note: secrets.{name}: no value here ({_source(app.secrets[name])}); validate and render need "
+                   "none, deploy does", err=True)
     counts = f"{len(app.services)} services, {len(app.jobs)} jobs, {len(app.cron_jobs)} cron jobs"
     envs = f"; environments checked: {', '.join(str(n) for n in checked[1:])}" if len(checked) > 1 else ""
     click.echo(f"{shown(file)}: valid ({app.name}: {counts}{envs})")
+
+
+def _source(secret: Any) -> str:
+    if secret.from_env is not None:
+        return f"the environment variable {secret.from_env} is not set"
+    return f"its file {shown(secret.from_file)} is not under the spec's folder (--allow-path) or not there"
 
 
 def _environment_names(spec: Any) -> list[str]:
@@ -162,9 +171,9 @@ def render(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequen
     from crossdock.translators import base
 
     include_secrets = include_secrets or with_secret_values
-    spec = _load(file, env, set_vars, overlays, secret_values=False)
-    if include_secrets and "kubernetes" in _targets(target):
-        out.check_secret_values(spec)
+    # Only Kubernetes files can hold a value, and only with --include-secrets: then every value
+    # must be there (an unset variable is exit 2 with its place in the spec).
+    spec = _load(file, env, set_vars, overlays, secret_values=include_secrets and "kubernetes" in _targets(target))
     if output != "-":  # refused before rendering: nothing is written and no time is spent
         out.check_destination(output, _targets(target), spec.read_files, force=force)
     _cache_templates()

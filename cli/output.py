@@ -21,7 +21,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence, TextIO
+from typing import Sequence, TextIO
 
 import click
 
@@ -30,9 +30,6 @@ from crossdock.errors import shown as _shown
 from crossdock.specs.files import is_under
 from crossdock.translators.base import Bundle
 
-if TYPE_CHECKING:
-    from crossdock.specs.loader import LoadedSpec
-
 
 def withheld_notes(bundles: Sequence[Bundle], root: str | None) -> list[str]:
     """One line per secret a bundle left out (it holds a value), saying how to create it; ``root``
@@ -40,20 +37,6 @@ def withheld_notes(bundles: Sequence[Bundle], root: str | None) -> list[str]:
     return [f"note: secret {_shown(w.name)} is not written to {_shown(os.path.join(root, w.path) if root else w.path)}"
             f" (it holds a value): crossdock deploy creates it, or {w.create}; --include-secrets writes it"
             for b in bundles for w in b.withheld]
-
-
-def check_secret_values(spec: LoadedSpec) -> None:
-    """For ``render --include-secrets``: every secret the files would hold has its value.
-    Raises InputError (exit 2) naming each unset variable, never a value."""
-    missing = spec.unavailable_secrets()
-    if not missing:
-        return
-    lines = [f"{spec.where(('secrets', n, 'from_env'))}: secrets.{n}.from_env: environment variable "
-             f"{spec.app.secrets[n].from_env} is not set" for n in missing]
-    raise InputError("--include-secrets writes each secret's value, and " + ("these are" if len(lines) > 1 else
-                     "this one is") + " not available:\n  " + "\n  ".join(lines) + "\nset "
-                     + ("them" if len(lines) > 1 else "it") + ", or render without --include-secrets (each Secret "
-                     "is then left out, with the command that creates it)")
 
 
 def to_stream(bundles: Sequence[Bundle], out: TextIO) -> None:

@@ -3,6 +3,7 @@ files, each confined (specs.files) and capped; and the wrapper that keeps a valu
 
 from __future__ import annotations
 
+import os
 from typing import Mapping
 
 from crossdock.errors import Location, Problem, shown
@@ -50,8 +51,9 @@ def read_local(confinement: files.Confinement, name: str, where: Location, field
 
 def read_secrets(app: App, located: Located, confinement: files.Confinement, environ: Mapping[str, str],
                  problems: list[Problem], read: list[str], required: bool = True) -> dict[str, SecretValue]:
-    """The values of the from_env and from_file secrets; an unset variable is a problem only when
-    ``required`` (otherwise that secret has no value).  Problems are appended to ``problems``."""
+    """The values of the from_env and from_file secrets.  An unset variable, a missing file or one
+    outside the spec's folder is a problem only when ``required`` (deploy); otherwise that secret
+    has no value (validate and render need none).  Problems are appended to ``problems``."""
     out: dict[str, SecretValue] = {}
     for name, sec in sorted(app.secrets.items()):
         path = ("secrets", name)
@@ -65,12 +67,19 @@ def read_secrets(app: App, located: Located, confinement: files.Confinement, env
                 out[name] = SecretValue(environ[sec.from_env])
         elif sec.from_file is not None:
             at = path + ("from_file",)
+            if not required and not _available(confinement, sec.from_file):
+                continue  # not read: outside the spec's folder (--allow-path) or not there
             try:
                 out[name] = SecretValue(read_local(confinement, sec.from_file, located.where(at), format_path(at),
                                                    read))
             except files.FileRefused as e:
                 problems.append(e.problem)
     return out
+
+
+def _available(confinement: files.Confinement, path: str) -> bool:
+    real = os.path.realpath(os.path.join(confinement.base, path))
+    return confinement.permits(real) and os.path.exists(real)
 
 
 def read_files(app: App, located: Located, confinement: files.Confinement, problems: list[Problem],

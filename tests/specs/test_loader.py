@@ -455,8 +455,12 @@ def test_loader_without_required_values_loads_and_says_which_are_missing(tmp_pat
     assert load(str(spec), environ={}, require_secret_values=False).unavailable_secrets() == ["other", "token"]
 
 
-def test_loader_without_required_values_still_reads_secret_files(tmp_path: Path) -> None:
+def test_loader_secret_file_missing_is_required_only_for_values(tmp_path: Path) -> None:
     spec = tmp_path / "app.yaml"
     spec.write_text(SECRETS_SPEC.replace("{from_env: DEMO_OTHER}", "{from_file: other.txt}"))
-    with pytest.raises(SpecError, match="other.txt"):
-        load(str(spec), environ={}, require_secret_values=False)
+    with pytest.raises(SpecError, match="other.txt: No such file"):
+        load(str(spec), environ={"DEMO_TOKEN": "t"})
+    assert load(str(spec), environ={}, require_secret_values=False).unavailable_secrets() == ["other", "token"]
+    (tmp_path / "other.txt").write_text("file-value\n")
+    loaded = load(str(spec), environ={}, require_secret_values=False)
+    assert loaded.secret_values == {"other": SecretValue("file-value\n")}  # read when it is there

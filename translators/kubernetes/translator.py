@@ -130,7 +130,7 @@ def _create_command(spec: LoadedSpec, secret: str, name: str) -> str:
     else:
         path = d.from_file or ""
         if spec.source != "-":
-            path = os.path.join(os.path.dirname(spec.source), path)
+            path = os.path.normpath(os.path.join(os.path.dirname(spec.source), path))
         source = f"--from-file={SECRET_KEY}={shlex.quote(shown(path))}"
     quoted = shlex.quote(shown(name))
     # The labels of the Secret crossdock would render (view.meta), so status and destroy find it.
