@@ -37,7 +37,7 @@ The ``x-kubernetes`` escape hatch is described in ``extensions``.  Output: ``kub
 ``kubernetes/<kind>-<name>.yaml`` per document plus ``kubernetes/kustomization.yaml``.
 
 The files holding a Secret with a value are the bundle's ``sensitive`` ones.  With
-``secret_values=False`` (what `crossdock render` asks for unless --with-secret-values) those
+``secret_values=False`` (what `crossdock render` asks for unless --include-secrets) those
 Secrets are left out: the documents of the single file, the per-resource files and their
 kustomization entries; the bundle's ``withheld`` says how to create each one.  The manifests
 still reference them by name.  The default keeps them: `crossdock deploy` applies them.
