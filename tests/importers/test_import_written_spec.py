@@ -182,3 +182,16 @@ def test_import_output_folder_is_created(project: Path) -> None:
     done = crossdock(["import", "shop", "-o", "new/folder/app.yaml"], project)
     assert done.returncode == 0, done.stderr
     assert (project / "new" / "folder" / "app.yaml").is_file()
+
+
+def test_import_output_secret_file_not_there_yet(project: Path) -> None:
+    """compose accepts a secret whose file does not exist until `up`; so does the written spec
+    (found by the CLI fuzzer: `file: 12:30:00`)."""
+    (project / "shop" / "compose.yaml").write_text(
+        "services:\n  web:\n    image: nginx:1.27\n    secrets: [pw]\nsecrets:\n  pw:\n    file: ./not-yet.txt\n")
+    done = crossdock(["import", "shop", "-o", "elsewhere/app.yaml"], project)
+    assert done.returncode == 0, done.stderr
+    assert yaml.safe_load((project / "elsewhere" / "app.yaml").read_text())["secrets"]["pw"] == \
+        {"from_file": "../shop/not-yet.txt"}
+    done = crossdock(["validate", "elsewhere/app.yaml"], project)
+    assert done.returncode == 0 and "no value here" in done.stderr, done.stderr

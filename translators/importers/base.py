@@ -317,16 +317,19 @@ def check_spec(text: str, *, base_dir: str | None = None, environ: Mapping[str, 
                allowed: Sequence[str] = ()) -> LoadedSpec:
     """Load ``text`` through the spec loader, as ``crossdock validate`` would.
 
-    Without ``base_dir``, files the spec reads (secrets' ``from_file``, files' ``file``) are
-    stood in for by placeholders in a temporary folder, and secrets' ``from_env`` variables by a
-    placeholder value: the check is of the spec, not of the machine it runs on (the placeholders'
-    folder is allowed: a `../` path is the user's layout, checked when the spec is used).  Raises
+    With ``base_dir`` (the folder the spec is written to), the files it names are those there,
+    and a secret's missing file is no problem (validate needs no value).  Without it, files the
+    spec reads (secrets' ``from_file``, files' ``file``) are stood in for by placeholders in a
+    temporary folder, and secrets' ``from_env`` variables by a placeholder value: the check is of
+    the spec, not of the machine it runs on (the placeholders' folder is allowed: a `../` path is
+    the user's layout, checked when the spec is used).  Raises
     SpecError: for text an importer wrote, that is a bug in the importer.
     """
     data = load_yaml(text)
     env = dict(environ) if environ is not None else placeholder_environ(text, data)
-    if base_dir is not None:
-        return load(os.path.join(base_dir, "app.yaml"), text=text, environ=env, allowed=allowed)
+    if base_dir is not None:  # as validate loads it there: a secret's file need not exist yet
+        return load(os.path.join(base_dir, "app.yaml"), text=text, environ=env, allowed=allowed,
+                    require_secret_values=False)
     with tempfile.TemporaryDirectory(prefix="crossdock-import-check-") as tmp:
         spec_dir = os.path.join(tmp, "a", "b", "c", "d")  # room for '../' in relative paths
         os.makedirs(spec_dir)
