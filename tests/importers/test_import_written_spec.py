@@ -67,15 +67,9 @@ spec:
   selector: {{matchLabels: {{app: web}}}}
   template:
     metadata: {{labels: {{app: web}}}}
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27
-          env:
-            - name: DB_PASSWORD
-              valueFrom: {{secretKeyRef: {{name: db-creds, key: password}}}}
-            - name: API_KEY
-              value: {PLANTED}
+    spec: {{containers: [{{name: web, image: "nginx:1.27", env: [
+      {{name: DB_PASSWORD, valueFrom: {{secretKeyRef: {{name: db-creds, key: password}}}}}},
+      {{name: API_KEY, value: {PLANTED}}}]}}]}}
 """
 
 NOMAD = f"""job "web" {{
