@@ -139,7 +139,7 @@ def _environment_names(spec: Any) -> list[str]:
 @click.option("-o", "--output", default="-", show_default=True, metavar="DIR|-",
               help="A folder (files go to DIR/<target>/, replaced whole) or - for standard output.")
 @click.option("--strict", is_flag=True, help="Fail (exit 3, nothing written) if any target cannot "
-              "express part of the spec.")
+              "express part of the spec, or a Kubernetes Secret is left out (see --include-secrets).")
 @click.option("--layout", type=click.Choice(["single", "directory"]), default="single", show_default=True,
               help="Kubernetes: one multi-document file, or one file per resource plus kustomization.yaml.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the portability report.")
