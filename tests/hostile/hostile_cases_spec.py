@@ -62,7 +62,10 @@ def _confined() -> list[Case]:
     ], 1):
         template = SECRET_FROM if kind.startswith("secret") else CONFIG_FROM
         text = template.replace("{src}", src)
-        cases.append(Case(f"{kind}", "2-confined", ("render", "proj/app.yaml", "-t", "all", "-o", "out"), 2,
+        # render reads a secret's file only to write its value (--include-secrets); without it the
+        # file is not read at all (tests/specs/test_confined_files.py)
+        flags = ("--include-secrets",) if kind.startswith("secret") else ()
+        cases.append(Case(f"{kind}", "2-confined", ("render", "proj/app.yaml", "-t", "all", "-o", "out", *flags), 2,
                           at("app.yaml", text, "file:"), (planted(2, n),),
                           files={"proj/app.yaml": text, "outside/secret.txt": planted(2, n) + "\n"}, setup=setup))
     environ = CONFIG_FROM.replace("{src}", "/proc/self/environ")

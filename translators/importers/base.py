@@ -26,6 +26,8 @@ from crossdock.specs import files
 from crossdock.specs.classify import NO_RULES, SecretRules
 from crossdock.specs.loader import LoadedSpec, load
 from crossdock.specs.yamlsrc import load_yaml
+from crossdock.translators.importers import name_fit
+from crossdock.translators.importers.name_fit import shorten
 
 Source = Literal["compose", "kubernetes", "nomad"]
 SOURCES: tuple[Source, ...] = ("compose", "kubernetes", "nomad")
@@ -259,6 +261,53 @@ def detect(paths: Sequence[str], sources: Sources) -> Source:
                      "or say which with --from")
 
 
+# ---- names of the variables a secret is read from -----------------------------------------------
+
+# Variables a shell or a login sets in every session (POSIX sh, bash, zsh, login(1), pam_env,
+# sshd, systemd user sessions): a secret read from one of them would silently get the current
+# folder, the user's name... as its value.  Compared without case (Windows' environment is
+# case-insensitive, and a Vault item ``pwd`` must not become ``PWD``).
+SHELL_SET_VARIABLES = frozenset({
+    # POSIX shell and bash/zsh internals
+    "PWD", "OLDPWD", "IFS", "PS1", "PS2", "PS3", "PS4", "PPID", "SHLVL", "_", "OPTIND", "OPTARG",
+    "LINENO", "RANDOM", "SECONDS", "UID", "EUID", "GROUPS", "HOSTTYPE", "OSTYPE", "MACHTYPE",
+    "HISTFILE", "HISTSIZE", "HISTFILESIZE", "HISTCMD", "BASH", "BASHPID", "BASHOPTS", "SHELLOPTS",
+    "COLUMNS", "LINES", "DIRSTACK", "PIPESTATUS", "EPOCHSECONDS", "EPOCHREALTIME", "ZSH_VERSION",
+    # login(1), pam, sshd, terminals
+    "HOME", "PATH", "USER", "USERNAME", "LOGNAME", "SHELL", "TERM", "HOSTNAME", "HOST", "MAIL",
+    "MAILPATH", "TMPDIR", "TMP", "TEMP", "LANG", "LANGUAGE", "DISPLAY", "TZ", "COLORTERM",
+    "SSH_CLIENT", "SSH_CONNECTION", "SSH_TTY", "SSH_AUTH_SOCK",
+    # systemd / desktop sessions
+    "XDG_RUNTIME_DIR", "XDG_SESSION_ID", "XDG_SESSION_TYPE", "XDG_CONFIG_HOME", "XDG_DATA_HOME",
+    "XDG_CACHE_HOME", "DBUS_SESSION_BUS_ADDRESS", "MOTD_SHOWN",
+})
+# Whole families: locale (LC_ALL, LC_CTYPE...) and the shell's own (BASH_VERSION, BASH_SOURCE...).
+_SHELL_SET_PREFIXES = ("LC_", "BASH_")
+SAFE_ENV_PREFIX = "SECRET_"
+
+
+def safe_env_source(name: str) -> str:
+    """The environment variable a secret is read from: ``name``, unless the shell or the login
+    sets that variable in every session (``PWD``, ``HOME``...), then ``SECRET_<name>``.
+
+    The importers call this wherever they choose a ``from_env`` name, so a secret never gets the
+    current folder or the user's name as its value with nobody told.  Deterministic, never raises.
+    """
+    upper = name.upper()
+    if upper in SHELL_SET_VARIABLES or upper.startswith(_SHELL_SET_PREFIXES):
+        return SAFE_ENV_PREFIX + name.lstrip("_") if name.strip("_") else SAFE_ENV_PREFIX.rstrip("_")
+    return name
+
+
+def fit_names(result: ImportResult, given_name: str | None = None) -> None:
+    """Shorten the app's name (and secrets' names that leave it no room) so that every name the
+    targets derive from them fits, with a loss line each (see name_fit).  Idempotent.
+    Raises InputError when ``given_name`` (--name) is not an app name or cannot fit."""
+    file = result.sources[0] if result.sources else ""
+    found = name_fit.fit_names(result.doc, result.comments, given_name)
+    result.losses[:0] = [Loss(file, 0, 0, path, message, "changed", path) for path, message in found]
+
+
 # ---- checking what was written ------------------------------------------------------------------
 
 CHECK_SECRET_PLACEHOLDER = "imported-secret-placeholder"
@@ -268,16 +317,19 @@ def check_spec(text: str, *, base_dir: str | None = None, environ: Mapping[str, 
                allowed: Sequence[str] = ()) -> LoadedSpec:
     """Load ``text`` through the spec loader, as ``crossdock validate`` would.
 
-    Without ``base_dir``, files the spec reads (secrets' ``from_file``, files' ``file``) are
-    stood in for by placeholders in a temporary folder, and secrets' ``from_env`` variables by a
-    placeholder value: the check is of the spec, not of the machine it runs on (the placeholders'
-    folder is allowed: a `../` path is the user's layout, checked when the spec is used).  Raises
+    With ``base_dir`` (the folder the spec is written to), the files it names are those there,
+    and a secret's missing file is no problem (validate needs no value).  Without it, files the
+    spec reads (secrets' ``from_file``, files' ``file``) are stood in for by placeholders in a
+    temporary folder, and secrets' ``from_env`` variables by a placeholder value: the check is of
+    the spec, not of the machine it runs on (the placeholders' folder is allowed: a `../` path is
+    the user's layout, checked when the spec is used).  Raises
     SpecError: for text an importer wrote, that is a bug in the importer.
     """
     data = load_yaml(text)
     env = dict(environ) if environ is not None else placeholder_environ(text, data)
-    if base_dir is not None:
-        return load(os.path.join(base_dir, "app.yaml"), text=text, environ=env, allowed=allowed)
+    if base_dir is not None:  # as validate loads it there: a secret's file need not exist yet
+        return load(os.path.join(base_dir, "app.yaml"), text=text, environ=env, allowed=allowed,
+                    require_secret_values=False)
     with tempfile.TemporaryDirectory(prefix="crossdock-import-check-") as tmp:
         spec_dir = os.path.join(tmp, "a", "b", "c", "d")  # room for '../' in relative paths
         os.makedirs(spec_dir)
@@ -330,5 +382,5 @@ def _read_paths(data: Any) -> list[str]:
 from crossdock.translators.importers.spec_writer import SCHEMA_LINE, write_spec  # noqa: E402
 
 __all__ = ["SCHEMA_LINE", "SOURCES", "FileSources", "ImportResult", "Importer", "Loss", "MemorySources", "Source",
-           "Sources", "check_spec", "detect", "expand_paths", "get_importer", "outside", "placeholder_environ",
-           "write_spec"]
+           "Sources", "check_spec", "detect", "expand_paths", "fit_names", "get_importer", "outside",
+           "placeholder_environ", "safe_env_source", "shorten", "write_spec"]
