@@ -179,8 +179,7 @@ def _stateful_set(ctx: Context, m: Manifest, w: dict[str, Any], where: str) -> N
 
 
 def _daemon_set(ctx: Context, m: Manifest, w: dict[str, Any], where: str) -> None:
-    ctx.lose(m, ("kind",), "a DaemonSet runs one pod on every node; the spec has no such workload: imported as "
-             "a service of one replica (set replicas, or autoscale)", "changed", f"{where}.replicas")
+    w["mode"] = "per_node"  # one pod on every node the placement allows
     if m.data_at("spec", "updateStrategy") == {"type": "RollingUpdate"}:
         m.use("spec", "updateStrategy")
     if m.data_at("spec", "revisionHistoryLimit") == 10:

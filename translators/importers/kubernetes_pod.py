@@ -15,6 +15,7 @@ from typing import Any
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers.kubernetes_mounts import read_mount, read_placement
 from crossdock.translators.importers.kubernetes_read import Manifest
+from crossdock.translators.importers.kubernetes_security import PodSecurity
 from crossdock.translators.importers.kubernetes_values import Context, cpu, dns_name, duration, from_kube, \
     memory, valid
 
@@ -46,6 +47,7 @@ class PodReader:
         self.spec: Path = (*base, "spec")
         self.templates: dict[str, str] = {}  # a StatefulSet's volumeClaimTemplates -> spec volume
         self.slots: dict[int, int] = {}  # id of a secret mount -> its index in the spec crossdock rendered
+        self.security = PodSecurity(self)
 
     def lose(self, path: Path, message: str, kind: str = "dropped", spec_field: str = "") -> None:
         self.ctx.lose(self.m, path, message, kind, f"{self.where}.{spec_field}" if spec_field else "")
@@ -88,6 +90,8 @@ class PodReader:
         if init:
             w["init"] = init
         self._placement(w)
+        self.security.pod_fields(w, (*spec, "containers", main))
+        self.security.finish()
         return True
 
     # ---- containers -----------------------------------------------------------------------
@@ -149,6 +153,7 @@ class PodReader:
         res = self._resources(c)
         if res:
             w["resources"] = res
+        self.security.container(c, w)
 
     def _resolve_command(self, c: Path, w: dict[str, Any], env: dict[str, str]) -> None:
         defined: dict[str, str | None] = {}

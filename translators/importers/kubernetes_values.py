@@ -17,7 +17,9 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from crossdock.specs.classify import NO_RULES, SecretRules
-from crossdock.specs.types import AbsPath, EnvName, Hostname, HttpPath, Image, LabelKey, LabelValue, Text
+from crossdock.specs.types import (
+    AbsPath, Capability, EnvKey, Hostname, HttpPath, Image, LabelKey, LabelValue, Signal, Text, UserRef,
+)
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers.base import Loss
 from crossdock.translators.importers.kubernetes_read import Manifest
@@ -37,7 +39,8 @@ _REF = re.compile(r"\$(\$|\(([A-Za-z_][A-Za-z0-9_.-]*)\))")
 
 _TYPES: dict[str, Any] = {
     "label_key": LabelKey, "label_value": LabelValue, "annotation_key": LabelKey, "annotation_value": Text,
-    "env": EnvName, "host": Hostname, "path": AbsPath, "image": Image, "http_path": HttpPath, "text": Text,
+    "env": EnvKey, "host": Hostname, "path": AbsPath, "image": Image, "http_path": HttpPath, "text": Text,
+    "signal": Signal, "capability": Capability, "user": UserRef,
 }
 
 
