@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -173,3 +175,28 @@ def test_write_spec_puts_escape_hatches_last() -> None:
     assert top == ["apiVersion", "kind", "metadata", "services", "x-kubernetes"]
     web = [line.strip().split(":")[0] for line in lines if line.startswith("    ") and not line.startswith("     ")]
     assert web == ["image", "env", "x-nomad"]
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("PWD", "SECRET_PWD"), ("pwd", "SECRET_pwd"), ("HOME", "SECRET_HOME"), ("PATH", "SECRET_PATH"),
+    ("USER", "SECRET_USER"), ("SHELL", "SECRET_SHELL"), ("LC_ALL", "SECRET_LC_ALL"), ("_", "SECRET"),
+    ("BASH_VERSION", "SECRET_BASH_VERSION"), ("IFS", "SECRET_IFS"),
+    ("DB_PASSWORD", "DB_PASSWORD"), ("PWD_FILE", "PWD_FILE"), ("USER_PASSWORD", "USER_PASSWORD"),
+    ("HOMEPAGE_TOKEN", "HOMEPAGE_TOKEN"), ("SECRET_PWD", "SECRET_PWD"),
+])
+def test_safe_env_source_prefixes_only_shell_set_names(name: str, expected: str) -> None:
+    assert base.safe_env_source(name) == expected
+
+
+@pytest.mark.parametrize("shell", ["sh", "bash"])
+def test_safe_env_source_covers_what_a_real_shell_sets(shell: str) -> None:
+    # Independent of the list: whatever a real shell started with an almost empty environment
+    # exports is a name no secret may be read from.
+    if shutil.which(shell) is None:
+        pytest.fail(f"{shell} is not installed")
+    out = subprocess.run([shell, "-c", "env"], env={"PATH": "/usr/bin:/bin", "HOME": "/tmp"},
+                         capture_output=True, text=True, check=True).stdout
+    names = {line.split("=", 1)[0] for line in out.splitlines() if "=" in line}
+    assert {"PWD", "PATH", "HOME"} <= names
+    for name in names:
+        assert base.safe_env_source(name) != name, name

@@ -259,6 +259,44 @@ def detect(paths: Sequence[str], sources: Sources) -> Source:
                      "or say which with --from")
 
 
+# ---- names of the variables a secret is read from -----------------------------------------------
+
+# Variables a shell or a login sets in every session (POSIX sh, bash, zsh, login(1), pam_env,
+# sshd, systemd user sessions): a secret read from one of them would silently get the current
+# folder, the user's name... as its value.  Compared without case (Windows' environment is
+# case-insensitive, and a Vault item ``pwd`` must not become ``PWD``).
+SHELL_SET_VARIABLES = frozenset({
+    # POSIX shell and bash/zsh internals
+    "PWD", "OLDPWD", "IFS", "PS1", "PS2", "PS3", "PS4", "PPID", "SHLVL", "_", "OPTIND", "OPTARG",
+    "LINENO", "RANDOM", "SECONDS", "UID", "EUID", "GROUPS", "HOSTTYPE", "OSTYPE", "MACHTYPE",
+    "HISTFILE", "HISTSIZE", "HISTFILESIZE", "HISTCMD", "BASH", "BASHPID", "BASHOPTS", "SHELLOPTS",
+    "COLUMNS", "LINES", "DIRSTACK", "PIPESTATUS", "EPOCHSECONDS", "EPOCHREALTIME", "ZSH_VERSION",
+    # login(1), pam, sshd, terminals
+    "HOME", "PATH", "USER", "USERNAME", "LOGNAME", "SHELL", "TERM", "HOSTNAME", "HOST", "MAIL",
+    "MAILPATH", "TMPDIR", "TMP", "TEMP", "LANG", "LANGUAGE", "DISPLAY", "TZ", "COLORTERM",
+    "SSH_CLIENT", "SSH_CONNECTION", "SSH_TTY", "SSH_AUTH_SOCK",
+    # systemd / desktop sessions
+    "XDG_RUNTIME_DIR", "XDG_SESSION_ID", "XDG_SESSION_TYPE", "XDG_CONFIG_HOME", "XDG_DATA_HOME",
+    "XDG_CACHE_HOME", "DBUS_SESSION_BUS_ADDRESS", "MOTD_SHOWN",
+})
+# Whole families: locale (LC_ALL, LC_CTYPE...) and the shell's own (BASH_VERSION, BASH_SOURCE...).
+_SHELL_SET_PREFIXES = ("LC_", "BASH_")
+SAFE_ENV_PREFIX = "SECRET_"
+
+
+def safe_env_source(name: str) -> str:
+    """The environment variable a secret is read from: ``name``, unless the shell or the login
+    sets that variable in every session (``PWD``, ``HOME``...), then ``SECRET_<name>``.
+
+    The importers call this wherever they choose a ``from_env`` name, so a secret never gets the
+    current folder or the user's name as its value with nobody told.  Deterministic, never raises.
+    """
+    upper = name.upper()
+    if upper in SHELL_SET_VARIABLES or upper.startswith(_SHELL_SET_PREFIXES):
+        return SAFE_ENV_PREFIX + name.lstrip("_") if name.strip("_") else SAFE_ENV_PREFIX.rstrip("_")
+    return name
+
+
 # ---- checking what was written ------------------------------------------------------------------
 
 CHECK_SECRET_PLACEHOLDER = "imported-secret-placeholder"
@@ -331,4 +369,4 @@ from crossdock.translators.importers.spec_writer import SCHEMA_LINE, write_spec 
 
 __all__ = ["SCHEMA_LINE", "SOURCES", "FileSources", "ImportResult", "Importer", "Loss", "MemorySources", "Source",
            "Sources", "check_spec", "detect", "expand_paths", "get_importer", "outside", "placeholder_environ",
-           "write_spec"]
+           "safe_env_source", "write_spec"]
