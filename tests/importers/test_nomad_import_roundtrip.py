@@ -49,6 +49,12 @@ SILENT: dict[str, set[str]] = {
         "x_kubernetes.resources[0].metadata.name: original \"hatch-runner\" != imported \"<absent>\"",
         "x_swarm.networks.default.attachable: original true != imported \"<absent>\"",
         "x_swarm.networks.default.driver: original \"overlay\" != imported \"<absent>\"",
+        # The case sets a task's KillTimeout through x-nomad; the importer reads a task's
+        # kill_timeout as the spec's stop_grace_period (the same value, its spec field).
+        "jobs.once.stop_grace_period: original \"<absent>\" != imported \"1m\"",
+        "jobs.once.x_nomad.task.KillTimeout: original 60000000000 != imported \"<absent>\"",
+        "services.web.stop_grace_period: original \"<absent>\" != imported \"30s\"",
+        "services.web.x_nomad.task.KillTimeout: original 30000000000 != imported \"<absent>\"",
     },
     "health-checks": {
         # The translator warns about the command check ('.exec'), not the rest of that probe.

@@ -21,7 +21,7 @@ from crossdock.specs.types import (
     AbsPath, Capability, EnvKey, Hostname, HttpPath, Image, LabelKey, LabelValue, Signal, Text, UserRef,
 )
 from crossdock.specs.yamlsrc import Path
-from crossdock.translators.importers.base import Loss
+from crossdock.translators.importers.base import Loss, safe_env_source
 from crossdock.translators.importers.kubernetes_read import Manifest
 
 SECRET_KEY = "value"  # the key crossdock's own Secrets hold their value under
@@ -185,7 +185,7 @@ class Context:
             section = "data" if isinstance(m.data.get("data"), dict) and key in m.data["data"] else "stringData"
             m.use(section, key)
             spec = self._spec_secret_name(m.name, key)
-            var = env_name(spec)
+            var = safe_env_source(env_name(spec))
             self.secrets[spec] = {"from_env": var}
             self.comments[("secrets", spec)] = (f"value was in {m.ref} {section}.{key} ({m.where((section, key))}); "
                                                 f"not copied: set {var} when deploying")
@@ -234,7 +234,7 @@ class Context:
         """A plain value the classifier calls secret (an env ``value:``, a ConfigMap key) becomes a
         secret read from the environment variable ``var``; ``where`` says where the value was
         (default: env ``var`` of ``m`` at ``path``), ``reason`` why it is secret."""
-        var = env_name(var)
+        var = safe_env_source(env_name(var))
         base = dns_name(var, 63, False)
         name, n = base, 1
         while name in self.secrets and self.secrets[name].get("from_env") != var:
