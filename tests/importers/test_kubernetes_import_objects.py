@@ -258,7 +258,9 @@ def test_kubernetes_import_service_fields_become_patches_of_the_rendered_service
     assert "s.yaml:8:3: Service/web-lb: spec.externalTrafficPolicy: changed: kept for Kubernetes only, in " \
            "x-kubernetes.patches: the spec has no such field" in report
     assert "s.yaml:4:3: Service/web-lb: metadata.name: changed: crossdock renders the published ports of 'web' " \
-           "as the Service 'web-public'; inside the cluster the workload answers as 'web', not 'web-lb'" in report
+           "as the Service 'web-public'; inside the app the workload answers as 'web' and 'web-lb' (an alias)" in report
+    # Clients inside the cluster used the Service's name: the workload keeps answering to it.
+    assert app.services["web"].aliases == ["web-lb"]
 
 
 def test_kubernetes_import_lists_crossdock_never_renders_are_kept_whole() -> None:

@@ -77,6 +77,7 @@ class _Import:
         ctx = self.ctx
         by_kind: dict[str, list[Manifest]] = {}
         for m in ctx.manifests:
+            _generated_name(ctx, m)
             if not m.kind or not m.name:
                 ctx.lose(m, (), "not a Kubernetes object (no kind or metadata.name): skipped")
                 m.used.add(())
@@ -170,14 +171,14 @@ class _Import:
             # One workload and its Services: its labels or the app's cannot be told apart; they stay
             # the workload's (crossdock would render either the same way here).
             m = controllers[0]
-            for spec_path in ("metadata.labels", f"{section_of(m.kind)}.{dns_name(m.name, 52, True)}.labels"):
+            for spec_path in ("metadata.labels", f"{section_of(m)}.{dns_name(m.name, 52, True)}.labels"):
                 self.ctx.lose(m, ("metadata", "labels"), "labels on every object of the only workload: kept as "
                               "the workload's labels; they could as well be the app's", "changed", spec_path)
             labels = {}
         return labels, annotations
 
     def _workload(self, m: Manifest, names: set[str], app_labels: dict[str, str]) -> Imported | None:
-        section = section_of(m.kind)
+        section = section_of(m)
         name = dns_name(m.name, 52, True)
         base, n = name, 1
         while name in names:
@@ -272,6 +273,18 @@ class _Import:
             doc.setdefault(i.section, {})[i.name] = i.w
         escaped: dict[str, Any] = _escaped(doc)
         return escaped
+
+
+def _generated_name(ctx: Context, m: Manifest) -> None:
+    """An object with ``metadata.generateName`` and no name (a Helm or Argo CD hook Job): Kubernetes
+    names it the prefix plus five random characters; the spec needs a fixed name, the prefix."""
+    prefix = m.data_at("metadata", "generateName")
+    if m.name or not isinstance(prefix, str) or not prefix.strip("-"):
+        return
+    m.generated_name = prefix.strip("-")
+    m.use("metadata", "generateName")
+    ctx.lose(m, ("metadata", "generateName"), f"Kubernetes names each object made from it '{prefix}' plus random "
+             f"characters; the spec needs one name: imported as '{m.generated_name}'", "changed")
 
 
 def _escaped(value: Any) -> Any:

@@ -310,6 +310,9 @@ class PodReader:
                 protocol = "tcp"
             raw = p.get("name") if isinstance(p.get("name"), str) else ""
             name = dns_name(raw, 15, True) if raw else ""
+            if name != raw:
+                self.lose((*path, "name"), f"renamed '{name}': a port name is lowercase letters, digits and '-', "
+                          "starting with a letter, at most 15 characters", "changed")
             port: dict[str, Any] = {"name": name, "port": p["containerPort"]}
             if protocol != "tcp":
                 port["protocol"] = protocol

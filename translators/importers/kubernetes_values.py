@@ -9,6 +9,7 @@ with the user's ``--secret``/``--not-secret``) calls secret.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -59,12 +60,22 @@ def valid(kind: str, value: Any) -> bool:
 
 
 def dns_name(text: str, limit: int, letter_first: bool) -> str:
-    """``text`` made a DNS label: lowercase letters, digits and '-', at most ``limit`` characters."""
+    """``text`` made a DNS label: lowercase letters, digits and '-', at most ``limit`` characters
+    (a longer one is shortened by ``short_name``, so two long names keep apart)."""
     out = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")
     if letter_first and not out[:1].isalpha():
         out = "x-" + out
-    out = out[:limit].rstrip("-")
-    return out or "x"
+    return short_name(out, limit, text) or "x"
+
+
+def short_name(name: str, limit: int, seed: str = "") -> str:
+    """``name`` when it fits in ``limit`` characters, else its first characters, '-' and four hex
+    digits of a hash of ``seed`` (default ``name``): deterministic, still a DNS label, and two
+    names that share a long prefix stay apart.  ``limit`` is at least 6."""
+    if len(name) <= limit:
+        return name
+    digest = hashlib.sha256((seed or name).encode()).hexdigest()[:4]
+    return name[: limit - 5].rstrip("-") + "-" + digest
 
 
 def env_name(text: str) -> str:
