@@ -59,7 +59,7 @@ def test_kubernetes_import_nodeport_and_unmatched_service() -> None:
     assert (port.port, port.publish, port.published_port) == (80, True, 30080)
     text = "\n".join(losses(result))
     assert "Service/ghost: spec.selector: selects no workload" in text
-    assert "s.yaml:" in text and "inside the cluster the Service listens on 8080" in text
+    assert "s.yaml:7:12: Service/web: spec.ports[0].port: changed: the Service listens on 8080 and forwards to the container port 80" in text
 
 
 def test_kubernetes_import_config_map_files_and_env() -> None:

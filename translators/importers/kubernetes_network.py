@@ -108,7 +108,7 @@ def _port(ctx: Context, m: Manifest, i: int, p: dict[str, Any], t: Imported, kin
     path = ("spec", "ports", i)
     for key in ("name", "port", "targetPort", "protocol"):
         m.use(*path, key)
-    number, target = p.get("port"), p.get("targetPort", p.get("port"))
+    number, target = p["port"], p.get("targetPort", p["port"])
     protocol = str(p["protocol"]).lower() if isinstance(p.get("protocol"), str) else "tcp"
     ports: list[dict[str, Any]] = t.w.setdefault("ports", [])
     match = next((q for q in ports if (q["name"] == target if isinstance(target, str) else q["port"] == target)
@@ -138,15 +138,13 @@ def _port(ctx: Context, m: Manifest, i: int, p: dict[str, Any], t: Imported, kin
         match["publish"] = True
         if _port_number(published) and published != match["port"]:
             match["published_port"] = published
-        if kind == "NodePort" and number != match["port"]:
-            ctx.lose(m, (*path, "port"), f"inside the cluster the Service listens on {number}; the spec's Service "
-                     f"listens on the container port {match['port']}", "changed", f"services.{t.name}.ports")
-    elif number != match["port"]:
+    if number != match["port"]:
         callers = _callers(m.name, number, workloads)
+        inside = " inside the cluster" if kind in ("LoadBalancer", "NodePort") else ""
         ctx.lose(m, (*path, "port"), f"the Service listens on {number} and forwards to the container port "
                  f"{match['port']}; a spec port is one number, the container's: crossdock's Service listens on "
-                 f"{match['port']}, so clients of {m.name}:{number}{callers} must use {match['port']}", "changed",
-                 f"services.{t.name}.ports")
+                 f"{match['port']}, so clients of {m.name}:{number}{callers}{inside} must use {match['port']}",
+                 "changed", f"services.{t.name}.ports")
 
 
 def _callers(host: str, port: int, workloads: list[Imported]) -> str:

@@ -14,14 +14,12 @@ from typing import Any
 
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers.kubernetes_mounts import read_mount, read_placement
+from crossdock.translators.importers.kubernetes_probes import read_probe
 from crossdock.translators.importers.kubernetes_read import Manifest
 from crossdock.translators.importers.kubernetes_security import PodSecurity
-from crossdock.translators.importers.kubernetes_values import Context, cpu, dns_name, duration, from_kube, \
+from crossdock.translators.importers.kubernetes_values import Context, cpu, dns_name, from_kube, \
     memory, valid
 
-_PROBE_DEFAULTS = {"periodSeconds": 10, "timeoutSeconds": 1, "failureThreshold": 3, "initialDelaySeconds": 0,
-                   "successThreshold": 1}
-_PROBE_FIELDS = (("periodSeconds", "interval"), ("timeoutSeconds", "timeout"), ("initialDelaySeconds", "start_period"))
 # Values Kubernetes fills in itself (exported manifests carry them): the spec means the same.
 _DEFAULTS: dict[str, Any] = {
     "terminationMessagePath": ("/dev/termination-log",), "terminationMessagePolicy": ("File",),
@@ -111,7 +109,7 @@ class PodReader:
             self._ports(c, w)
             health = {kind: p for kind, key in (("liveness", "livenessProbe"), ("readiness", "readinessProbe"),
                                                 ("startup", "startupProbe"))
-                      if (p := self._probe((*c, key), kind, w)) is not None}
+                      if (p := read_probe(self, (*c, key), kind)) is not None}
             if health:
                 w["health"] = health
         self._mounts(c, w, volumes)
@@ -326,48 +324,6 @@ class PodReader:
         if ports:
             w["ports"] = ports
 
-    def _probe(self, path: Path, kind: str, w: dict[str, Any]) -> dict[str, Any] | None:
-        m = self.m
-        raw = m.data_at(*path)
-        if not isinstance(raw, dict):
-            return None
-        spec_field = f"health.{kind}"
-        probe: dict[str, Any] = {}
-        http, tcp, command = raw.get("httpGet"), raw.get("tcpSocket"), m.data_at(*path, "exec", "command")
-        if isinstance(http, dict) and _port_ref(http.get("port")) is not None and valid(
-                "http_path", http.get("path", "/")):
-            m.use(*path, "httpGet", "path")
-            m.use(*path, "httpGet", "port")
-            if http.get("scheme") in (None, "HTTP"):
-                m.use(*path, "httpGet", "scheme")
-            probe["http"] = {"port": _port_ref(http.get("port"))}
-            if http.get("path", "/") != "/":
-                probe["http"]["path"] = http["path"]
-        elif isinstance(tcp, dict) and _port_ref(tcp.get("port")) is not None:
-            m.use(*path, "tcpSocket", "port")
-            probe["tcp"] = {"port": _port_ref(tcp.get("port"))}
-        elif isinstance(command, list) and command and all(isinstance(a, str) for a in command):
-            m.use(*path, "exec", "command")
-            probe["exec"] = list(command)
-        else:
-            self.lose(path, "the spec's checks are http, tcp or a command, on a port by name or number: this probe "
-                      "is not imported", "dropped", spec_field)
-            m.use(*path)
-            return None
-        for key, value in _PROBE_DEFAULTS.items():
-            if raw.get(key, value) == value:
-                m.use(*path, key)
-        for key, spec_key in _PROBE_FIELDS:
-            seconds = raw.get(key, _PROBE_DEFAULTS[key])
-            if isinstance(seconds, int) and not isinstance(seconds, bool) and seconds != _PROBE_DEFAULTS[key]:
-                m.use(*path, key)
-                probe[spec_key] = duration(seconds)
-        retries = raw.get("failureThreshold", 3)
-        if isinstance(retries, int) and not isinstance(retries, bool) and retries != 3 and retries >= 1:
-            m.use(*path, "failureThreshold")
-            probe["retries"] = retries
-        return probe
-
     # ---- volumes ---------------------------------------------------------------------------
 
     def _mounts(self, c: Path, w: dict[str, Any], volumes: dict[Any, tuple[int, dict[str, Any]]]) -> None:
@@ -381,15 +337,6 @@ class PodReader:
         placement = read_placement(self)
         if placement:
             w["placement"] = placement
-
-
-def _port_ref(value: Any) -> int | str | None:
-    """A probe's port as the spec names it (a port name or number), None if it is neither."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value if 1 <= value <= 65535 else None
-    if isinstance(value, str) and value:
-        return dns_name(value, 15, True)
-    return None
 
 
 def _in_slots(secrets: list[dict[str, Any]], slots: dict[int, int]) -> list[dict[str, Any]]:
