@@ -153,3 +153,32 @@ def test_kubernetes_import_dotted_env_names_are_carried() -> None:
         """)})
     assert app.services["web"].env == {"discovery.type": "single-node", "xpack.security.enabled": "false"}
     assert not [m for m in losses(result) if "env" in m]
+
+
+def _daemon_set(spec: str) -> dict[str, str]:
+    return {"ds.yaml": "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\nspec:\n"
+            "  selector: {matchLabels: {app: agent}}\n" + spec
+            + "  template:\n    metadata: {labels: {app: agent}}\n"
+            "    spec:\n      containers: [{name: agent, image: 'example/agent:1'}]\n"}
+
+
+def test_kubernetes_import_daemon_set_rolling_update() -> None:
+    # The API's default: maxUnavailable 1, maxSurge 0: one old pod stops before its new one starts.
+    _, app = run(_daemon_set(""))
+    agent = app.services["agent"]
+    assert agent.mode == "per_node" and (agent.update.surge, agent.update.parallelism) == (0, 1)
+    _, app = run(_daemon_set("  updateStrategy: {type: RollingUpdate, rollingUpdate: {maxUnavailable: 3}}\n"))
+    assert (app.services["agent"].update.surge, app.services["agent"].update.parallelism) == (0, 3)
+    _, app = run(_daemon_set("  minReadySeconds: 5\n  updateStrategy:\n    type: RollingUpdate\n"
+                             "    rollingUpdate: {maxSurge: 2, maxUnavailable: 0}\n"))
+    agent = app.services["agent"]
+    assert (agent.update.surge, agent.update.min_ready) == (2, "5s") and agent.x_kubernetes is None
+
+
+def test_kubernetes_import_daemon_set_on_delete_or_percentage_is_kept_for_kubernetes() -> None:
+    result, app = run(_daemon_set("  updateStrategy: {type: OnDelete}\n"))
+    assert app.services["agent"].x_kubernetes == {"spec": {"updateStrategy": {"type": "OnDelete"}}}
+    result, app = run(_daemon_set("  updateStrategy: {rollingUpdate: {maxUnavailable: 10%}}\n"))
+    assert app.services["agent"].x_kubernetes == {"spec": {"updateStrategy": {"rollingUpdate": {
+        "maxUnavailable": "10%"}}}}
+    assert any("updateStrategy.rollingUpdate" in m and "kept for Kubernetes only" in m for m in losses(result))

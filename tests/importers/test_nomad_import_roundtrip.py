@@ -72,6 +72,20 @@ SILENT: dict[str, set[str]] = {
         "services.gateway.ports[0].protocol: original \"udp\" != imported \"tcp\"",
         "services.gateway.ports[0].publish: original true != imported false",
     },
+    "per-node-aliases": {
+        # Nomad ports carry no protocol (as in ports-routes).
+        "services.logs.ports[0].protocol: original \"udp\" != imported \"tcp\"",
+        # A system job's allocation uses its node's host volume (Nomad refuses per_alloc there);
+        # the translator says so at services.logs.volumes[0], not at the volume.
+        "volumes.cache.per_replica: original true != imported false",
+    },
+    "security-modes": {
+        # legacy sets only a group, which the docker driver takes only with a user (warned at
+        # .security.group): the imported spec has no security block; its other fields are defaults.
+        "services.legacy.security.no_new_privileges: original false != imported \"<absent>\"",
+        "services.legacy.security.privileged: original false != imported \"<absent>\"",
+        "services.legacy.security.read_only_root: original false != imported \"<absent>\"",
+    },
     "variables": {
         "variables.REGISTRY: original \"registry.example.com\" != imported \"<absent>\"",
         "variables.REPLICAS: original \"3\" != imported \"<absent>\"",

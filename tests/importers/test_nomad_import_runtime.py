@@ -89,3 +89,22 @@ def test_nomad_import_sysbatch_job_is_reported() -> None:
                      '      config {\n        image = "a"\n      }\n    }\n  }'))
     assert "web" in result.doc["jobs"]
     assert [x.kind for x in result.losses if x.path == "job.web: type"] == ["changed"]
+
+
+def test_nomad_import_group_network_hostname() -> None:
+    net = '    network {\n      mode = "bridge"\n      hostname = "agent"\n    }\n'
+    result = imp(group('      config {\n        image = "a"\n      }', net))
+    assert result.doc["services"]["web"]["hostname"] == "agent"
+    bad = imp(group('      config {\n        image = "a"\n      }', net.replace('"agent"', '"${NOMAD_ALLOC_ID}"')))
+    assert "hostname" not in bad.doc["services"]["web"]
+    assert "job.web.group.web.network: hostname" in {x.path for x in bad.losses}
+
+
+def test_nomad_import_step_kill_timeout_like_the_main_tasks_is_not_reported() -> None:
+    """crossdock renders a workload's stop grace period on each of its tasks."""
+    body = ('    task "log" {\n      driver = "docker"\n      lifecycle {\n        hook = "poststart"\n'
+            '        sidecar = true\n      }\n      kill_timeout = "20s"\n'
+            '      config {\n        image = "busybox:1.36"\n      }\n    }\n')
+    result = imp(group('      config {\n        image = "a"\n      }\n      kill_timeout = "20s"', body))
+    assert result.doc["services"]["web"]["stop_grace_period"] == "20s"
+    assert not [x for x in result.losses if "KillTimeout" in x.path]

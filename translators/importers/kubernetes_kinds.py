@@ -191,9 +191,29 @@ def _stateful_set(ctx: Context, m: Manifest, w: dict[str, Any], where: str) -> N
 
 
 def _daemon_set(ctx: Context, m: Manifest, w: dict[str, Any], where: str) -> None:
-    w["mode"] = "per_node"  # one pod on every node the placement allows
-    if m.data_at("spec", "updateStrategy") == {"type": "RollingUpdate"}:
-        m.use("spec", "updateStrategy")
+    """One pod on every node the placement allows.  A rolling update replaces maxUnavailable pods
+    at a time (stopping the old first) or, with maxSurge, starts maxSurge new pods first; the API
+    server takes one of them non-zero (default: maxUnavailable 1, maxSurge 0).  A percentage is of
+    the nodes, which the manifests do not know: left for the loss report."""
+    w["mode"] = "per_node"
+    strategy: Path = ("spec", "updateStrategy")
+    if m.data_at(*strategy, "type") in (None, "RollingUpdate"):
+        m.use(*strategy, "type")
+        rolling = m.dict_at(*strategy, "rollingUpdate")
+        surge, unavailable = rolling.get("maxSurge", 0), rolling.get("maxUnavailable", 1)
+        counts = [isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (surge, unavailable)]
+        if all(counts) and (surge == 0) != (unavailable == 0):
+            m.use(*strategy, "rollingUpdate")
+            w["update"] = {"surge": surge} if surge else {"surge": 0, "parallelism": unavailable}
+            if w["update"] == {"surge": 1}:
+                del w["update"]
+            elif w["update"].get("parallelism") == 1:
+                del w["update"]["parallelism"]
+    min_ready = m.int_at("spec", "minReadySeconds")
+    if min_ready is not None and min_ready >= 0:
+        m.use("spec", "minReadySeconds")
+        if min_ready > 0:
+            w.setdefault("update", {})["min_ready"] = duration(min_ready)
     if m.data_at("spec", "revisionHistoryLimit") == 10:
         m.use("spec", "revisionHistoryLimit")
 

@@ -251,6 +251,10 @@ def _per_node(ctx: Ctx, group: dict[str, Any], w: dict[str, Any], path: str) -> 
     """A system job runs one allocation of each group on every eligible node: a per_node service
     (Nomad ignores a system group's count above 1 and refuses scaling)."""
     w["mode"] = "per_node"
+    update = w.get("update") or {}
+    update.pop("surge", None)  # a system job has no canaries: it replaces max_parallel allocations at a time
+    if not update:
+        w.pop("update", None)
     for key in ("replicas", "autoscale"):
         if w.pop(key, None) is not None:
             ctx.loss(group, f"{path}: {'count' if key == 'replicas' else 'scaling'}", "a system job runs one "

@@ -24,6 +24,7 @@ class Ctx:
     volumes: dict[str, dict[str, Any]] = field(default_factory=dict)
     comments: dict[tuple[str, ...], str] = field(default_factory=dict)
     rules: SecretRules = NO_RULES  # the shared secret classifier with --secret / --not-secret
+    main_task: dict[str, Any] = field(default_factory=dict)  # the main task of the group being read
 
     def loss(self, where: Any, path: str, message: str, kind: Literal["dropped", "changed"] = "dropped",
              spec: str = "") -> None:

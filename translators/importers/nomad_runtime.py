@@ -41,8 +41,11 @@ def _valid(kind: str, value: Any) -> bool:
     return True
 
 
-def runtime(task: dict[str, Any], out: dict[str, Any], path: str, ctx: Ctx, step: bool) -> None:
-    """Fill ``out`` (a workload, or a step when ``step``) from the task and its driver config."""
+def runtime(task: dict[str, Any], out: dict[str, Any], path: str, ctx: Ctx, main: dict[str, Any] | None) -> None:
+    """Fill ``out`` from the task and its driver config: a workload's fields, or (``main``: the
+    workload's main task's stop fields) a step's."""
+    step = main is not None
+    main = main or {}
     config = task.get("Config") or {}
     security = _user(task.get("User"), task, path, ctx)
     for key, field in (("readonly_rootfs", "read_only_root"), ("privileged", "privileged")):
@@ -69,13 +72,29 @@ def runtime(task: dict[str, Any], out: dict[str, Any], path: str, ctx: Ctx, step
         else:
             ctx.loss(task, f"{path}.config: work_dir", "not an absolute path: not carried over", spec=".working_dir")
     if step:
-        for key, what in (("hostname", "a host name"), ("KillTimeout", "a kill timeout"),
-                          ("KillSignal", "a kill signal")):
-            if (config if key == "hostname" else task).get(key) not in (None, ""):
+        for key, what in (("hostname", "host name"), ("KillTimeout", "kill timeout"), ("KillSignal", "kill signal")):
+            value = (config if key == "hostname" else task).get(key)
+            same = ((main.get("Config") or {}) if key == "hostname" else main).get(key)
+            # crossdock renders the workload's stop fields on every task: the same value says nothing more.
+            if value not in (None, "") and value != same:
                 ctx.loss(task, f"{path}: {key}", f"an init step or a sidecar has no {what} of its own (its "
                          "workload's applies): not carried over")
         return
     _stop(task, config, out, path, ctx)
+
+
+def network_hostname(group: dict[str, Any], out: dict[str, Any], path: str, ctx: Ctx) -> None:
+    """The group network's ``hostname`` (bridge mode: the name every task of the group sees),
+    unless the main task's docker config sets its own."""
+    nets = group.get("Networks") or []
+    hostname = nets[0].get("Hostname") if nets and isinstance(nets[0], dict) else None
+    if hostname in (None, "") or "hostname" in out:
+        return
+    if _valid("host", hostname):
+        out["hostname"] = hostname
+    else:
+        ctx.loss(nets[0], f"{path}.network: hostname", "not a host name (Nomad interpolates ${...} at run time): "
+                 "not carried over", spec=".hostname")
 
 
 def _stop(task: dict[str, Any], config: dict[str, Any], out: dict[str, Any], path: str, ctx: Ctx) -> None:

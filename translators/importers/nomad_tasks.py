@@ -111,7 +111,8 @@ def main_fields(task: dict[str, Any], group: dict[str, Any], path: str, ctx: Ctx
         if value:
             out[key] = value
     _resources(task, out, path, ctx)
-    runtime(task, out, path, ctx, step=False)
+    runtime(task, out, path, ctx, None)
+    ctx.main_task = task
     ctx.rest(task, _TASK_KNOWN | TASK_KEYS, path, {"Leader": False}, keep)
     return out
 
@@ -129,7 +130,7 @@ def step(task: dict[str, Any], path: str, ctx: Ctx) -> dict[str, Any] | None:
         ctx.loss(task, f"{path}.env.{s['env']}", f"init steps and sidecars take no secrets: the secret "
                  f"'{s['secret']}' is declared but not given to this step")
     _resources(task, out, path, ctx)
-    runtime(task, out, path, ctx, step=True)
+    runtime(task, out, path, ctx, ctx.main_task)
     ctx.rest(task, _TASK_KNOWN | TASK_KEYS | {"Templates"}, path, {"Leader": False})
     return {"name": workload_name(str(task.get("Name", "step")))} | out
 
