@@ -25,7 +25,8 @@ EPILOG = "Exit codes: 0 ok, 2 invalid input, 3 --strict and something was not ca
 @click.option("--from", "source", type=click.Choice(["compose", "kubernetes", "nomad", "auto"]), default="auto",
               show_default=True, help="The format of the input; auto tells it from the files.")
 @click.option("-o", "--output", default="-", show_default=True, metavar="FILE|-",
-              help="Where to write the spec (replaced whole), or - for standard output.")
+              help="Where to write the spec (replaced whole; its folder is created), or - for standard output. "
+              "Paths in the spec are relative to its folder.")
 @click.option("--name", help="The app's name (default: from the input, e.g. the compose project's folder).")
 @click.option("--strict", is_flag=True, help="Fail (exit 3, nothing written) if anything could not be carried over.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the loss report.")
@@ -59,6 +60,7 @@ def import_command(paths: Sequence[str], source: str, output: str, name: str | N
     """
     from crossdock.specs.classify import SecretRules
     from crossdock.translators.importers import base
+    from crossdock.translators.importers.spec_writer import rebase_paths
 
     sources = base.FileSources(named=paths, allowed=allowed)
     chosen = base.detect(paths, sources) if source == "auto" else source
@@ -68,9 +70,14 @@ def import_command(paths: Sequence[str], source: str, output: str, name: str | N
         raise InputError(f"--from {chosen}: this importer is not available ({e})") from e
     rules = SecretRules(frozenset(secret), frozenset(not_secret))
     result = importer.import_files(list(paths), sources, name=name, environ=os.environ, secret_rules=rules)
+    base.fit_names(result, given_name=name)
+    # A spec's paths (from_file, file) are relative to its own folder: rebased for -o, and the
+    # check loads the spec from there, as `crossdock validate` will.
+    spec_dir = None if output == "-" else os.path.dirname(os.path.abspath(output))
+    outside = [] if spec_dir is None else rebase_paths(result.doc, os.getcwd(), spec_dir)
     text = base.write_spec(result)
     try:
-        base.check_spec(text, allowed=(*sources.roots, *sources.allowed))
+        base.check_spec(text, base_dir=spec_dir, allowed=(*sources.roots, *sources.allowed))
     except SpecError as e:
         raise CrossdockError(f"the imported spec does not load; this is a bug in crossdock import "
                              f"({chosen}), please report it:\n{e}") from e
@@ -79,6 +86,10 @@ def import_command(paths: Sequence[str], source: str, output: str, name: str | N
                    err=True)
         for loss in result.losses:
             click.echo(f"  {loss}", err=True)
+    for where, path in outside if not quiet else []:
+        folder = os.path.relpath(os.path.dirname(os.path.normpath(os.path.join(spec_dir or ".", path))))
+        click.echo(f"note: {where}: {shown(path)} is outside the spec's folder: validate and render do not need it; "
+                   f"deploy and render --include-secrets read it with --allow-path {shown(folder)}", err=True)
     if strict and result.losses:
         raise StrictModeError(f"--strict: {len(result.losses)} thing(s) not carried over as they were; "
                               "nothing was written")
@@ -106,6 +117,7 @@ def _write_atomically(path: str, text: str, inputs: Sequence[str] = ()) -> None:
         raise InputError(f"-o {shown(path)}: exists and is not a regular file; give a file name; nothing was written")
     folder = os.path.dirname(os.path.abspath(path))
     try:
+        os.makedirs(folder, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".crossdock-import-", suffix=".yaml", dir=folder)
     except OSError as e:
         raise InputError(f"-o {path}: cannot write in {folder}: {e.strerror or e}") from e

@@ -37,8 +37,11 @@ def _spec_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-def _load(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequence[str]) -> Any:
-    """Load the spec; ``-`` reads standard input, capped as a file is. Raises SpecError/InputError."""
+def _load(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequence[str],
+          secret_values: bool = True) -> Any:
+    """Load the spec; ``-`` reads standard input, capped as a file is.  ``secret_values``: every
+    from_env secret's variable must be set (deploy, diff); commands that write or show no value
+    (validate, render, explain, status...) pass False.  Raises SpecError/InputError."""
     from crossdock.specs import files
     from crossdock.specs.loader import load
     parsed: dict[str, str] = {}
@@ -50,7 +53,8 @@ def _load(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequenc
     text = files.read_stream(sys.stdin.buffer) if file == "-" else None
     ctx = click.get_current_context(silent=True)
     allowed: Sequence[str] = ctx.meta.get(ALLOWED_META, ()) if ctx is not None else ()
-    return load(file, env=env, overlays=overlays, set_vars=parsed, text=text, allowed=allowed)
+    return load(file, env=env, overlays=overlays, set_vars=parsed, text=text, allowed=allowed,
+                require_secret_values=secret_values)
 
 
 def _cache_templates() -> None:
@@ -94,20 +98,29 @@ def validate(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequ
     Example:
       crossdock validate app.yaml --env production
     """
-    spec = _load(file, env, set_vars, overlays)
+    spec = _load(file, env, set_vars, overlays, secret_values=False)
     app = spec.app
     checked = [env] if env else [None, *_environment_names(spec)]
     problems: list[Problem] = []
     for name in checked[1:]:
         try:
-            _load(file, name, set_vars, overlays)
+            _load(file, name, set_vars, overlays, secret_values=False)
         except SpecError as e:
             problems.extend(Problem(p.path, f"{p.message} [with --env {name}]", p.location, p.hint) for p in e.problems)
     if problems:
         raise SpecError(problems)
+    for name in spec.unavailable_secrets():
+        click.echo(f"note: secrets.{name}: no value here ({_source(app.secrets[name])}); validate and render need "
+                   "none, deploy does", err=True)
     counts = f"{len(app.services)} services, {len(app.jobs)} jobs, {len(app.cron_jobs)} cron jobs"
     envs = f"; environments checked: {', '.join(str(n) for n in checked[1:])}" if len(checked) > 1 else ""
     click.echo(f"{shown(file)}: valid ({app.name}: {counts}{envs})")
+
+
+def _source(secret: Any) -> str:
+    if secret.from_env is not None:
+        return f"the environment variable {secret.from_env} is not set"
+    return f"its file {shown(secret.from_file)} is not under the spec's folder (--allow-path) or not there"
 
 
 def _environment_names(spec: Any) -> list[str]:
@@ -132,17 +145,21 @@ def _environment_names(spec: Any) -> list[str]:
 @click.option("-q", "--quiet", is_flag=True, help="Do not print the portability report.")
 @click.option("--force", is_flag=True, help="With -o DIR: replace DIR/<target>/ folders that crossdock did not "
               "create without asking (never a folder holding the spec or a file it reads, nor / or ~).")
-@click.option("--with-secret-values", is_flag=True,
+@click.option("--include-secrets", is_flag=True,
               help="Kubernetes: also write the Secrets holding the values of the spec's from_file/from_env secrets "
-              "(base64, not encrypted: anyone who reads the file has them); with -o DIR their files get mode 0600. "
-              "Without it they are left out, and a note says how to create each one.")
+              "(base64, not encrypted: anyone who reads the file has them); with -o DIR their files get mode 0600; "
+              "every from_env variable must then be set. Without it they are left out, and a note says how to "
+              "create each one (--strict then fails).")
+@click.option("--with-secret-values", is_flag=True, hidden=True)  # the name before --include-secrets
 def render(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequence[str], target: str,
-           output: str, strict: bool, layout: str, quiet: bool, force: bool, with_secret_values: bool) -> None:
+           output: str, strict: bool, layout: str, quiet: bool, force: bool, include_secrets: bool,
+           with_secret_values: bool) -> None:
     """Render a spec into files for one target or all of them.
 
     The portability report (what a target cannot express) goes to standard error.  No secret
-    value is written unless --with-secret-values: a Kubernetes Secret holding one is left out
-    (`crossdock deploy` creates it); Swarm and Nomad files never hold one.
+    value is needed or written unless --include-secrets: a Kubernetes Secret holding one is left
+    out (a note gives the command that creates it; `crossdock deploy` creates it too); Swarm and
+    Nomad files never hold one.
 
     \b
     Examples:
@@ -153,7 +170,10 @@ def render(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequen
     from crossdock.cli import output as out
     from crossdock.translators import base
 
-    spec = _load(file, env, set_vars, overlays)
+    include_secrets = include_secrets or with_secret_values
+    # Only Kubernetes files can hold a value, and only with --include-secrets: then every value
+    # must be there (an unset variable is exit 2 with its place in the spec).
+    spec = _load(file, env, set_vars, overlays, secret_values=include_secrets and "kubernetes" in _targets(target))
     if output != "-":  # refused before rendering: nothing is written and no time is spent
         out.check_destination(output, _targets(target), spec.read_files, force=force)
     _cache_templates()
@@ -162,7 +182,7 @@ def render(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequen
         if name == "kubernetes":
             from crossdock.translators.kubernetes.translator import KubernetesTranslator
             translator: base.Translator = KubernetesTranslator(layout=layout,  # type: ignore[arg-type]
-                                                               secret_values=with_secret_values)
+                                                               secret_values=include_secrets)
         else:
             translator = base.get(name)
         bundles.append(translator.translate(spec))
@@ -173,12 +193,18 @@ def render(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequen
             click.echo(f"  {w}", err=True)
     if strict and warnings:
         raise StrictModeError(f"--strict: {len(warnings)} portability warning(s); nothing was written")
+    notes = out.withheld_notes(bundles, None if output == "-" else output)
+    if strict and notes:
+        for note in notes:
+            click.echo(note, err=True)
+        raise StrictModeError(f"--strict: {len(notes)} Kubernetes Secret(s) left out of the files (their values are "
+                              "written only with --include-secrets); nothing was written")
     if output == "-":
         out.to_stream(bundles, sys.stdout)
     else:
         written = out.to_directory(bundles, output)
         click.echo(f"wrote {len(written)} files under {shown(output)}", err=True)
-    for note in out.withheld_notes(bundles, None if output == "-" else output):
+    for note in notes:
         click.echo(note, err=True)
 
 
@@ -199,7 +225,7 @@ def explain(file: str, env: str | None, set_vars: Sequence[str], overlays: Seque
     from crossdock.translators import base
     from crossdock.translators.support import TARGETS
 
-    spec = _load(file, env, set_vars, overlays)
+    spec = _load(file, env, set_vars, overlays, secret_values=False)
     _cache_templates()
     warnings = [w for t in TARGETS for w in base.get(t).translate(spec).warnings]
     text = report.as_json(warnings) if fmt == "json" else report.as_table(warnings, markdown=fmt == "markdown")

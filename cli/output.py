@@ -35,7 +35,7 @@ def withheld_notes(bundles: Sequence[Bundle], root: str | None) -> list[str]:
     """One line per secret a bundle left out (it holds a value), saying how to create it; ``root``
     is the -o folder (None for standard output).  Never the value: the command names its source."""
     return [f"note: secret {_shown(w.name)} is not written to {_shown(os.path.join(root, w.path) if root else w.path)}"
-            f" (it holds a value): crossdock deploy creates it, or {w.create}; --with-secret-values writes it"
+            f" (it holds a value): crossdock deploy creates it, or {w.create}; --include-secrets writes it"
             for b in bundles for w in b.withheld]
 
 

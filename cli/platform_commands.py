@@ -88,7 +88,7 @@ def _app_name(file_or_app: str, env: str | None, set_vars: Sequence[str], overla
         if not os.path.exists(file_or_app):
             return file_or_app
     from crossdock.cli.main import _load
-    return str(_load(file_or_app, env, set_vars, overlays).app.name)
+    return str(_load(file_or_app, env, set_vars, overlays, secret_values=False).app.name)
 
 
 def _print_plan(plan: Any, dry_run: bool = False) -> None:

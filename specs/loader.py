@@ -15,34 +15,9 @@ from pydantic import ValidationError
 from crossdock.errors import Location, Problem, SpecError, shape, shown
 from crossdock.specs import checks, fields, files, overlay, secret_sources, variables, yamlsrc
 from crossdock.specs.model import API_VERSION, App
+from crossdock.specs.spec_inputs import MAX_INCLUDED_FILE_BYTES, SecretValue, read_files, read_secrets
 from crossdock.specs.types import describe
 from crossdock.specs.yamlsrc import Located, Path, format_path
-
-MAX_INCLUDED_FILE_BYTES = 1024 * 1024  # a config file or secret read from disk
-
-
-class SecretValue:
-    """A secret's value: shown as ``***`` by str/repr so it cannot leak into logs."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "SecretValue('***')"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, SecretValue) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
 
 @dataclass(frozen=True)
 class LoadedSpec:
@@ -62,22 +37,33 @@ class LoadedSpec:
     def where(self, path: Path) -> Location:
         return self.located.where(path)
 
+    def unavailable_secrets(self) -> list[str]:
+        """Secrets (from_env) whose value was not available: loaded with
+        ``require_secret_values=False`` and their variable unset.  Sorted."""
+        return sorted(n for n, s in self.app.secrets.items() if not s.external and n not in self.secret_values)
+
 
 def load(file: str, *, env: str | None = None, overlays: Sequence[str] = (),
          set_vars: Mapping[str, str] | None = None, environ: Mapping[str, str] | None = None,
-         text: str | bytes | None = None, allowed: Sequence[str] = ()) -> LoadedSpec:
+         text: str | bytes | None = None, allowed: Sequence[str] = (),
+         require_secret_values: bool = True) -> LoadedSpec:
     """Load and validate one spec file.
 
     The files it names (``file:``, ``from_file:``) are read only under the spec's folder (the
     current one for ``-``) or one of the ``allowed`` folders (``--allow-path``), see specs.files.
+    ``require_secret_values``: whether a ``from_env`` secret whose variable is unset is a problem
+    (what deploy needs); without it the secret simply has no value (``unavailable_secrets``):
+    validate, render and explain write or show no value, so they need none.
     Raises SpecError with every problem found (file:line:col, spec path, hint).
     """
     with yamlsrc.gc_paused():
-        return _load(file, env, overlays, set_vars, os.environ if environ is None else environ, text, allowed)
+        return _load(file, env, overlays, set_vars, os.environ if environ is None else environ, text, allowed,
+                     require_secret_values)
 
 
 def _load(file: str, env: str | None, overlays: Sequence[str], set_vars: Mapping[str, str] | None,
-          environ: Mapping[str, str], text: str | bytes | None, allowed: Sequence[str] = ()) -> LoadedSpec:
+          environ: Mapping[str, str], text: str | bytes | None, allowed: Sequence[str] = (),
+          require_secret_values: bool = True) -> LoadedSpec:
     located = yamlsrc.parse(file, text)
     data = located.data
     if not isinstance(data, dict):
@@ -88,7 +74,7 @@ def _load(file: str, env: str | None, overlays: Sequence[str], set_vars: Mapping
         raise SpecError([problem])
     hidden = _Hidden()
     try:
-        return _load_mapping(file, located, env, overlays, set_vars, environ, hidden, allowed)
+        return _load_mapping(file, located, env, overlays, set_vars, environ, hidden, allowed, require_secret_values)
     except SpecError as e:
         lookup = {**environ, **(set_vars or {})}
         names = hidden.names | secret_sources.hidden_names(located.data, lookup, ())
@@ -126,7 +112,7 @@ def _not_a_spec(src: Located, what: str, hint: str) -> Problem | None:
 
 def _load_mapping(file: str, located: Located, env: str | None, overlays: Sequence[str],
                   set_vars: Mapping[str, str] | None, environ: Mapping[str, str], hidden: _Hidden,
-                  allowed: Sequence[str] = ()) -> LoadedSpec:
+                  allowed: Sequence[str] = (), require_secret_values: bool = True) -> LoadedSpec:
     data = located.data
     problems: list[Problem] = []
     read: list[str] = [] if file == "-" else [os.path.realpath(file)]
@@ -164,9 +150,9 @@ def _load_mapping(file: str, located: Located, env: str | None, overlays: Sequen
     if shared:  # not read at all: the config file would be the secret in clear
         raise SpecError(_dedupe(problems + shared))
     confinement = files.Confinement.of(base_dir, allowed)
-    secret_values = _read_secrets(app, located, confinement, environ, problems, read)
+    secret_values = read_secrets(app, located, confinement, environ, problems, read, require_secret_values)
     hidden.texts.update(v.reveal() for v in secret_values.values())
-    contents = _read_files(app, located, confinement, problems, read)
+    contents = read_files(app, located, confinement, problems, read)
     if problems:
         raise SpecError(_dedupe(problems))
     return LoadedSpec(app, file, located, secret_values, contents, tuple(dict.fromkeys(read)))
@@ -349,55 +335,4 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-# ---- files and secrets read from disk or the environment -------------------------------------
-
-def _read_local(confinement: files.Confinement, name: str, where: Location, field: str,
-                read: list[str]) -> str:
-    """A file a spec names, confined (specs.files). Raises FileRefused."""
-    real, raw = files.read_confined(name, confinement=confinement, limit=MAX_INCLUDED_FILE_BYTES, where=where,
-                                    field=field)
-    read.append(real)
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise files.FileRefused(Problem(field, f"{shown(name)} is not valid UTF-8 text (byte {e.start + 1})",
-                                        where, "save it as UTF-8")) from e
-
-
-def _read_secrets(app: App, located: Located, confinement: files.Confinement, environ: Mapping[str, str],
-                  problems: list[Problem], read: list[str]) -> dict[str, SecretValue]:
-    out: dict[str, SecretValue] = {}
-    for name, sec in sorted(app.secrets.items()):
-        path = ("secrets", name)
-        if sec.from_env is not None:
-            if sec.from_env not in environ:
-                problems.append(Problem(format_path(path + ("from_env",)),
-                                        f"environment variable {sec.from_env} is not set",
-                                        located.where(path + ("from_env",)),
-                                        "set it, or use external: true if the secret is already on the platform"))
-            else:
-                out[name] = SecretValue(environ[sec.from_env])
-        elif sec.from_file is not None:
-            at = path + ("from_file",)
-            try:
-                out[name] = SecretValue(_read_local(confinement, sec.from_file, located.where(at), format_path(at),
-                                                    read))
-            except files.FileRefused as e:
-                problems.append(e.problem)
-    return out
-
-
-def _read_files(app: App, located: Located, confinement: files.Confinement, problems: list[Problem],
-                read: list[str]) -> dict[tuple[str, str, int], str]:
-    out: dict[tuple[str, str, int], str] = {}
-    for section, wname, w in app.workloads():
-        for i, cf in enumerate(w.files):
-            if cf.file is None:
-                continue
-            path = (section, wname, "files", i, "file")
-            try:
-                out[(section, wname, i)] = _read_local(confinement, cf.file, located.where(path), format_path(path),
-                                                       read)
-            except files.FileRefused as e:
-                problems.append(e.problem)
-    return out
+__all__ = ["MAX_INCLUDED_FILE_BYTES", "LoadedSpec", "SecretValue", "load"]

@@ -1,7 +1,9 @@
 """render writes no secret value unless asked (issue 19): a Kubernetes Secret holding the value of
 a from_file/from_env secret is left out of every file and of stdout, in both layouts, with one
-note per secret saying how to create it; --with-secret-values writes it, in files of mode 0600.
-Swarm and Nomad files never hold a value, flag or not.  `crossdock deploy` still gets the Secrets.
+note per secret saying how to create it; --include-secrets (once --with-secret-values, still accepted)
+writes it, in files of mode 0600.  Swarm and Nomad files never hold a value, flag or not.  `crossdock
+deploy` still gets the Secrets.  Render needs no value (issue 20): a from_env secret whose variable is
+unset is left out the same way; --strict fails on a left-out Secret; --include-secrets then exits 2.
 
 Expected values are computed here from the secret files' bytes, not taken from crossdock's output.
 """
@@ -23,7 +25,9 @@ SHOP = "examples/shop/app.yaml"  # run from ROOT, so the note's path is the one 
 SECRET_FILES = sorted((ROOT / "examples" / "shop" / "secrets").iterdir())
 WITHHELD = ("note: secret db-password is not written to {where} (it holds a value): crossdock deploy creates it, "
             "or kubectl create secret generic db-password --from-file=value=examples/shop/secrets/db-password.txt "
-            "-n <namespace>; --with-secret-values writes it")
+            "-n <namespace> && kubectl label secret db-password app.kubernetes.io/managed-by=crossdock "
+            "app.kubernetes.io/name=shop app.kubernetes.io/part-of=shop team=storefront -n <namespace>; "
+            "--include-secrets writes it")
 LAYOUTS = {"single": "kubernetes/shop.yaml", "directory": "kubernetes/secret-db-password.yaml"}
 
 
@@ -129,7 +133,7 @@ def test_render_secrets_left_out_without_flag(tmp_path: Path, capsys: pytest.Cap
 def test_render_secrets_written_with_flag_mode_0600(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                     layout: str, umask: int) -> None:
     os.umask(umask)
-    files, _, err = kubernetes_output(tmp_path, capsys, layout, "dir", "--with-secret-values")
+    files, _, err = kubernetes_output(tmp_path, capsys, layout, "dir", "--include-secrets")
     assert "note:" not in err
     secrets = [d for d in documents(files) if d["kind"] == "Secret"]
     expected = base64.b64encode((ROOT / "examples/shop/secrets/db-password.txt").read_bytes()).decode()
@@ -145,7 +149,7 @@ def test_render_secrets_written_with_flag_mode_0600(tmp_path: Path, capsys: pyte
 @pytest.mark.parametrize("layout", list(LAYOUTS))
 def test_render_secrets_flag_on_stdout_prints_the_value(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                         layout: str) -> None:
-    files, written, err = kubernetes_output(tmp_path, capsys, layout, "stdout", "--with-secret-values")
+    files, written, err = kubernetes_output(tmp_path, capsys, layout, "stdout", "--include-secrets")
     expected = base64.b64encode((ROOT / "examples/shop/secrets/db-password.txt").read_bytes())
     assert expected in files[LAYOUTS[layout]] and "note:" not in err
 
@@ -155,6 +159,7 @@ def test_render_secrets_other_documents_unchanged_by_flag(tmp_path: Path, capsys
                                                           layout: str) -> None:
     """Leaving the Secret out changes nothing else: same other files, names and documents."""
     without, _, _ = kubernetes_output(tmp_path / "a", capsys, layout, "dir")
+    # the name the flag had before --include-secrets, kept (hidden) for scripts that use it
     with_values, _, _ = kubernetes_output(tmp_path / "b", capsys, layout, "dir", "--with-secret-values")
     if layout == "directory":
         differing = {p for p in with_values if without.get(p) != with_values[p]}
@@ -167,7 +172,7 @@ def test_render_secrets_other_documents_unchanged_by_flag(tmp_path: Path, capsys
 def test_render_secrets_swarm_nomad_unchanged_by_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                       target: str) -> None:
     outputs = []
-    for i, extra in enumerate([(), ("--with-secret-values",)]):
+    for i, extra in enumerate([(), ("--include-secrets",)]):
         code, out, err = run(capsys, SHOP, "-t", target, "-o", str(tmp_path / str(i)), *extra)
         assert code == 0 and "note:" not in err, err
         outputs.append(files_of(tmp_path / str(i)))
@@ -209,8 +214,9 @@ def test_render_secrets_from_env_and_patched_left_out(tmp_path: Path, capsys: py
     assert [line for line in err.splitlines() if line.startswith("note:")] == [
         "note: secret renamed-token is not written to kubernetes/env-app.yaml (it holds a value): crossdock deploy "
         'creates it, or kubectl create secret generic renamed-token --from-literal=value="$APP_TOKEN_VALUE" '
-        "-n <namespace>; --with-secret-values writes it"]
-    code, out, err = run(capsys, str(tmp_path / "app.yaml"), "-t", "kubernetes", "-o", "-", "--with-secret-values")
+        "-n <namespace> && kubectl label secret renamed-token app.kubernetes.io/managed-by=crossdock "
+        "app.kubernetes.io/name=env-app app.kubernetes.io/part-of=env-app -n <namespace>; --include-secrets writes it"]
+    code, out, err = run(capsys, str(tmp_path / "app.yaml"), "-t", "kubernetes", "-o", "-", "--include-secrets")
     assert code == 0 and base64.b64encode(planted.encode()) in out, err
 
 
@@ -222,3 +228,62 @@ def test_render_secrets_deploy_still_gets_the_values() -> None:
     secrets = [d for d in documents({p: t.encode() for p, t in bundle.files.items()}) if d["kind"] == "Secret"]
     assert [d["data"] for d in secrets] == [{"value": expected}]
     assert bundle.sensitive == {"kubernetes/shop.yaml"} and bundle.withheld == ()
+
+
+def test_render_secrets_need_no_value(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The variable of a from_env secret unset: validate, explain and render (every target) pass;
+    the Kubernetes Secret is left out with the command that creates it."""
+    monkeypatch.delenv("APP_TOKEN_VALUE", raising=False)
+    (tmp_path / "app.yaml").write_text(SPEC)
+    spec = str(tmp_path / "app.yaml")
+    assert main(["validate", spec]) == 0
+    assert main(["explain", spec]) == 0
+    capsys.readouterr()
+    code, out, err = run(capsys, spec, "-t", "all", "-o", str(tmp_path / "out"), "-q")
+    assert code == 0, err
+    written = files_of(tmp_path / "out")
+    assert {p.split("/")[0] for p in written} == {"kubernetes", "swarm", "nomad"}
+    assert "kind: Secret" not in written["kubernetes/env-app.yaml"].decode()
+    [note] = [line for line in err.splitlines() if line.startswith("note:")]
+    assert "kubectl create secret generic renamed-token --from-literal=value=\"$APP_TOKEN_VALUE\"" in note
+
+
+def test_render_secrets_strict_fails_on_a_left_out_secret(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("APP_TOKEN_VALUE", raising=False)
+    (tmp_path / "app.yaml").write_text(SPEC.split("x-kubernetes:")[0])
+    code, out, err = run(capsys, str(tmp_path / "app.yaml"), "-t", "kubernetes", "-o", str(tmp_path / "out"),
+                         "--strict")
+    assert code == 3 and "1 Kubernetes Secret(s) left out" in err and "nothing was written" in err
+    assert "note: secret token is not written" in err and not (tmp_path / "out").exists()
+
+
+def test_render_secrets_include_without_value_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("APP_TOKEN_VALUE", raising=False)
+    (tmp_path / "app.yaml").write_text(SPEC)
+    for flag in ("--include-secrets", "--with-secret-values"):
+        code, out, err = run(capsys, str(tmp_path / "app.yaml"), "-t", "all", "-o", "-", flag)
+        assert code == 2 and out == b"", err
+        assert "app.yaml:7:15: secrets.token.from_env: environment variable APP_TOKEN_VALUE is not set" in err
+        assert "Traceback" not in err
+    code, _, err = run(capsys, str(tmp_path / "app.yaml"), "-t", "nomad", "-o", "-", "--include-secrets")
+    assert code == 0, err  # the flag concerns the Kubernetes Secrets only
+
+
+def test_render_secrets_help_names_include_secrets_only(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["render", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--include-secrets" in out and "--with-secret-values" not in out
+
+
+def test_render_secrets_deploy_requires_the_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """deploy and diff load the spec with every value: an unset variable is a spec error (exit 2)."""
+    from crossdock.cli.platform_commands import _app_name, _render
+    from crossdock.errors import SpecError
+    monkeypatch.delenv("APP_TOKEN_VALUE", raising=False)
+    (tmp_path / "app.yaml").write_text(SPEC)
+    with pytest.raises(SpecError, match="environment variable APP_TOKEN_VALUE is not set"):
+        _render(str(tmp_path / "app.yaml"), "kubernetes", None, (), ())
+    assert _app_name(str(tmp_path / "app.yaml"), None, (), ()) == "env-app"  # status, destroy, logs need none

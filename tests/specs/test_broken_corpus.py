@@ -237,7 +237,7 @@ def test_corpus_generated_file_fails_cleanly(name: str, content: bytes, expected
 # ---- render writes nothing when the spec is broken --------------------------------------------
 
 @pytest.mark.parametrize("name", ["14-type-string-for-int.yaml", "49-cycle-two-nodes.yaml",
-                                  "79-secret-file-missing.yaml", "72-alias-billion-laughs.yaml"])
+                                  "191-secret-file-is-a-config-file.yaml", "72-alias-billion-laughs.yaml"])
 def test_corpus_render_writes_nothing(name: str, tmp_path: Path) -> None:
     case = next(c for c in CASES if c.name == name)
     out = tmp_path / "out"

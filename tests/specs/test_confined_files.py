@@ -140,23 +140,43 @@ def test_shown_escapes_control_characters() -> None:
 
 # ---- through the loader and the CLI ----------------------------------------------------------
 
-@pytest.mark.parametrize(("field", "secret", "config", "at"), [
-    ("secrets.token.from_file", "../outside/secret.txt", "conf/web.conf", FROM_FILE_AT),
-    ("services.web.files[0].file", "secrets/token.txt", "../outside/secret.txt", FILE_AT),
-    ("secrets.token.from_file", "{tmp}/outside/secret.txt", "conf/web.conf", FROM_FILE_AT),
-    ("services.web.files[0].file", "secrets/token.txt", "/proc/self/environ", FILE_AT),
+# validate, render and explain need no secret value (issue 20): a from_file outside the folder is
+# not read, and only commands that write the value (render --include-secrets, deploy) refuse it.
+@pytest.mark.parametrize(("field", "secret", "config", "at", "command"), [
+    ("secrets.token.from_file", "../outside/secret.txt", "conf/web.conf", FROM_FILE_AT, "render --include-secrets"),
+    ("services.web.files[0].file", "secrets/token.txt", "../outside/secret.txt", FILE_AT, "validate"),
+    ("services.web.files[0].file", "secrets/token.txt", "../outside/secret.txt", FILE_AT, "render"),
+    ("services.web.files[0].file", "secrets/token.txt", "../outside/secret.txt", FILE_AT, "explain"),
+    ("secrets.token.from_file", "{tmp}/outside/secret.txt", "conf/web.conf", FROM_FILE_AT, "render --include-secrets"),
+    ("services.web.files[0].file", "secrets/token.txt", "/proc/self/environ", FILE_AT, "validate"),
+    ("services.web.files[0].file", "secrets/token.txt", "/proc/self/environ", FILE_AT, "render"),
+    ("services.web.files[0].file", "secrets/token.txt", "/proc/self/environ", FILE_AT, "explain"),
 ])
-@pytest.mark.parametrize("command", ["validate", "render", "explain"])
 def test_cli_spec_path_outside_is_refused(capsys: pytest.CaptureFixture[str], tree: Path, command: str,
                                           field: str, secret: str, config: str, at: str) -> None:
     path = spec(tree, secret.format(tmp=tree), config)
     out_dir = tree / "out"
-    extra = ["-t", "all", "-o", str(out_dir)] if command == "render" else []
-    code, out, err = run(capsys, command, str(path), *extra)
+    name, *flags = command.split()
+    extra = ["-t", "all", "-o", str(out_dir), *flags] if name == "render" else []
+    code, out, err = run(capsys, name, str(path), *extra)
     assert code == 2, err
     assert f"{path}:{at}: {field}: " in err and "is outside the spec's folder" in err and "--allow-path" in err
     assert PLANTED not in out + err and PLANTED.encode() not in everything_under(out_dir)
     assert "Traceback" not in err and "internal error" not in err
+
+
+@pytest.mark.parametrize("secret", ["../outside/secret.txt", "{tmp}/outside/secret.txt", "secrets/missing.txt"])
+@pytest.mark.parametrize("command", ["validate", "render", "explain"])
+def test_cli_secret_file_outside_is_not_read_without_values(capsys: pytest.CaptureFixture[str], tree: Path,
+                                                            command: str, secret: str) -> None:
+    path = spec(tree, secret.format(tmp=tree))
+    out_dir = tree / "out"
+    extra = ["-t", "all", "-o", str(out_dir)] if command == "render" else []
+    code, out, err = run(capsys, command, str(path), *extra)
+    assert code == 0, err
+    assert PLANTED not in out + err and PLANTED.encode() not in everything_under(out_dir)
+    if command == "validate":
+        assert "note: secrets.token: no value here (its file" in err and "deploy does" in err
 
 
 def test_cli_allow_path_makes_the_outside_file_readable(capsys: pytest.CaptureFixture[str], tree: Path) -> None:
@@ -246,6 +266,6 @@ def test_cli_stdin_at_the_cap_is_read(tree: Path) -> None:
 
 def test_cli_stdin_spec_is_confined_to_the_current_folder(tree: Path) -> None:
     text = SPEC.format(secret="../outside/secret.txt", config="conf/web.conf").encode()
-    done = crossdock(["render", "-", "-t", "kubernetes"], tree / "app", stdin=text)
+    done = crossdock(["render", "-", "-t", "kubernetes", "--include-secrets"], tree / "app", stdin=text)
     assert done.returncode == 2 and b"is outside the spec's folder" in done.stderr
     assert PLANTED.encode() not in done.stdout + done.stderr

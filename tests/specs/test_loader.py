@@ -420,3 +420,47 @@ def test_loader_secret_value_substituted_into_a_bad_field_is_redacted(tmp_path: 
     text = str(info.value)
     assert "services.web.replicas" in text and "secrets.tok.from_env" in text
     assert marker[:10] not in text
+
+
+SECRETS_SPEC = """apiVersion: crossdock/v1
+kind: App
+metadata: {name: demo}
+secrets:
+  token: {from_env: DEMO_TOKEN}
+  other: {from_env: DEMO_OTHER}
+  ext: {external: true}
+services:
+  web:
+    image: nginx:1.27
+    secrets: [{secret: token, env: TOKEN}, {secret: other, env: OTHER}, {secret: ext, env: EXT}]
+"""
+
+
+def test_loader_requires_secret_values_by_default(tmp_path: Path) -> None:
+    spec = tmp_path / "app.yaml"
+    spec.write_text(SECRETS_SPEC)
+    with pytest.raises(SpecError) as e:
+        load(str(spec), environ={"DEMO_OTHER": "v"})
+    assert [str(p) for p in e.value.problems] == [
+        f"{spec}:5:21: secrets.token.from_env: environment variable DEMO_TOKEN is not set "
+        "(set it, or use external: true if the secret is already on the platform)"]
+
+
+def test_loader_without_required_values_loads_and_says_which_are_missing(tmp_path: Path) -> None:
+    spec = tmp_path / "app.yaml"
+    spec.write_text(SECRETS_SPEC)
+    loaded = load(str(spec), environ={"DEMO_OTHER": "v"}, require_secret_values=False)
+    assert loaded.unavailable_secrets() == ["token"]  # the external one has no value to miss
+    assert loaded.secret_values == {"other": SecretValue("v")}
+    assert load(str(spec), environ={}, require_secret_values=False).unavailable_secrets() == ["other", "token"]
+
+
+def test_loader_secret_file_missing_is_required_only_for_values(tmp_path: Path) -> None:
+    spec = tmp_path / "app.yaml"
+    spec.write_text(SECRETS_SPEC.replace("{from_env: DEMO_OTHER}", "{from_file: other.txt}"))
+    with pytest.raises(SpecError, match="other.txt: No such file"):
+        load(str(spec), environ={"DEMO_TOKEN": "t"})
+    assert load(str(spec), environ={}, require_secret_values=False).unavailable_secrets() == ["other", "token"]
+    (tmp_path / "other.txt").write_text("file-value\n")
+    loaded = load(str(spec), environ={}, require_secret_values=False)
+    assert loaded.secret_values == {"other": SecretValue("file-value\n")}  # read when it is there

@@ -26,6 +26,8 @@ from crossdock.specs import files
 from crossdock.specs.classify import NO_RULES, SecretRules
 from crossdock.specs.loader import LoadedSpec, load
 from crossdock.specs.yamlsrc import load_yaml
+from crossdock.translators.importers import name_fit
+from crossdock.translators.importers.name_fit import shorten
 
 Source = Literal["compose", "kubernetes", "nomad"]
 SOURCES: tuple[Source, ...] = ("compose", "kubernetes", "nomad")
@@ -297,6 +299,15 @@ def safe_env_source(name: str) -> str:
     return name
 
 
+def fit_names(result: ImportResult, given_name: str | None = None) -> None:
+    """Shorten the app's name (and secrets' names that leave it no room) so that every name the
+    targets derive from them fits, with a loss line each (see name_fit).  Idempotent.
+    Raises InputError when ``given_name`` (--name) is not an app name or cannot fit."""
+    file = result.sources[0] if result.sources else ""
+    found = name_fit.fit_names(result.doc, result.comments, given_name)
+    result.losses[:0] = [Loss(file, 0, 0, path, message, "changed", path) for path, message in found]
+
+
 # ---- checking what was written ------------------------------------------------------------------
 
 CHECK_SECRET_PLACEHOLDER = "imported-secret-placeholder"
@@ -368,5 +379,5 @@ def _read_paths(data: Any) -> list[str]:
 from crossdock.translators.importers.spec_writer import SCHEMA_LINE, write_spec  # noqa: E402
 
 __all__ = ["SCHEMA_LINE", "SOURCES", "FileSources", "ImportResult", "Importer", "Loss", "MemorySources", "Source",
-           "Sources", "check_spec", "detect", "expand_paths", "get_importer", "outside", "placeholder_environ",
-           "safe_env_source", "write_spec"]
+           "Sources", "check_spec", "detect", "expand_paths", "fit_names", "get_importer", "outside",
+           "placeholder_environ", "safe_env_source", "shorten", "write_spec"]

@@ -9,6 +9,7 @@ multi-line text as a literal block when that reads back exactly.
 
 from __future__ import annotations
 
+import os
 import types
 import typing
 from functools import lru_cache
@@ -187,3 +188,33 @@ def write_spec(result: ImportResult) -> str:
     writer.lines.extend(header)
     writer.mapping(result.doc, App, "model", "", ())
     return "\n".join(writer.lines) + "\n"
+
+
+def rebase_paths(doc: dict[str, Any], from_dir: str, spec_dir: str) -> list[tuple[str, str]]:
+    """Make the relative paths an importer wrote (secrets' ``from_file``, files' ``file``, which
+    are relative to ``from_dir``: the current folder, as the user named the inputs) relative to
+    ``spec_dir``, the folder the spec is written to: a spec's paths are relative to its own
+    folder.  Returns (spec path, new path) for each path that now leaves ``spec_dir``: the spec
+    reads those only with --allow-path (deploy, render --include-secrets).  Changes ``doc``."""
+    outside: list[tuple[str, str]] = []
+
+    def rebased(where: str, path: str) -> str:
+        if os.path.isabs(path):
+            new = path
+        else:
+            new = os.path.relpath(os.path.normpath(os.path.join(from_dir, path)), spec_dir).replace(os.sep, "/")
+        if new.startswith("../") or os.path.isabs(new):
+            outside.append((where, new))
+        return new
+
+    secrets = doc.get("secrets")
+    for key, s in secrets.items() if isinstance(secrets, dict) else []:
+        if isinstance(s, dict) and isinstance(s.get("from_file"), str):
+            s["from_file"] = rebased(f"secrets.{key}.from_file", s["from_file"])
+    for section in ("services", "jobs", "cron_jobs"):
+        items = doc.get(section)
+        for name, w in items.items() if isinstance(items, dict) else []:
+            for i, f in enumerate(w.get("files") or []) if isinstance(w, dict) else []:
+                if isinstance(f, dict) and isinstance(f.get("file"), str):
+                    f["file"] = rebased(f"{section}.{name}.files[{i}].file", f["file"])
+    return outside

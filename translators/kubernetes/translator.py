@@ -37,7 +37,7 @@ The ``x-kubernetes`` escape hatch is described in ``extensions``.  Output: ``kub
 ``kubernetes/<kind>-<name>.yaml`` per document plus ``kubernetes/kustomization.yaml``.
 
 The files holding a Secret with a value are the bundle's ``sensitive`` ones.  With
-``secret_values=False`` (what `crossdock render` asks for unless --with-secret-values) those
+``secret_values=False`` (what `crossdock render` asks for unless --include-secrets) those
 Secrets are left out: the documents of the single file, the per-resource files and their
 kustomization entries; the bundle's ``withheld`` says how to create each one.  The manifests
 still reference them by name.  The default keeps them: `crossdock deploy` applies them.
@@ -57,7 +57,7 @@ from crossdock.specs.loader import LoadedSpec
 from crossdock.translators.base import Bundle, Report, WithheldSecret, gc_paused
 from crossdock.translators.kubernetes.extensions import Doc, apply_app_extension, patch_doc
 from crossdock.translators.kubernetes.pod import SECRET_KEY
-from crossdock.translators.kubernetes.view import ViewBuilder
+from crossdock.translators.kubernetes.view import MANAGED_BY, NAME, PART_OF, ViewBuilder
 from crossdock.translators.render import render
 from crossdock.translators.support import Target
 
@@ -130,6 +130,11 @@ def _create_command(spec: LoadedSpec, secret: str, name: str) -> str:
     else:
         path = d.from_file or ""
         if spec.source != "-":
-            path = os.path.join(os.path.dirname(spec.source), path)
+            path = os.path.normpath(os.path.join(os.path.dirname(spec.source), path))
         source = f"--from-file={SECRET_KEY}={shlex.quote(shown(path))}"
-    return f"kubectl create secret generic {shlex.quote(shown(name))} {source} -n <namespace>"
+    quoted = shlex.quote(shown(name))
+    # The labels of the Secret crossdock would render (view.meta), so status and destroy find it.
+    wanted = {**spec.app.metadata.labels, NAME: spec.app.name, PART_OF: spec.app.name, MANAGED_BY: "crossdock"}
+    labels = " ".join(shlex.quote(shown(f"{k}={v}")) for k, v in sorted(wanted.items()))
+    return (f"kubectl create secret generic {quoted} {source} -n <namespace> && "
+            f"kubectl label secret {quoted} {labels} -n <namespace>")

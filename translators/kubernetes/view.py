@@ -90,7 +90,9 @@ class ViewBuilder:
                 self.report.note("secret_external", ("secrets", name, "external"))
                 continue
             self.report.note("secret_values", ("secrets", name))
-            value = base64.b64encode(self.spec.secret_values[name].reveal().encode()).decode()
+            # No value when the spec was loaded for render without it: that Secret is left out.
+            known = self.spec.secret_values.get(name)
+            value = base64.b64encode((known.reveal() if known else "").encode()).decode()
             secrets.append(Resource("Secret", name, "secret.yaml.j2",
                                     SecretView(self.meta(name, self.app.name), {SECRET_KEY: value})))
         self._check_service_names(services)
