@@ -32,6 +32,7 @@ from crossdock.translators.importers.kubernetes_read import Manifest, manifest_f
 from crossdock.translators.importers.kubernetes_values import (
     MANAGED_BY, NAME, PART_OF, RESERVED_LABELS, Context, dns_name, valid,
 )
+from crossdock.translators.importers.name_fit import APP_NAME_MIN
 
 _TOP = re.compile(r"^(apiVersion|kind):\s*\S", re.M)
 _JSON_TOP = re.compile(r'"(apiVersion|kind)"\s*:')
@@ -132,7 +133,9 @@ class _Import:
         labels_everywhere = {k for i in workloads for k in i.w.get("labels", {})}
         for m in self.objects:
             self._metadata(m, app, app_labels, app_annotations, labels_everywhere)
-        validate(ctx, workloads, app)
+        # A name taken from the input may be shortened (base.fit_names) down to APP_NAME_MIN to make
+        # the derived names fit: only what even that leaves no room is shortened here.
+        validate(ctx, workloads, app if self.given_name else app[:APP_NAME_MIN])
         for namespace, ms in self.namespaces.items():
             others = f" (and {len(ms) - 1} other object(s))" if len(ms) > 1 else ""
             ctx.lose(ms[0], ("metadata", "namespace"), f"the namespace '{namespace}' of this object{others} is not "
@@ -148,10 +151,10 @@ class _Import:
         owners = {str(m.dict_at("metadata", "labels").get(PART_OF) or "") for m in self.ctx.manifests}
         owners.discard("")
         if len(owners) == 1:
-            return dns_name(owners.pop(), 40, False)
+            return dns_name(owners.pop(), 40, False, cut=True)  # base.fit_names shortens it further
         first = self.paths[0].rstrip("/") if self.paths else "app"
         stem = posixpath.basename(first).split(".")[0] or "app"
-        return dns_name(stem, 40, False)
+        return dns_name(stem, 40, False, cut=True)
 
     def _app_metadata(self, app: str) -> tuple[dict[str, str], dict[str, str]]:
         """Labels and annotations on every object: the app's (crossdock puts the app's on everything)."""

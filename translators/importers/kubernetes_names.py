@@ -25,7 +25,7 @@ def fit_workload(ctx: Context, i: Imported, app: str, limit: int) -> None:
         return
     old, i.name = i.name, short_name(i.name, max(limit, 6))
     ctx.lose(i.m, ("metadata", "name"), f"renamed '{i.name}': '<app>_<workload>' and the names built on it must fit "
-             f"in {SWARM_SERVICE_MAX} characters (Swarm's service names; the app is '{app}')", "changed")
+             f"in {SWARM_SERVICE_MAX} characters (Swarm's service names)", "changed")
     if i.m.main is not None:
         i.m.names[i.m.main] = i.name
     if old in i.service_names and i.section == "services":

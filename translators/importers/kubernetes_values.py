@@ -59,13 +59,14 @@ def valid(kind: str, value: Any) -> bool:
     return True
 
 
-def dns_name(text: str, limit: int, letter_first: bool) -> str:
+def dns_name(text: str, limit: int, letter_first: bool, cut: bool = False) -> str:
     """``text`` made a DNS label: lowercase letters, digits and '-', at most ``limit`` characters
-    (a longer one is shortened by ``short_name``, so two long names keep apart)."""
+    (a longer one is shortened by ``short_name``, so two long names keep apart; with ``cut``,
+    only cut, for a name that is shortened later with a hash of its own)."""
     out = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")
     if letter_first and not out[:1].isalpha():
         out = "x-" + out
-    return short_name(out, limit, text) or "x"
+    return (out[:limit].rstrip("-") if cut else short_name(out, limit, text)) or "x"
 
 
 def short_name(name: str, limit: int, seed: str = "") -> str:
