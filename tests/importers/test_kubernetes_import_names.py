@@ -208,3 +208,33 @@ def test_kubernetes_import_secret_variables_are_never_shell_ones() -> None:
     homes = [s for s in app.secrets.values() if s.from_env and s.from_env.endswith("HOME")]
     assert [s.from_env for s in homes] == ["SECRET_HOME"]
     assert "hunter2" not in str(result.doc) and "ghp_" not in str(result.doc)
+
+
+def test_kubernetes_import_stateful_set_pod_names_that_change_are_reported() -> None:
+    """kubernetes/examples cassandra: the seeds name cassandra-0.cassandra (<pod>.<headless Service>)."""
+    sts = """\
+        apiVersion: apps/v1
+        kind: StatefulSet
+        metadata: {name: cassandra}
+        spec:
+          serviceName: cassandra
+          selector: {matchLabels: {app: cassandra}}
+          template:
+            metadata: {labels: {app: cassandra}}
+            spec:
+              containers:
+                - name: cassandra
+                  image: "cassandra:4.1"
+                  ports: [{name: cql, containerPort: 9042}]
+                  env:
+                    - {name: CASSANDRA_SEEDS, value: cassandra-0.cassandra.default.svc.cluster.local}
+          volumeClaimTemplates:
+            - metadata: {name: data}
+              spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+        """
+    svc = ("apiVersion: v1\nkind: Service\nmetadata: {name: cassandra}\n"
+           "spec:\n  clusterIP: None\n  selector: {app: cassandra}\n  ports: [{port: 9042}]\n")
+    result, app = run({"sts.yaml": sts, "svc.yaml": svc})
+    assert app.services["cassandra"].aliases == []
+    (line,) = [m for m in losses(result) if "Service/cassandra: metadata.name" in m]
+    assert "cassandra-0.cassandra-headless" in line and "(cassandra: env CASSANDRA_SEEDS)" in line

@@ -78,13 +78,27 @@ def read_service(ctx: Context, m: Manifest, workloads: list[Imported]) -> list[I
     for n, t in enumerate(targets):
         t.service_names.add(m.name)
         crossdock_names = {t.name, f"{t.name}-public", f"{t.name}-headless"}
-        if m.name not in crossdock_names and not (headless and t.m.kind == "StatefulSet"):
+        if headless and t.m.kind == "StatefulSet":
+            _pod_names(ctx, m, t, workloads)
+        elif m.name not in crossdock_names:
             _alias(ctx, m, t, first=n == 0, public=kind in ("LoadBalancer", "NodePort"))
         for i, p in enumerate(m.list_at("spec", "ports")):
             if isinstance(p, dict) and _port_number(p.get("port")) and (
                     _port_number(p.get("targetPort")) or isinstance(p.get("targetPort"), (str, type(None)))):
                 _port(ctx, m, i, p, t, kind, workloads)
     return targets
+
+
+def _pod_names(ctx: Context, m: Manifest, t: Imported, workloads: list[Imported]) -> None:
+    """A StatefulSet's pods are reached as <pod>.<its headless Service>: crossdock's headless
+    Service is <workload>-headless, so those names change (the spec has no per-pod names)."""
+    new = f"{t.name}-headless"
+    if m.name == new:
+        return
+    users = _env_users(rf"{re.escape(t.m.name)}-[0-9]+\.{re.escape(m.name)}(?![-a-z0-9])", workloads)
+    ctx.lose(m, ("metadata", "name"), f"the pods of '{t.m.name}' were reached as {t.m.name}-0.{m.name}...; "
+             f"crossdock's headless Service is '{new}', so they answer as {t.name}-0.{new}: names that use "
+             f"the old ones{users} must change", "changed")
 
 
 def _alias(ctx: Context, m: Manifest, t: Imported, first: bool, public: bool) -> None:
@@ -148,8 +162,13 @@ def _port(ctx: Context, m: Manifest, i: int, p: dict[str, Any], t: Imported, kin
 
 
 def _callers(host: str, port: int, workloads: list[Imported]) -> str:
-    """' (workload web: env ADDR, ...)': the plain env values of the manifests that name host:port."""
-    pattern = re.compile(rf"(?<![-a-z0-9.]){re.escape(host)}(\.[-a-z0-9.]+)?:{port}(?![0-9])")
+    """' (web: env ADDR; ...)': the plain env values of the manifests that name host:port."""
+    return _env_users(rf"{re.escape(host)}(\.[-a-z0-9.]+)?:{port}(?![0-9])", workloads)
+
+
+def _env_users(regex: str, workloads: list[Imported]) -> str:
+    """' (web: env ADDR; ...)': the workloads' plain env values where ``regex`` matches a host name."""
+    pattern = re.compile(r"(?<![-a-z0-9.])" + regex)
     found = [f"{i.name}: env {k}" for i in workloads for k, v in sorted(i.w.get("env", {}).items())
              if isinstance(v, str) and pattern.search(v)]
     if not found:
