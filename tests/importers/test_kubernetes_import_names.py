@@ -238,3 +238,18 @@ def test_kubernetes_import_stateful_set_pod_names_that_change_are_reported() -> 
     assert app.services["cassandra"].aliases == []
     (line,) = [m for m in losses(result) if "Service/cassandra: metadata.name" in m]
     assert "cassandra-0.cassandra-headless" in line and "(cassandra: env CASSANDRA_SEEDS)" in line
+
+
+def test_kubernetes_import_objects_a_controller_made_come_through_it() -> None:
+    """kubectl get all -o yaml lists a Deployment, its ReplicaSet and their Pods: one workload."""
+    rs = ("apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: web-5d4f\n"
+          "  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: web, uid: u1}]\n"
+          "spec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
+          "    spec:\n      containers: [{name: web, image: 'example/web:1.0'}]\n")
+    pod = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-5d4f-x2v\n  labels: {app: web}\n"
+           "  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-5d4f, uid: u2}]\n"
+           "spec:\n  containers: [{name: web, image: 'example/web:1.0'}]\n")
+    result, app = run({"a.yaml": deployment("web"), "b.yaml": rs, "c.yaml": pod})
+    assert list(app.services) == ["web"]
+    made = sorted(m for m in losses(result) if "metadata.ownerReferences" in m)
+    assert len(made) == 2 and "made by Deployment/web of the manifests" in made[0]

@@ -37,7 +37,7 @@ from crossdock.translators.importers.name_fit import APP_NAME_MIN
 _TOP = re.compile(r"^(apiVersion|kind):\s*\S", re.M)
 _JSON_TOP = re.compile(r'"(apiVersion|kind)"\s*:')
 _RUNTIME = ("uid", "resourceVersion", "creationTimestamp", "generation", "managedFields", "selfLink",
-            "deletionTimestamp", "deletionGracePeriodSeconds")
+            "deletionTimestamp", "deletionGracePeriodSeconds", "ownerReferences")
 _SKIPPED_KINDS = {"Namespace": "the namespace is chosen when deploying (--namespace): not imported"}
 
 
@@ -79,6 +79,8 @@ class _Import:
         by_kind: dict[str, list[Manifest]] = {}
         for m in ctx.manifests:
             _generated_name(ctx, m)
+        ctx.manifests = _without_owned(ctx)
+        for m in ctx.manifests:
             if not m.kind or not m.name:
                 ctx.lose(m, (), "not a Kubernetes object (no kind or metadata.name): skipped")
                 m.used.add(())
@@ -276,6 +278,22 @@ class _Import:
             doc.setdefault(i.section, {})[i.name] = i.w
         escaped: dict[str, Any] = _escaped(doc)
         return escaped
+
+
+def _without_owned(ctx: Context) -> list[Manifest]:
+    """The objects a controller of the manifests did not make: the Pods of a ReplicaSet, the
+    ReplicaSets of a Deployment (``kubectl get all -o yaml``) come from their controller."""
+    present = {(m.kind, m.name) for m in ctx.manifests}
+    out = []
+    for m in ctx.manifests:
+        owners = [o for o in m.list_at("metadata", "ownerReferences")
+                  if isinstance(o, dict) and (o.get("kind"), o.get("name")) in present]
+        if owners:
+            ctx.lose(m, ("metadata", "ownerReferences"), f"made by {owners[0]['kind']}/{owners[0]['name']} of the "
+                     "manifests: imported through it, not on its own", "changed")
+        else:
+            out.append(m)
+    return out
 
 
 def _generated_name(ctx: Context, m: Manifest) -> None:
