@@ -10,35 +10,19 @@ reported.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
-
-from crossdock.specs.types import AbsPath, Capability, Hostname, Signal, UserRef
+# One check of a value against the spec's types serves both importers (it lives with the
+# Kubernetes importer's conversions).
+from crossdock.translators.importers.kubernetes_values import valid as _valid
 from crossdock.translators.importers.nomad_ctx import Ctx, duration
 
 # Docker driver options read here; the caller reports every other option.
 CONFIG_KEYS = frozenset({"readonly_rootfs", "cap_add", "cap_drop", "privileged", "security_opt", "work_dir",
                          "hostname"})
 TASK_KEYS = frozenset({"User", "KillTimeout", "KillSignal"})
-_TYPES: dict[str, Any] = {"user": UserRef, "capability": Capability, "signal": Signal, "path": AbsPath,
-                          "host": Hostname}
 # Docker's spellings of the no-new-privileges security option (docker run --security-opt).
 _NO_NEW_PRIVILEGES = ("no-new-privileges", "no-new-privileges:true", "no-new-privileges=true")
-
-
-@lru_cache(maxsize=None)
-def _adapter(kind: str) -> TypeAdapter[Any]:
-    return TypeAdapter(_TYPES[kind])
-
-
-def _valid(kind: str, value: Any) -> bool:
-    try:
-        _adapter(kind).validate_python(value)
-    except ValidationError:
-        return False
-    return True
 
 
 def runtime(task: dict[str, Any], out: dict[str, Any], path: str, ctx: Ctx, main: dict[str, Any] | None) -> None:
