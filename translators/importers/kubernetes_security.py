@@ -51,7 +51,7 @@ class PodSecurity:
         if grace is not None and grace >= 0:
             m.use(*self.r.spec, "terminationGracePeriodSeconds")
             if grace != _DEFAULT_GRACE:
-                w["stop_grace_period"] = duration(grace) if grace else "0s"
+                w["stop_grace_period"] = duration(grace)
         signal = m.data_at(*main, "lifecycle", "stopSignal")
         if isinstance(signal, str) and valid("signal", signal):
             m.use(*main, "lifecycle", "stopSignal")
