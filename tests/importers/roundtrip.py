@@ -20,11 +20,13 @@ from typing import Any, Callable, Sequence
 import yaml
 
 from crossdock.specs.loader import LoadedSpec
+from crossdock.specs.types import duration_seconds
 from crossdock.translators import base as translators
 from crossdock.translators.importers import base
 from golden_cases import load_case
 
 ORDERED_LISTS = {"init", "command", "args", "exec"}
+DURATIONS = {"stop_grace_period", "interval", "timeout", "start_period", "min_ready", "deadline"}
 _INDEX = re.compile(r"\[\d+\]")
 
 
@@ -126,11 +128,14 @@ def _pruned(value: Any, path: str, patterns: Sequence[re.Pattern[str]]) -> Any:
         return {k: _pruned(v, _child(path, k), patterns) for k, v in value.items()
                 if not _excluded(_child(path, k), patterns)}
     if isinstance(value, list):
-        return [_pruned(v, _child(path, i), patterns) for i, v in enumerate(value)]
+        return [_pruned(v, _child(path, i), patterns) for i, v in enumerate(value)
+                if isinstance(v, (dict, list)) or not _excluded(_child(path, i), patterns)]
     return value
 
 
 def _normalized(value: Any, key: str) -> Any:
+    if key in DURATIONS and isinstance(value, str) and re.fullmatch(r"([0-9]+(ms|s|m|h))+", value):
+        return _canonical_duration(value)  # 90s and 1m30s say the same
     if isinstance(value, dict):
         return {k: _normalized(v, k) for k, v in value.items()}
     if isinstance(value, list):
@@ -139,6 +144,16 @@ def _normalized(value: Any, key: str) -> Any:
             items.sort(key=lambda v: json.dumps(v, sort_keys=True))
         return items
     return value
+
+
+def _canonical_duration(text: str) -> str:
+    """'90s' -> '1m30s', '1500ms' -> '1s500ms': hours, minutes, seconds, milliseconds, largest first."""
+    ms, out = round(duration_seconds(text) * 1000), ""
+    for unit, size in (("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)):
+        if ms >= size:
+            out += f"{ms // size}{unit}"
+            ms %= size
+    return out or "0s"
 
 
 def _flatten(value: Any, path: str) -> dict[str, Any]:

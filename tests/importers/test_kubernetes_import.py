@@ -201,7 +201,7 @@ def test_kubernetes_import_probes_init_sidecars_placement() -> None:
         ("proxy", "envoyproxy/envoy:v1.31", {"UPSTREAM": "127.0.0.1:8080"})]
 
 
-def test_kubernetes_import_daemon_set_is_a_service_with_a_loss() -> None:
+def test_kubernetes_import_daemon_set_is_a_per_node_service() -> None:
     result, app = run({"ds.yaml": """\
         apiVersion: apps/v1
         kind: DaemonSet
@@ -215,8 +215,11 @@ def test_kubernetes_import_daemon_set_is_a_service_with_a_loss() -> None:
               containers: [{name: node-exporter, image: prom/node-exporter:v1.8.2}]
         """})
     assert app.services["node-exporter"].image == "prom/node-exporter:v1.8.2"
+    # A DaemonSet runs one pod on every (matching) node: the spec's per_node mode, no replica count.
+    assert app.services["node-exporter"].mode == "per_node"
+    assert app.services["node-exporter"].replicas is None
     report = "\n".join(losses(result))
-    assert "ds.yaml:2:1: DaemonSet/node-exporter: kind: changed: a DaemonSet runs one pod on every node" in report
+    assert "DaemonSet runs" not in report and ": kind:" not in report
     # hostNetwork is not modelled: kept for Kubernetes in x-kubernetes, and reported with its place.
     assert app.services["node-exporter"].x_kubernetes == {"spec": {"template": {"spec": {"hostNetwork": True}}}}
     assert "ds.yaml:9:7: DaemonSet/node-exporter: spec.template.spec.hostNetwork: changed: kept for " in report
@@ -276,13 +279,13 @@ def test_kubernetes_import_pull_policy_kept_only_when_not_the_default(image: str
 
 def test_kubernetes_import_patches_name_containers_as_rendered() -> None:
     """An init container named like the workload is renamed, and so is its x-kubernetes patch."""
-    result, app = run({"d.yaml": deployment(container="securityContext: {runAsUser: 1000}\n", pod="""\
+    result, app = run({"d.yaml": deployment(container="tty: true\n", pod="""\
         initContainers:
-          - {name: web, image: busybox:1.36, securityContext: {runAsUser: 2000}}
+          - {name: web, image: busybox:1.36, stdin: true}
         """)})
     web = app.services["web"]
     assert [s.name for s in web.init] == ["web-2"]
     assert web.x_kubernetes == {"spec": {"template": {"spec": {
-        "containers": [{"name": "web", "securityContext": {"runAsUser": 1000}}],
-        "initContainers": [{"name": "web-2", "securityContext": {"runAsUser": 2000}}]}}}}
+        "containers": [{"name": "web", "tty": True}],
+        "initContainers": [{"name": "web-2", "stdin": True}]}}}}
     assert any("a second container named 'web': renamed 'web-2'" in str(loss) for loss in result.losses)

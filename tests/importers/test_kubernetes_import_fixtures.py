@@ -88,7 +88,7 @@ def test_kubernetes_import_fixture_voting_app() -> None:
     assert ("k8s-voting-app/db-deployment.yaml:13:5: Deployment/db: spec.strategy.type: changed: the spec has "
             "rolling updates only: Recreate becomes replacing every replica at once without surge") in report
     assert any(r.startswith("k8s-voting-app/vote-service.yaml:11:5: Service/vote: spec.ports[0].port: changed: "
-                            "inside the cluster the Service listens on 8080") for r in report)
+                            "the Service listens on 8080 and forwards to the container port 80") for r in report)
 
 
 def test_kubernetes_import_fixture_shop_with_ingress_hpa_cronjob() -> None:

@@ -59,7 +59,7 @@ def test_kubernetes_import_nodeport_and_unmatched_service() -> None:
     assert (port.port, port.publish, port.published_port) == (80, True, 30080)
     text = "\n".join(losses(result))
     assert "Service/ghost: spec.selector: selects no workload" in text
-    assert "s.yaml:" in text and "inside the cluster the Service listens on 8080" in text
+    assert "s.yaml:7:12: Service/web: spec.ports[0].port: changed: the Service listens on 8080 and forwards to the container port 80" in text
 
 
 def test_kubernetes_import_config_map_files_and_env() -> None:
@@ -258,7 +258,9 @@ def test_kubernetes_import_service_fields_become_patches_of_the_rendered_service
     assert "s.yaml:8:3: Service/web-lb: spec.externalTrafficPolicy: changed: kept for Kubernetes only, in " \
            "x-kubernetes.patches: the spec has no such field" in report
     assert "s.yaml:4:3: Service/web-lb: metadata.name: changed: crossdock renders the published ports of 'web' " \
-           "as the Service 'web-public'; inside the cluster the workload answers as 'web', not 'web-lb'" in report
+           "as the Service 'web-public'; inside the app the workload answers as 'web' and 'web-lb' (an alias)" in report
+    # Clients inside the cluster used the Service's name: the workload keeps answering to it.
+    assert app.services["web"].aliases == ["web-lb"]
 
 
 def test_kubernetes_import_lists_crossdock_never_renders_are_kept_whole() -> None:

@@ -240,12 +240,20 @@ def test_nomad_import_json_forms_and_several_files() -> None:
     assert cpu and cpu[0].kind == "changed" and cpu[0].line == 16  # "CPU" is in the object opened on line 16
 
 
-def test_nomad_import_system_job_is_changed() -> None:
-    result = imp(group('      config {\n        image = "a"\n      }').copy() | {
-        "web.nomad": group('      config {\n        image = "a"\n      }')["web.nomad"].replace(
-            'job "web" {', 'job "web" {\n  type = "system"')})
-    assert "web" in result.doc["services"]
-    assert [x.kind for x in result.losses if x.path == "job.web: type"] == ["changed"]
+def test_nomad_import_system_job_is_a_per_node_service() -> None:
+    # A system job runs one allocation of each group on every eligible client: the spec's per_node mode.
+    text = group('      config {\n        image = "a"\n      }', "    count = 1")["web.nomad"]
+    result = imp({"web.nomad": text.replace('job "web" {', 'job "web" {\n  type = "system"')})
+    web = result.doc["services"]["web"]
+    assert web["mode"] == "per_node" and "replicas" not in web
+    assert not [x for x in result.losses if x.path == "job.web: type"]
+
+
+def test_nomad_import_system_job_count_is_reported() -> None:
+    text = group('      config {\n        image = "a"\n      }', "    count = 3")["web.nomad"]
+    result = imp({"web.nomad": text.replace('job "web" {', 'job "web" {\n  type = "system"')})
+    assert result.doc["services"]["web"]["mode"] == "per_node" and "replicas" not in result.doc["services"]["web"]
+    assert [x.spec_path for x in result.losses if x.path == "job.web.group.web: count"] == ["services.web.replicas"]
 
 
 @pytest.mark.parametrize("files, where", [
@@ -305,11 +313,13 @@ def test_nomad_import_values_the_spec_cannot_take_are_reported() -> None:
     task = '      config {\n        image = "a"\n      }\n      env = {\n        "JAVA.OPTS" = "-Xmx1g"\n      }'
     result = imp(group(task, body))
     web = result.doc["services"]["web"]
-    assert web["labels"] == {"tier": "web"} and "env" not in web and "placement" not in web
+    assert web["labels"] == {"tier": "web"} and "placement" not in web
+    # A dotted env name is a container env name the spec takes (EnvKey): carried, not reported.
+    assert web["env"] == {"JAVA.OPTS": "-Xmx1g"}
     lines = {x.path: x.line for x in result.losses}
     assert lines["job.web.group.web.meta.note"] == 5
     assert lines["job.web.group.web.constraint: ${node.class}"] == 7
-    assert lines["job.web.group.web.task.web.env.JAVA.OPTS"] == 17
+    assert "job.web.group.web.task.web.env.JAVA.OPTS" not in lines
 
 
 def test_nomad_import_cron_with_seconds_or_year() -> None:

@@ -122,8 +122,9 @@ def test_nomad_import_fixture_lifecycle_json() -> None:
     assert web.health.readiness.http is not None and web.health.readiness.interval == "5s"
     assert [(v.path, v.scratch, v.size) for v in web.volumes] == [("/tmp/cache", True, "64Mi")]
     assert web.resources is not None and (web.resources.requests.cpu, web.resources.limits.memory) == ("1", "1Gi")
-    assert web.x_nomad == {"group": {"EphemeralDisk": {"SizeMB": 500, "Migrate": True, "Sticky": True}},
-                           "task": {"KillTimeout": 30_000_000_000}}
+    assert web.x_nomad == {"group": {"EphemeralDisk": {"SizeMB": 500, "Migrate": True, "Sticky": True}}}
+    # KillTimeout is nanoseconds in the API's JSON (30_000_000_000 in the file): the spec's stop grace period.
+    assert web.stop_grace_period == "30s"
     assert spec.app.x_nomad == {"Datacenters": ["dc1"]}
     assert sorted(spec.app.secrets) == ["api-token", "database-password"]
     poststop = [loss for loss in result.losses if "task.cleanup" in loss.path]

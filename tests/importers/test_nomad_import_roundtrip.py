@@ -49,6 +49,12 @@ SILENT: dict[str, set[str]] = {
         "x_kubernetes.resources[0].metadata.name: original \"hatch-runner\" != imported \"<absent>\"",
         "x_swarm.networks.default.attachable: original true != imported \"<absent>\"",
         "x_swarm.networks.default.driver: original \"overlay\" != imported \"<absent>\"",
+        # The case sets a task's KillTimeout through x-nomad; the importer reads a task's
+        # kill_timeout as the spec's stop_grace_period (the same value, its spec field).
+        "jobs.once.stop_grace_period: original \"<absent>\" != imported \"1m\"",
+        "jobs.once.x_nomad.task.KillTimeout: original 60000000000 != imported \"<absent>\"",
+        "services.web.stop_grace_period: original \"<absent>\" != imported \"30s\"",
+        "services.web.x_nomad.task.KillTimeout: original 30000000000 != imported \"<absent>\"",
     },
     "health-checks": {
         # The translator warns about the command check ('.exec'), not the rest of that probe.
@@ -65,6 +71,20 @@ SILENT: dict[str, set[str]] = {
         # translator drops 'udp' and 'publish' (without a published port) without a warning.
         "services.gateway.ports[0].protocol: original \"udp\" != imported \"tcp\"",
         "services.gateway.ports[0].publish: original true != imported false",
+    },
+    "per-node-aliases": {
+        # Nomad ports carry no protocol (as in ports-routes).
+        "services.logs.ports[0].protocol: original \"udp\" != imported \"tcp\"",
+        # A system job's allocation uses its node's host volume (Nomad refuses per_alloc there);
+        # the translator says so at services.logs.volumes[0], not at the volume.
+        "volumes.cache.per_replica: original true != imported false",
+    },
+    "security-modes": {
+        # legacy sets only a group, which the docker driver takes only with a user (warned at
+        # .security.group): the imported spec has no security block; its other fields are defaults.
+        "services.legacy.security.no_new_privileges: original false != imported \"<absent>\"",
+        "services.legacy.security.privileged: original false != imported \"<absent>\"",
+        "services.legacy.security.read_only_root: original false != imported \"<absent>\"",
     },
     "variables": {
         "variables.REGISTRY: original \"registry.example.com\" != imported \"<absent>\"",

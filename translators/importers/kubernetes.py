@@ -32,11 +32,12 @@ from crossdock.translators.importers.kubernetes_read import Manifest, manifest_f
 from crossdock.translators.importers.kubernetes_values import (
     MANAGED_BY, NAME, PART_OF, RESERVED_LABELS, Context, dns_name, valid,
 )
+from crossdock.translators.importers.name_fit import APP_NAME_MIN
 
 _TOP = re.compile(r"^(apiVersion|kind):\s*\S", re.M)
 _JSON_TOP = re.compile(r'"(apiVersion|kind)"\s*:')
 _RUNTIME = ("uid", "resourceVersion", "creationTimestamp", "generation", "managedFields", "selfLink",
-            "deletionTimestamp", "deletionGracePeriodSeconds")
+            "deletionTimestamp", "deletionGracePeriodSeconds", "ownerReferences")
 _SKIPPED_KINDS = {"Namespace": "the namespace is chosen when deploying (--namespace): not imported"}
 
 
@@ -76,6 +77,9 @@ class _Import:
     def run(self) -> dict[str, Any]:
         ctx = self.ctx
         by_kind: dict[str, list[Manifest]] = {}
+        for m in ctx.manifests:
+            _generated_name(ctx, m)
+        ctx.manifests = _without_owned(ctx)
         for m in ctx.manifests:
             if not m.kind or not m.name:
                 ctx.lose(m, (), "not a Kubernetes object (no kind or metadata.name): skipped")
@@ -131,7 +135,9 @@ class _Import:
         labels_everywhere = {k for i in workloads for k in i.w.get("labels", {})}
         for m in self.objects:
             self._metadata(m, app, app_labels, app_annotations, labels_everywhere)
-        validate(ctx, workloads, app)
+        # A name taken from the input may be shortened (base.fit_names) down to APP_NAME_MIN to make
+        # the derived names fit: only what even that leaves no room is shortened here.
+        validate(ctx, workloads, app if self.given_name else app[:APP_NAME_MIN])
         for namespace, ms in self.namespaces.items():
             others = f" (and {len(ms) - 1} other object(s))" if len(ms) > 1 else ""
             ctx.lose(ms[0], ("metadata", "namespace"), f"the namespace '{namespace}' of this object{others} is not "
@@ -147,10 +153,10 @@ class _Import:
         owners = {str(m.dict_at("metadata", "labels").get(PART_OF) or "") for m in self.ctx.manifests}
         owners.discard("")
         if len(owners) == 1:
-            return dns_name(owners.pop(), 40, False)
+            return dns_name(owners.pop(), 40, False, cut=True)  # base.fit_names shortens it further
         first = self.paths[0].rstrip("/") if self.paths else "app"
         stem = posixpath.basename(first).split(".")[0] or "app"
-        return dns_name(stem, 40, False)
+        return dns_name(stem, 40, False, cut=True)
 
     def _app_metadata(self, app: str) -> tuple[dict[str, str], dict[str, str]]:
         """Labels and annotations on every object: the app's (crossdock puts the app's on everything)."""
@@ -170,14 +176,14 @@ class _Import:
             # One workload and its Services: its labels or the app's cannot be told apart; they stay
             # the workload's (crossdock would render either the same way here).
             m = controllers[0]
-            for spec_path in ("metadata.labels", f"{section_of(m.kind)}.{dns_name(m.name, 52, True)}.labels"):
+            for spec_path in ("metadata.labels", f"{section_of(m)}.{dns_name(m.name, 52, True)}.labels"):
                 self.ctx.lose(m, ("metadata", "labels"), "labels on every object of the only workload: kept as "
                               "the workload's labels; they could as well be the app's", "changed", spec_path)
             labels = {}
         return labels, annotations
 
     def _workload(self, m: Manifest, names: set[str], app_labels: dict[str, str]) -> Imported | None:
-        section = section_of(m.kind)
+        section = section_of(m)
         name = dns_name(m.name, 52, True)
         base, n = name, 1
         while name in names:
@@ -272,6 +278,34 @@ class _Import:
             doc.setdefault(i.section, {})[i.name] = i.w
         escaped: dict[str, Any] = _escaped(doc)
         return escaped
+
+
+def _without_owned(ctx: Context) -> list[Manifest]:
+    """The objects a controller of the manifests did not make: the Pods of a ReplicaSet, the
+    ReplicaSets of a Deployment (``kubectl get all -o yaml``) come from their controller."""
+    present = {(m.kind, m.name) for m in ctx.manifests}
+    out = []
+    for m in ctx.manifests:
+        owners = [o for o in m.list_at("metadata", "ownerReferences")
+                  if isinstance(o, dict) and (o.get("kind"), o.get("name")) in present]
+        if owners:
+            ctx.lose(m, ("metadata", "ownerReferences"), f"made by {owners[0]['kind']}/{owners[0]['name']} of the "
+                     "manifests: imported through it, not on its own", "changed")
+        else:
+            out.append(m)
+    return out
+
+
+def _generated_name(ctx: Context, m: Manifest) -> None:
+    """An object with ``metadata.generateName`` and no name (a Helm or Argo CD hook Job): Kubernetes
+    names it the prefix plus five random characters; the spec needs a fixed name, the prefix."""
+    prefix = m.data_at("metadata", "generateName")
+    if m.name or not isinstance(prefix, str) or not prefix.strip("-"):
+        return
+    m.generated_name = prefix.strip("-")
+    m.use("metadata", "generateName")
+    ctx.lose(m, ("metadata", "generateName"), f"Kubernetes names each object made from it '{prefix}' plus random "
+             f"characters; the spec needs one name: imported as '{m.generated_name}'", "changed")
 
 
 def _escaped(value: Any) -> Any:

@@ -15,22 +15,29 @@ from crossdock.translators.importers.kubernetes_pod import PodReader
 from crossdock.translators.importers.kubernetes_read import Manifest
 from crossdock.translators.importers.kubernetes_values import Context, dns_name, duration, memory
 
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", "ReplicationController",
+                  "Pod")
 CONFIG_HASH = "crossdock/config-hash"
 _CONCURRENCY = {"Allow": "allow", "Forbid": "forbid", "Replace": "replace"}
 
 
-def section_of(kind: str) -> str:
-    return {"Job": "jobs", "CronJob": "cron_jobs"}.get(kind, "services")
+def section_of(m: Manifest) -> str:
+    """A bare Pod that is not restarted forever runs to completion: a job; other pods are services."""
+    if m.kind == "Pod":
+        return "services" if m.data_at("spec", "restartPolicy") in (None, "Always") else "jobs"
+    return {"Job": "jobs", "CronJob": "cron_jobs"}.get(m.kind, "services")
 
 
 def pod_base(kind: str) -> Path:
+    """Where the pod template (metadata and spec) of a controller is; a Pod is its own."""
+    if kind == "Pod":
+        return ()
     return ("spec", "jobTemplate", "spec", "template") if kind == "CronJob" else ("spec", "template")
 
 
 def read_workload(ctx: Context, m: Manifest, name: str) -> dict[str, Any] | None:
     """The spec workload of one controller (labels are set by the caller); None without a usable container."""
-    kind, section = m.kind, section_of(m.kind)
+    kind, section = m.kind, section_of(m)
     w: dict[str, Any] = {}
     base = pod_base(kind)
     reader = PodReader(ctx, m, base, section, name)
@@ -52,7 +59,12 @@ def read_workload(ctx: Context, m: Manifest, name: str) -> dict[str, Any] | None
                 and kind != "DaemonSet":
             w["replicas"] = replicas
         m.use("spec", "selector")
-        {"Deployment": _deployment, "StatefulSet": _stateful_set, "DaemonSet": _daemon_set}[kind](ctx, m, w, where)
+        {"Deployment": _deployment, "StatefulSet": _stateful_set, "DaemonSet": _daemon_set, "ReplicaSet": _replica_set,
+         "ReplicationController": _replica_set, "Pod": _pod}[kind](ctx, m, w, where)
+    elif kind == "Pod":
+        w["restart"] = "on-failure" if restart == "OnFailure" else "never"
+        ctx.lose(m, ("kind",), "a bare Pod that runs to completion becomes a job: rendered as a Job (not retried)",
+                 "changed")
     else:
         if restart == "OnFailure":
             w["restart"] = "on-failure"
@@ -179,12 +191,46 @@ def _stateful_set(ctx: Context, m: Manifest, w: dict[str, Any], where: str) -> N
 
 
 def _daemon_set(ctx: Context, m: Manifest, w: dict[str, Any], where: str) -> None:
-    ctx.lose(m, ("kind",), "a DaemonSet runs one pod on every node; the spec has no such workload: imported as "
-             "a service of one replica (set replicas, or autoscale)", "changed", f"{where}.replicas")
-    if m.data_at("spec", "updateStrategy") == {"type": "RollingUpdate"}:
-        m.use("spec", "updateStrategy")
+    """One pod on every node the placement allows.  A rolling update replaces maxUnavailable pods
+    at a time (stopping the old first) or, with maxSurge, starts maxSurge new pods first; the API
+    server takes one of them non-zero (default: maxUnavailable 1, maxSurge 0).  A percentage is of
+    the nodes, which the manifests do not know: left for the loss report."""
+    w["mode"] = "per_node"
+    strategy: Path = ("spec", "updateStrategy")
+    if m.data_at(*strategy, "type") in (None, "RollingUpdate"):
+        m.use(*strategy, "type")
+        rolling = m.dict_at(*strategy, "rollingUpdate")
+        surge, unavailable = rolling.get("maxSurge", 0), rolling.get("maxUnavailable", 1)
+        counts = [isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (surge, unavailable)]
+        if all(counts) and (surge == 0) != (unavailable == 0):
+            m.use(*strategy, "rollingUpdate")
+            w["update"] = {"surge": surge} if surge else {"surge": 0, "parallelism": unavailable}
+            if w["update"] == {"surge": 1}:
+                del w["update"]
+            elif w["update"].get("parallelism") == 1:
+                del w["update"]["parallelism"]
+    min_ready = m.int_at("spec", "minReadySeconds")
+    if min_ready is not None and min_ready >= 0:
+        m.use("spec", "minReadySeconds")
+        if min_ready > 0:
+            w.setdefault("update", {})["min_ready"] = duration(min_ready)
     if m.data_at("spec", "revisionHistoryLimit") == 10:
         m.use("spec", "revisionHistoryLimit")
+
+
+def _replica_set(ctx: Context, m: Manifest, w: dict[str, Any], where: str) -> None:
+    ctx.lose(m, ("kind",), f"a {m.kind} is rendered as a Deployment, which also rolls out a changed pod template",
+             "changed")
+    min_ready = m.int_at("spec", "minReadySeconds")
+    if min_ready is not None and min_ready >= 0:
+        m.use("spec", "minReadySeconds")
+    if min_ready is not None and min_ready > 0:
+        w["update"] = {"min_ready": duration(min_ready)}
+
+
+def _pod(ctx: Context, m: Manifest, w: dict[str, Any], where: str) -> None:
+    ctx.lose(m, ("kind",), "a bare Pod is not replaced when its node fails: rendered as a Deployment of one replica",
+             "changed")
 
 
 def _job(ctx: Context, m: Manifest, job: Path, w: dict[str, Any], where: str) -> None:

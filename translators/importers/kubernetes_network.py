@@ -75,28 +75,54 @@ def read_service(ctx: Context, m: Manifest, workloads: list[Imported]) -> list[I
     if kind not in ("ClusterIP", "LoadBalancer", "NodePort"):
         ctx.lose(m, ("spec", "type"), f"a {kind} Service has no equivalent in the spec: rendered as ClusterIP",
                  "changed")
-    for t in targets:
+    for n, t in enumerate(targets):
         t.service_names.add(m.name)
         crossdock_names = {t.name, f"{t.name}-public", f"{t.name}-headless"}
-        if kind in ("LoadBalancer", "NodePort") and m.name not in crossdock_names:
-            ctx.lose(m, ("metadata", "name"), f"crossdock renders the published ports of '{t.name}' as the "
-                     f"Service '{t.name}-public'; inside the cluster the workload answers as '{t.name}', not "
-                     f"'{m.name}'", "changed")
-        elif m.name not in crossdock_names and not (headless and t.m.kind == "StatefulSet"):
-            ctx.lose(m, ("metadata", "name"), f"crossdock names a workload's Service after the workload: clients "
-                     f"must reach it as '{t.name}', not '{m.name}'", "changed")
+        if headless and t.m.kind == "StatefulSet":
+            _pod_names(ctx, m, t, workloads)
+        elif m.name not in crossdock_names:
+            _alias(ctx, m, t, first=n == 0, public=kind in ("LoadBalancer", "NodePort"))
         for i, p in enumerate(m.list_at("spec", "ports")):
             if isinstance(p, dict) and _port_number(p.get("port")) and (
                     _port_number(p.get("targetPort")) or isinstance(p.get("targetPort"), (str, type(None)))):
-                _port(ctx, m, i, p, t, kind)
+                _port(ctx, m, i, p, t, kind, workloads)
     return targets
 
 
-def _port(ctx: Context, m: Manifest, i: int, p: dict[str, Any], t: Imported, kind: str) -> None:
+def _pod_names(ctx: Context, m: Manifest, t: Imported, workloads: list[Imported]) -> None:
+    """A StatefulSet's pods are reached as <pod>.<its headless Service>: crossdock's headless
+    Service is <workload>-headless, so those names change (the spec has no per-pod names)."""
+    new = f"{t.name}-headless"
+    if m.name == new:
+        return
+    users = _env_users(rf"{re.escape(t.m.name)}-[0-9]+\.{re.escape(m.name)}(?![-a-z0-9])", workloads)
+    ctx.lose(m, ("metadata", "name"), f"the pods of '{t.m.name}' were reached as {t.m.name}-0.{m.name}...; "
+             f"crossdock's headless Service is '{new}', so they answer as {t.name}-0.{new}: names that use "
+             f"the old ones{users} must change", "changed")
+
+
+def _alias(ctx: Context, m: Manifest, t: Imported, first: bool, public: bool) -> None:
+    """A Service named otherwise than its workload: clients use its name, so the workload answers
+    to it too (a spec alias); one workload only, as one Service name reaches one set of pods."""
+    if not first:
+        ctx.lose(m, ("metadata", "name"), f"the name '{m.name}' is an alias of the first workload it selects only: "
+                 f"'{t.name}' does not answer to it", "changed", f"services.{t.name}.aliases")
+        return
+    aliases: list[str] = t.w.setdefault("aliases", [])
+    if m.name not in aliases:
+        aliases.append(m.name)
+    if public:
+        ctx.lose(m, ("metadata", "name"), f"crossdock renders the published ports of '{t.name}' as the Service "
+                 f"'{t.name}-public'; inside the app the workload answers as '{t.name}' and '{m.name}' (an alias)",
+                 "changed")
+
+
+def _port(ctx: Context, m: Manifest, i: int, p: dict[str, Any], t: Imported, kind: str,
+          workloads: list[Imported]) -> None:
     path = ("spec", "ports", i)
     for key in ("name", "port", "targetPort", "protocol"):
         m.use(*path, key)
-    number, target = p.get("port"), p.get("targetPort", p.get("port"))
+    number, target = p["port"], p.get("targetPort", p["port"])
     protocol = str(p["protocol"]).lower() if isinstance(p.get("protocol"), str) else "tcp"
     ports: list[dict[str, Any]] = t.w.setdefault("ports", [])
     match = next((q for q in ports if (q["name"] == target if isinstance(target, str) else q["port"] == target)
@@ -126,12 +152,29 @@ def _port(ctx: Context, m: Manifest, i: int, p: dict[str, Any], t: Imported, kin
         match["publish"] = True
         if _port_number(published) and published != match["port"]:
             match["published_port"] = published
-        if kind == "NodePort" and number != match["port"]:
-            ctx.lose(m, (*path, "port"), f"inside the cluster the Service listens on {number}; the spec's Service "
-                     f"listens on the container port {match['port']}", "changed", f"services.{t.name}.ports")
-    elif number != match["port"]:
-        ctx.lose(m, (*path, "port"), f"the Service port {number} forwards to the container port {match['port']}: "
-                 "the spec's Service listens on the container port", "changed", f"services.{t.name}.ports")
+    if number != match["port"]:
+        callers = _callers(m.name, number, workloads)
+        inside = " inside the cluster" if kind in ("LoadBalancer", "NodePort") else ""
+        ctx.lose(m, (*path, "port"), f"the Service listens on {number} and forwards to the container port "
+                 f"{match['port']}; a spec port is one number, the container's: crossdock's Service listens on "
+                 f"{match['port']}, so clients of {m.name}:{number}{callers}{inside} must use {match['port']}",
+                 "changed", f"services.{t.name}.ports")
+
+
+def _callers(host: str, port: int, workloads: list[Imported]) -> str:
+    """' (web: env ADDR; ...)': the plain env values of the manifests that name host:port."""
+    return _env_users(rf"{re.escape(host)}(\.[-a-z0-9.]+)?:{port}(?![0-9])", workloads)
+
+
+def _env_users(regex: str, workloads: list[Imported]) -> str:
+    """' (web: env ADDR; ...)': the workloads' plain env values where ``regex`` matches a host name."""
+    pattern = re.compile(r"(?<![-a-z0-9.])" + regex)
+    found = [f"{i.name}: env {k}" for i in workloads for k, v in sorted(i.w.get("env", {}).items())
+             if isinstance(v, str) and pattern.search(v)]
+    if not found:
+        return ""
+    more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+    return " (" + "; ".join(found[:3]) + more + ")"
 
 
 def read_ingress(ctx: Context, m: Manifest, services: dict[str, list[Imported]],

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from crossdock.specs.names import SWARM_SERVICE_MAX as _SWARM_NAME_MAX
 from crossdock.specs.yamlsrc import Path
+from crossdock.translators.importers.kubernetes_names import (
+    check_aliases, fit_ports, fit_sidecars, fit_workload_name,
+)
 from crossdock.translators.importers.kubernetes_network import Imported
 from crossdock.translators.importers.kubernetes_values import Context
 
@@ -53,6 +55,8 @@ def leftovers(ctx: Context, workloads: list[Imported], rendered: dict[int, Rende
                 ctx.lose(m, path, "kubectl's record of the last applied object: not imported")
                 continue
             piece = _patch(m.names, m.data_at, path, value) if keep else None
+            if piece is not None and owner is not None and m.kind == "Pod":
+                piece = {"spec": {"template": piece}}  # a Pod is rendered as its controller's pod template
             if piece is None:
                 ctx.lose(m, path, "not imported: the spec has no such field")
                 continue
@@ -113,15 +117,10 @@ def _merge(a: Any, b: Any) -> Any:
 def validate(ctx: Context, workloads: list[Imported], app: str) -> None:
     published: dict[tuple[int, str], str] = {}
     for i in workloads:
+        fit_workload_name(ctx, i, app)
         w, where = i.w, f"{i.section}.{i.name}"
-        if len(app) + 1 + len(i.name) > _SWARM_NAME_MAX:
-            short = i.name[: _SWARM_NAME_MAX - len(app) - 1].rstrip("-")
-            ctx.lose(i.m, ("metadata", "name"), f"renamed '{short}': '<app>_<workload>' must fit in "
-                     f"{_SWARM_NAME_MAX} characters (Swarm's service names)", "changed")
-            i.name = short
-            if i.m.main is not None:
-                i.m.names[i.m.main] = short
         _ports(ctx, i, published)
+        fit_ports(ctx, i, app)
         names = {p["name"] for p in w.get("ports", [])}
         numbers = {p["port"] for p in w.get("ports", [])}
         for kind, probe in list((w.get("health") or {}).items()):
@@ -140,6 +139,8 @@ def validate(ctx: Context, workloads: list[Imported], app: str) -> None:
             del w["route"]
         _mounts(ctx, i)
         _steps(ctx, i)
+    fit_sidecars(ctx, workloads, app)
+    check_aliases(ctx, workloads)
 
 
 def _ports(ctx: Context, i: Imported, published: dict[tuple[int, str], str]) -> None:

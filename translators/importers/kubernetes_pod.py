@@ -14,13 +14,12 @@ from typing import Any
 
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers.kubernetes_mounts import read_mount, read_placement
+from crossdock.translators.importers.kubernetes_probes import read_probe
 from crossdock.translators.importers.kubernetes_read import Manifest
-from crossdock.translators.importers.kubernetes_values import Context, cpu, dns_name, duration, from_kube, \
+from crossdock.translators.importers.kubernetes_security import PodSecurity
+from crossdock.translators.importers.kubernetes_values import Context, cpu, dns_name, from_kube, \
     memory, valid
 
-_PROBE_DEFAULTS = {"periodSeconds": 10, "timeoutSeconds": 1, "failureThreshold": 3, "initialDelaySeconds": 0,
-                   "successThreshold": 1}
-_PROBE_FIELDS = (("periodSeconds", "interval"), ("timeoutSeconds", "timeout"), ("initialDelaySeconds", "start_period"))
 # Values Kubernetes fills in itself (exported manifests carry them): the spec means the same.
 _DEFAULTS: dict[str, Any] = {
     "terminationMessagePath": ("/dev/termination-log",), "terminationMessagePolicy": ("File",),
@@ -46,6 +45,7 @@ class PodReader:
         self.spec: Path = (*base, "spec")
         self.templates: dict[str, str] = {}  # a StatefulSet's volumeClaimTemplates -> spec volume
         self.slots: dict[int, int] = {}  # id of a secret mount -> its index in the spec crossdock rendered
+        self.security = PodSecurity(self)
 
     def lose(self, path: Path, message: str, kind: str = "dropped", spec_field: str = "") -> None:
         self.ctx.lose(self.m, path, message, kind, f"{self.where}.{spec_field}" if spec_field else "")
@@ -88,6 +88,8 @@ class PodReader:
         if init:
             w["init"] = init
         self._placement(w)
+        self.security.pod_fields(w, (*spec, "containers", main))
+        self.security.finish()
         return True
 
     # ---- containers -----------------------------------------------------------------------
@@ -107,7 +109,7 @@ class PodReader:
             self._ports(c, w)
             health = {kind: p for kind, key in (("liveness", "livenessProbe"), ("readiness", "readinessProbe"),
                                                 ("startup", "startupProbe"))
-                      if (p := self._probe((*c, key), kind, w)) is not None}
+                      if (p := read_probe(self, (*c, key), kind)) is not None}
             if health:
                 w["health"] = health
         self._mounts(c, w, volumes)
@@ -149,6 +151,7 @@ class PodReader:
         res = self._resources(c)
         if res:
             w["resources"] = res
+        self.security.container(c, w)
 
     def _resolve_command(self, c: Path, w: dict[str, Any], env: dict[str, str]) -> None:
         defined: dict[str, str | None] = {}
@@ -305,6 +308,9 @@ class PodReader:
                 protocol = "tcp"
             raw = p.get("name") if isinstance(p.get("name"), str) else ""
             name = dns_name(raw, 15, True) if raw else ""
+            if name != raw:
+                self.lose((*path, "name"), f"renamed '{name}': a port name is lowercase letters, digits and '-', "
+                          "starting with a letter, at most 15 characters", "changed")
             port: dict[str, Any] = {"name": name, "port": p["containerPort"]}
             if protocol != "tcp":
                 port["protocol"] = protocol
@@ -317,48 +323,6 @@ class PodReader:
                 taken.add(base)
         if ports:
             w["ports"] = ports
-
-    def _probe(self, path: Path, kind: str, w: dict[str, Any]) -> dict[str, Any] | None:
-        m = self.m
-        raw = m.data_at(*path)
-        if not isinstance(raw, dict):
-            return None
-        spec_field = f"health.{kind}"
-        probe: dict[str, Any] = {}
-        http, tcp, command = raw.get("httpGet"), raw.get("tcpSocket"), m.data_at(*path, "exec", "command")
-        if isinstance(http, dict) and _port_ref(http.get("port")) is not None and valid(
-                "http_path", http.get("path", "/")):
-            m.use(*path, "httpGet", "path")
-            m.use(*path, "httpGet", "port")
-            if http.get("scheme") in (None, "HTTP"):
-                m.use(*path, "httpGet", "scheme")
-            probe["http"] = {"port": _port_ref(http.get("port"))}
-            if http.get("path", "/") != "/":
-                probe["http"]["path"] = http["path"]
-        elif isinstance(tcp, dict) and _port_ref(tcp.get("port")) is not None:
-            m.use(*path, "tcpSocket", "port")
-            probe["tcp"] = {"port": _port_ref(tcp.get("port"))}
-        elif isinstance(command, list) and command and all(isinstance(a, str) for a in command):
-            m.use(*path, "exec", "command")
-            probe["exec"] = list(command)
-        else:
-            self.lose(path, "the spec's checks are http, tcp or a command, on a port by name or number: this probe "
-                      "is not imported", "dropped", spec_field)
-            m.use(*path)
-            return None
-        for key, value in _PROBE_DEFAULTS.items():
-            if raw.get(key, value) == value:
-                m.use(*path, key)
-        for key, spec_key in _PROBE_FIELDS:
-            seconds = raw.get(key, _PROBE_DEFAULTS[key])
-            if isinstance(seconds, int) and not isinstance(seconds, bool) and seconds != _PROBE_DEFAULTS[key]:
-                m.use(*path, key)
-                probe[spec_key] = duration(seconds)
-        retries = raw.get("failureThreshold", 3)
-        if isinstance(retries, int) and not isinstance(retries, bool) and retries != 3 and retries >= 1:
-            m.use(*path, "failureThreshold")
-            probe["retries"] = retries
-        return probe
 
     # ---- volumes ---------------------------------------------------------------------------
 
@@ -373,15 +337,6 @@ class PodReader:
         placement = read_placement(self)
         if placement:
             w["placement"] = placement
-
-
-def _port_ref(value: Any) -> int | str | None:
-    """A probe's port as the spec names it (a port name or number), None if it is neither."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value if 1 <= value <= 65535 else None
-    if isinstance(value, str) and value:
-        return dns_name(value, 15, True)
-    return None
 
 
 def _in_slots(secrets: list[dict[str, Any]], slots: dict[int, int]) -> list[dict[str, Any]]:

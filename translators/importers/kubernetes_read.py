@@ -36,6 +36,7 @@ class Manifest:
     names: dict[Path, str] = field(default_factory=dict)
     steps: dict[int, Path] = field(default_factory=dict)  # id of an imported step -> its container's path
     main: Path | None = None  # the path of the main container
+    generated_name: str = ""  # the name derived from metadata.generateName when there is no metadata.name
 
     @property
     def kind(self) -> str:
@@ -45,7 +46,7 @@ class Manifest:
     @property
     def name(self) -> str:
         name = self.dict_at("metadata").get("name")
-        return name if isinstance(name, str) else ""
+        return name if isinstance(name, str) and name else self.generated_name
 
     @property
     def ref(self) -> str:

@@ -9,6 +9,7 @@ with the user's ``--secret``/``--not-secret``) calls secret.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -17,9 +18,11 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from crossdock.specs.classify import NO_RULES, SecretRules
-from crossdock.specs.types import AbsPath, EnvName, Hostname, HttpPath, Image, LabelKey, LabelValue, Text
+from crossdock.specs.types import (
+    AbsPath, Capability, EnvKey, Hostname, HttpPath, Image, LabelKey, LabelValue, Signal, Text, UserRef,
+)
 from crossdock.specs.yamlsrc import Path
-from crossdock.translators.importers.base import Loss
+from crossdock.translators.importers.base import Loss, safe_env_source
 from crossdock.translators.importers.kubernetes_read import Manifest
 
 SECRET_KEY = "value"  # the key crossdock's own Secrets hold their value under
@@ -37,7 +40,8 @@ _REF = re.compile(r"\$(\$|\(([A-Za-z_][A-Za-z0-9_.-]*)\))")
 
 _TYPES: dict[str, Any] = {
     "label_key": LabelKey, "label_value": LabelValue, "annotation_key": LabelKey, "annotation_value": Text,
-    "env": EnvName, "host": Hostname, "path": AbsPath, "image": Image, "http_path": HttpPath, "text": Text,
+    "env": EnvKey, "host": Hostname, "path": AbsPath, "image": Image, "http_path": HttpPath, "text": Text,
+    "signal": Signal, "capability": Capability, "user": UserRef,
 }
 
 
@@ -55,13 +59,24 @@ def valid(kind: str, value: Any) -> bool:
     return True
 
 
-def dns_name(text: str, limit: int, letter_first: bool) -> str:
-    """``text`` made a DNS label: lowercase letters, digits and '-', at most ``limit`` characters."""
+def dns_name(text: str, limit: int, letter_first: bool, cut: bool = False) -> str:
+    """``text`` made a DNS label: lowercase letters, digits and '-', at most ``limit`` characters
+    (a longer one is shortened by ``short_name``, so two long names keep apart; with ``cut``,
+    only cut, for a name that is shortened later with a hash of its own)."""
     out = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-")
     if letter_first and not out[:1].isalpha():
         out = "x-" + out
-    out = out[:limit].rstrip("-")
-    return out or "x"
+    return (out[:limit].rstrip("-") if cut else short_name(out, limit, text)) or "x"
+
+
+def short_name(name: str, limit: int, seed: str = "") -> str:
+    """``name`` when it fits in ``limit`` characters, else its first characters, '-' and four hex
+    digits of a hash of ``seed`` (default ``name``): deterministic, still a DNS label, and two
+    names that share a long prefix stay apart.  ``limit`` is at least 6."""
+    if len(name) <= limit:
+        return name
+    digest = hashlib.sha256((seed or name).encode()).hexdigest()[:4]
+    return name[: limit - 5].rstrip("-") + "-" + digest
 
 
 def env_name(text: str) -> str:
@@ -182,7 +197,7 @@ class Context:
             section = "data" if isinstance(m.data.get("data"), dict) and key in m.data["data"] else "stringData"
             m.use(section, key)
             spec = self._spec_secret_name(m.name, key)
-            var = env_name(spec)
+            var = safe_env_source(env_name(spec))
             self.secrets[spec] = {"from_env": var}
             self.comments[("secrets", spec)] = (f"value was in {m.ref} {section}.{key} ({m.where((section, key))}); "
                                                 f"not copied: set {var} when deploying")
@@ -231,7 +246,7 @@ class Context:
         """A plain value the classifier calls secret (an env ``value:``, a ConfigMap key) becomes a
         secret read from the environment variable ``var``; ``where`` says where the value was
         (default: env ``var`` of ``m`` at ``path``), ``reason`` why it is secret."""
-        var = env_name(var)
+        var = safe_env_source(env_name(var))
         base = dns_name(var, 63, False)
         name, n = base, 1
         while name in self.secrets and self.secrets[name].get("from_env") != var:

@@ -204,9 +204,9 @@ def _job(ctx: Ctx, job: dict[str, Any], sections: dict[str, dict[str, Any]], tak
     meta = job.get("Meta") or {}
     ctx.crossdock = meta.get("managed-by") == "crossdock"
     jtype = job.get("Type") or "service"
-    if jtype in ("system", "sysbatch"):
-        ctx.loss(job, f"{path}: type", f"a {jtype} job runs on every node: it becomes a "
-                 f"{'service' if jtype == 'system' else 'job'} with a replica count", "changed")
+    if jtype == "sysbatch":
+        ctx.loss(job, f"{path}: type", "a sysbatch job runs once on every node: it becomes a job with a "
+                 "completion count", "changed")
     periodic = job.get("Periodic") or None
     if job.get("ParameterizedJob"):
         ctx.loss(job, f"{path}: parameterized", "a dispatched (parameterized) job: the spec runs it once per "
@@ -231,6 +231,8 @@ def _job(ctx: Ctx, job: dict[str, Any], sections: dict[str, dict[str, Any]], tak
             continue
         if kind == "cron_jobs":
             w |= _periodic(ctx, periodic or {}, path)
+        if jtype == "system":
+            _per_node(ctx, group, w, gpath)
         taken.add(wname)
         sections[kind][wname] = w
     kept: dict[str, Any] = {}
@@ -243,6 +245,20 @@ def _job(ctx: Ctx, job: dict[str, Any], sections: dict[str, dict[str, Any]], tak
         if key not in _OWN_META and meta[key] != app_meta.get(key):
             ctx.loss(ctx.key_line(job, "Meta", key), f"{path}.meta.{key}",
                      "job meta differing from the app's: not carried over")
+
+
+def _per_node(ctx: Ctx, group: dict[str, Any], w: dict[str, Any], path: str) -> None:
+    """A system job runs one allocation of each group on every eligible node: a per_node service
+    (Nomad ignores a system group's count above 1 and refuses scaling)."""
+    w["mode"] = "per_node"
+    update = w.get("update") or {}
+    update.pop("surge", None)  # a system job has no canaries: it replaces max_parallel allocations at a time
+    if not update:
+        w.pop("update", None)
+    for key in ("replicas", "autoscale"):
+        if w.pop(key, None) is not None:
+            ctx.loss(group, f"{path}: {'count' if key == 'replicas' else 'scaling'}", "a system job runs one "
+                     "allocation per node: not carried over", spec=f".{key}")
 
 
 def _periodic(ctx: Ctx, p: dict[str, Any], path: str) -> dict[str, Any]:

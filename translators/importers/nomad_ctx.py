@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from crossdock.specs.classify import NO_RULES, SecretRules
-from crossdock.translators.importers.base import Loss
+from crossdock.translators.importers.base import Loss, safe_env_source
 from crossdock.translators.importers.nomad_schema import LINE
 
 _S = 10**9
@@ -24,6 +24,7 @@ class Ctx:
     volumes: dict[str, dict[str, Any]] = field(default_factory=dict)
     comments: dict[tuple[str, ...], str] = field(default_factory=dict)
     rules: SecretRules = NO_RULES  # the shared secret classifier with --secret / --not-secret
+    main_task: dict[str, Any] = field(default_factory=dict)  # the main task of the group being read
 
     def loss(self, where: Any, path: str, message: str, kind: Literal["dropped", "changed"] = "dropped",
              spec: str = "") -> None:
@@ -61,12 +62,14 @@ class Ctx:
         at deploy time; the comment says where the value lived, never the value."""
         key = object_name(name) or "secret"
         if key not in self.secrets:
-            env = re.sub(r"[^A-Za-z0-9_]", "_", key).upper()
+            plain_env = re.sub(r"[^A-Za-z0-9_]", "_", key).upper()
+            env = safe_env_source(plain_env)
+            why = f" (not {plain_env}, which the shell sets)" if env != plain_env else ""
             self.secrets[key] = {"from_env": env}
-            self.comments[("secrets", key)] = f"value was {where}; set {env} when deploying"
+            self.comments[("secrets", key)] = f"value was {where}; set {env} when deploying{why}"
             if report:
                 self.loss(at, f"secret {name}", f"the value was {where} and is not copied: the spec reads it from "
-                          f"the environment variable {env} at deploy time", "changed", f"secrets.{key}")
+                          f"the environment variable {env}{why} at deploy time", "changed", f"secrets.{key}")
         return key
 
 
@@ -81,7 +84,8 @@ def plain(value: Any) -> Any:
 _LABEL_KEY = re.compile(r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
                         r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
 _LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?")
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# A container's env name (the spec's EnvKey): images read dotted and dashed names too.
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 
 
 def is_label_key(text: str) -> bool:

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from crossdock.translators.importers import nomad_tasks
+from crossdock.translators.importers.nomad_runtime import network_hostname
 from crossdock.translators.importers.nomad_ctx import (
     Ctx, as_int, blocks, duration, is_label_key, is_label_value, object_name,
 )
@@ -42,6 +43,7 @@ def workload(job: dict[str, Any], group: dict[str, Any], kind: str, path: str, c
     if out is None:
         ctx.loss(group, path, "its main task cannot be carried over: group not carried over")
         return None
+    network_hostname(group, out, path, ctx)
     for t in other:
         ctx.loss(t, f"{path}.task.{t.get('Name')}: lifecycle", f"a {t['Lifecycle'].get('Hook')} task: "
                  "the spec has no equivalent: not carried over")

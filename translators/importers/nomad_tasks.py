@@ -28,6 +28,7 @@ from crossdock.translators.importers.nomad_ctx import (
     Ctx, as_int, blocks, cpu, is_env_name, memory, object_name, size_bytes, workload_name,
 )
 from crossdock.translators.importers.nomad_hcl import VAR
+from crossdock.translators.importers.nomad_runtime import CONFIG_KEYS, TASK_KEYS, runtime
 from crossdock.translators.importers.nomad_schema import LINE
 
 _LITERAL_BRACES = '{{"{{"}}'
@@ -110,7 +111,9 @@ def main_fields(task: dict[str, Any], group: dict[str, Any], path: str, ctx: Ctx
         if value:
             out[key] = value
     _resources(task, out, path, ctx)
-    ctx.rest(task, _TASK_KNOWN, path, {"Leader": False}, keep)
+    runtime(task, out, path, ctx, None)
+    ctx.main_task = task
+    ctx.rest(task, _TASK_KNOWN | TASK_KEYS, path, {"Leader": False}, keep)
     return out
 
 
@@ -127,7 +130,8 @@ def step(task: dict[str, Any], path: str, ctx: Ctx) -> dict[str, Any] | None:
         ctx.loss(task, f"{path}.env.{s['env']}", f"init steps and sidecars take no secrets: the secret "
                  f"'{s['secret']}' is declared but not given to this step")
     _resources(task, out, path, ctx)
-    ctx.rest(task, _TASK_KNOWN | {"Templates"}, path, {"Leader": False})
+    runtime(task, out, path, ctx, ctx.main_task)
+    ctx.rest(task, _TASK_KNOWN | TASK_KEYS | {"Templates"}, path, {"Leader": False})
     return {"name": workload_name(str(task.get("Name", "step")))} | out
 
 
@@ -160,7 +164,7 @@ def _container(task: dict[str, Any], path: str, ctx: Ctx) -> dict[str, Any] | No
             ctx.loss(task, f"{path}.config.{key}", "Nomad interpolates ${...} here at run time; the spec keeps "
                      "the text as it is", "changed", f".{key}")
     for key in sorted(config):
-        if key not in ("image", "entrypoint", "command", "args", "ports", "mount", "__line__"):
+        if key not in ("image", "entrypoint", "command", "args", "ports", "mount", "__line__") and key not in CONFIG_KEYS:
             ctx.loss(task, f"{path}.config: {key}", "a docker driver option with no equivalent in the spec: "
                      "not carried over", spec=".command")
     env: dict[str, str] = {}
