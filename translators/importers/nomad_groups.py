@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from crossdock.specs.names import nomad_service
 from crossdock.translators.importers import nomad_tasks
 from crossdock.translators.importers.nomad_runtime import network_hostname
 from crossdock.translators.importers.nomad_ctx import (
@@ -27,6 +28,8 @@ _UPDATE_DEFAULT = {"MaxParallel": 1, "HealthCheck": "checks", "MinHealthyTime": 
 _CROSSDOCK_RESTART = {"Attempts": 3, "Interval": 300 * _S, "Delay": 15 * _S, "Mode": "delay"}
 _GROUP_KNOWN = {"Name", "Count", "Meta", "Networks", "Services", "Update", "RestartPolicy", "ReschedulePolicy",
                 "Constraints", "Spreads", "Volumes", "Tasks", "Scaling"}
+# specs.types.Alias
+_ALIAS = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
 _ROUTE = re.compile(r"^traefik\.http\.routers\.[^.]+\.rule=Host\(`([^`]+)`\)(?: && PathPrefix\(`([^`]+)`\))?$")
 
 
@@ -99,6 +102,9 @@ def _service(job: dict[str, Any], group: dict[str, Any], main: dict[str, Any], s
         out["health"] = health
     route = _route(regs, by_label)
     _registrations(regs, str(job.get("ID")), str(group.get("Name")), route is not None, path, ctx)
+    aliases = _aliases(regs, str(job.get("ID")), str(group.get("Name")), ports, by_label, path, ctx)
+    if aliases:
+        out["aliases"] = aliases
     if route:
         out["route"] = route
     count = as_int(group.get("Count"))
@@ -267,18 +273,43 @@ def _route(regs: list[dict[str, Any]], by_label: dict[str, str]) -> dict[str, An
 
 
 def _registrations(regs: list[dict[str, Any]], job_id: str, group: str, routed: bool, path: str, ctx: Ctx) -> None:
-    """What a registration says beyond its port and checks: its name (how others find it) and
-    tags; the spec's workloads are found by the workload's name."""
+    """What a registration says beyond its port, checks and name (see _aliases): its tags."""
     for i, r in enumerate(regs):
-        rpath, name = f"{path}.service[{i}]", str(r.get("Name") or "")
-        if name and not name.startswith((f"{job_id}-{group}", group)):
-            ctx.loss(r, f"{rpath}: name", f"registered as '{name}' in Nomad; in the spec, other workloads reach "
-                     f"it by the workload's name", "changed")
+        rpath = f"{path}.service[{i}]"
         tags = [str(t) for t in r.get("Tags") or []
                 if not (routed and (t == "traefik.enable=true" or _ROUTE.match(str(t))))]
         if tags:
             ctx.loss(r, f"{rpath}: tags", f"tags {', '.join(tags)[:120]}: not carried over")
         ctx.rest(r, {"Name", "Provider", "PortLabel", "Tags", "Checks", "TaskName", "AddressMode"}, rpath)
+
+
+def _aliases(regs: list[dict[str, Any]], job_id: str, group: str, ports: list[dict[str, Any]],
+             by_label: dict[str, str], path: str, ctx: Ctx) -> list[str]:
+    """The names other jobs find this group by (its registrations) that the Nomad translator would
+    not give it (``<app>-<service>[-<port>]``, specs.names.nomad_service) become aliases, which it
+    renders ``<app>-<alias>``: a registration ``<job>-api`` comes back as it was.  A name without the
+    job's prefix is kept whole (so it comes back prefixed) and said."""
+    own = {nomad_service(job_id, group, str(p["name"]), i == 0) for i, p in enumerate(ports)}
+    out: list[str] = []
+    for i, r in enumerate(regs):
+        rpath, name = f"{path}.service[{i}]", str(r.get("Name") or "")
+        if not name or name in own or "${" in name:
+            if "${" in name:
+                ctx.loss(r, f"{rpath}: name", f"registered as '{name}', interpolated by Nomad: other workloads "
+                         "reach it by the workload's name in the spec", "changed")
+            continue
+        alias = name[len(job_id) + 1:] if name.startswith(f"{job_id}-") else name
+        if not _ALIAS.fullmatch(alias) or alias in out or alias == group:
+            continue
+        out.append(alias)
+        if alias == name:
+            ctx.loss(r, f"{rpath}: name", f"registered as '{name}': an alias of the service; Nomad renders it "
+                     f"'<app>-{name}'", "changed")
+        label = by_label.get(str(r.get("PortLabel") or ""))
+        if ports and label is not None and label != ports[0]["name"]:
+            ctx.loss(r, f"{rpath}: port", f"the alias '{alias}' reaches the service's ports by their numbers; on Nomad "
+                     f"its registration advertises the first port ({ports[0]['name']}), not {label}", "changed")
+    return out
 
 
 def _cpu_target(policy: Any) -> int | None:
