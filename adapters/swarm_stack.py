@@ -211,6 +211,19 @@ def _live_drift(entry: Mapping[str, Any], service: Mapping[str, Any]) -> list[st
     return out
 
 
+_MODES = {"replicated": "Replicated", "global": "Global", "replicated-job": "ReplicatedJob",
+          "global-job": "GlobalJob"}
+
+
+def mode_changed(entry: Mapping[str, Any], service: Mapping[str, Any]) -> bool:
+    """Whether the rendered entry asks for another service mode than the running service has
+    (replicated <-> global): swarmkit refuses that update ("service mode change is not
+    allowed"), so the service must be removed and created again."""
+    live = (service.get("Spec") or {}).get("Mode") or {}
+    want = _MODES.get(str((entry.get("deploy") or {}).get("mode", "replicated")))
+    return want is not None and bool(live) and want not in live
+
+
 def service_changes(entry: Mapping[str, Any], service: Mapping[str, Any]) -> list[str]:
     """What differs between a rendered service entry (``DesiredStack.resolved``) and the
     running service."""
@@ -252,6 +265,7 @@ class DeployPlan:
     create_services: list[str]  # stack keys
     update_services: list[str]
     delete_services: list[str]  # swarm names
+    recreate_services: list[str]  # swarm names of services removed first, then created (mode change)
     create_secrets: list[str]  # swarm names
     delete_configs: list[str]
     delete_secrets: list[str]
@@ -270,7 +284,7 @@ def compute_plan(desired: DesiredStack, observed: Observed) -> DeployPlan:
     changes: list[Change] = []
     by_name = {str(s["Spec"]["Name"]): s for s in observed.services}
     owned = {n: s for n, s in by_name.items() if is_owned((s.get("Spec") or {}).get("Labels"), app)}
-    create, update = [], []
+    create, update, recreate = [], [], []
     for name, key in sorted(desired.service_names().items()):
         entry = desired.resolved(key)
         if name not in by_name:
@@ -280,7 +294,10 @@ def compute_plan(desired: DesiredStack, observed: Observed) -> DeployPlan:
         fields = service_changes(entry, by_name[name])
         if fields:
             update.append(key)
-            changes.append(Change("update", "service", name, tuple(fields)))
+            again = mode_changed(entry, by_name[name])
+            if again:
+                recreate.append(name)
+            changes.append(Change("update", "service", name, tuple(fields), recreate=again))
     delete = sorted(n for n in owned if n not in desired.service_names())
     changes += [Change("delete", "service", n) for n in delete]
 
@@ -305,5 +322,5 @@ def compute_plan(desired: DesiredStack, observed: Observed) -> DeployPlan:
     old_secrets = sorted(set(observed.secrets) - kept_secrets)
     changes += [Change("delete", "config", n) for n in old_configs]
     changes += [Change("delete", "secret", n) for n in old_secrets]
-    return DeployPlan(Plan("swarm", app, tuple(changes)), create, update, delete, new_secrets,
+    return DeployPlan(Plan("swarm", app, tuple(changes)), create, update, delete, recreate, new_secrets,
                       old_configs, old_secrets)
