@@ -189,6 +189,19 @@ def _container_spec(service: Mapping[str, Any]) -> dict[str, Any]:
     return dict(((service.get("Spec") or {}).get("TaskTemplate") or {}).get("ContainerSpec") or {})
 
 
+_MODES = {"replicated": "Replicated", "global": "Global", "replicated-job": "ReplicatedJob",
+          "global-job": "GlobalJob"}
+
+
+def mode_changed(entry: Mapping[str, Any], service: Mapping[str, Any]) -> bool:
+    """Whether the rendered entry asks for another service mode than the running service has
+    (replicated <-> global): swarmkit refuses that update ("service mode change is not
+    allowed"), so the service must be removed and created again."""
+    live = (service.get("Spec") or {}).get("Mode") or {}
+    want = _MODES.get(str((entry.get("deploy") or {}).get("mode", "replicated")))
+    return want is not None and bool(live) and want not in live
+
+
 def _live_drift(entry: Mapping[str, Any], service: Mapping[str, Any]) -> list[str]:
     """Fields people change by hand (``docker service scale/update``), read from the live spec."""
     out = []
@@ -201,7 +214,9 @@ def _live_drift(entry: Mapping[str, Any], service: Mapping[str, Any]) -> list[st
     out += [f"environment.{k}" for k in sorted(set(env) | set(want)) if env.get(k) != want.get(k)]
     mode = (service.get("Spec") or {}).get("Mode") or {}
     deploy = entry.get("deploy") or {}
-    if deploy.get("mode", "replicated") == "replicated" and "Replicated" in mode:
+    if mode_changed(entry, service):
+        out.append("deploy.mode")
+    elif deploy.get("mode", "replicated") == "replicated" and "Replicated" in mode:
         if int(mode["Replicated"].get("Replicas", 1)) != int(deploy.get("replicas", 1)):
             out.append("deploy.replicas")
     for kind, live in zip(("configs", "secrets"), references(service)):
@@ -209,19 +224,6 @@ def _live_drift(entry: Mapping[str, Any], service: Mapping[str, Any]) -> list[st
         if live != refs:
             out.append(kind)
     return out
-
-
-_MODES = {"replicated": "Replicated", "global": "Global", "replicated-job": "ReplicatedJob",
-          "global-job": "GlobalJob"}
-
-
-def mode_changed(entry: Mapping[str, Any], service: Mapping[str, Any]) -> bool:
-    """Whether the rendered entry asks for another service mode than the running service has
-    (replicated <-> global): swarmkit refuses that update ("service mode change is not
-    allowed"), so the service must be removed and created again."""
-    live = (service.get("Spec") or {}).get("Mode") or {}
-    want = _MODES.get(str((entry.get("deploy") or {}).get("mode", "replicated")))
-    return want is not None and bool(live) and want not in live
 
 
 def service_changes(entry: Mapping[str, Any], service: Mapping[str, Any]) -> list[str]:
