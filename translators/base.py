@@ -32,12 +32,15 @@ class Report:
     target: Target
     warnings: list[PortabilityWarning] = field(default_factory=list)
 
-    def note(self, feature: str, path: Path, detail: str | None = None) -> None:
-        """Record that ``feature`` is used at ``path``; silent where the target is native."""
+    def note(self, feature: str, path: Path, detail: str | None = None, alone: bool = False) -> None:
+        """Record that ``feature`` is used at ``path``; silent where the target is native.
+        ``detail`` follows the feature's note, or replaces it (``alone``) where that note
+        describes another case."""
         support = BY_ID[feature].on(self.target)
         if support.level == "native" and detail is None:
             return
-        message = support.note if detail is None else (f"{support.note}; {detail}" if support.note else detail)
+        message = support.note if detail is None else (
+            f"{support.note}; {detail}" if support.note and not alone else detail)
         self.warnings.append(PortabilityWarning(self.target, format_path(path), message, support.level, feature))
 
     def sorted(self) -> list[PortabilityWarning]:

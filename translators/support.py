@@ -134,6 +134,47 @@ FEATURES: tuple[Feature, ...] = (
     Feature("placement_spread", "placement: spread", N, N,
             A("node labels are read from the client's meta (${meta.<label>})")),
     Feature("labels", "labels", N, N, A("labels become meta")),
+    Feature("per_node", "one replica per node (mode: per_node)", N, N,
+            A("a system job of its own, <app>-<service> (Nomad gives a job one type): deploy, status and "
+              "destroy handle it with the app's service job")),
+    Feature("aliases", "service aliases (other DNS names)",
+            A("one more ClusterIP Service named after the alias (lower-cased), with the same pods and ports; "
+              "only for a DNS-1035 label (a-z, 0-9 and '-', starting with a letter, at most 63) on a service "
+              "with ports"), N,
+            A("one more service registration <app>-<alias> on the first port (Nomad's own service discovery has "
+              "no DNS: callers find it with nomadService); only for a valid Nomad service name on a service with "
+              "ports")),
+    Feature("security_user", "run as user / group (numeric ids)", N, N, N),
+    Feature("security_user_name", "run as user / group given by name",
+            U("Kubernetes runs containers as numeric ids only (runAsUser, runAsGroup): a name is not rendered, "
+              "the image's user runs"), N, N),
+    Feature("security_group_only", "run as group without a user", N,
+            U("Docker sets a group only together with a user: not rendered, the image's user and group run"),
+            U("Docker sets a group only together with a user: not rendered, the image's user and group run")),
+    Feature("security_read_only_root", "read-only root filesystem", N, N, N),
+    Feature("security_capabilities", "Linux capabilities (add, drop)", N, N,
+            A("the clients' docker plugin refuses a task adding a capability outside its allow_caps (by default "
+              "Docker's default set): add it there")),
+    Feature("security_privileged", "privileged containers", N,
+            U("docker stack deploy ignores privileged (Swarm services cannot be privileged): not rendered"),
+            A("the clients' docker plugin refuses a privileged task unless it sets allow_privileged = true")),
+    Feature("security_no_new_privileges", "no new privileges", N,
+            U("docker stack deploy ignores security_opt: not rendered"), N),
+    Feature("working_dir", "working directory", N, N, N),
+    Feature("hostname", "container host name",
+            A("a pod's hostname is one DNS label (a-z, 0-9 and '-', at most 63): a dotted name sets its first "
+              "label"), N, N),
+    Feature("stop_grace_period", "stop grace period", N, N,
+            A("kill_timeout is capped by the client's max_kill_timeout (30s by default)")),
+    Feature("stop_signal", "stop signal",
+            U("the pod API's stop signal (lifecycle.stopSignal) is alpha and off by default: not rendered, the "
+              "image's STOPSIGNAL is used"), N, N),
+    Feature("env_names", "env names with '.' or '-'", N, N, N),
+    Feature("config_size", "config files within the platform's size limit",
+            U("a ConfigMap holds at most 1 MiB (1,048,576 bytes) of data in all: the API server refuses a larger "
+              "one"),
+            U("a Swarm config holds less than 1000 KiB (1,024,000 bytes, swarmkit's MaxConfigSize): the swarm "
+              "refuses a larger one"), N),
     Feature("depends_on", "depends_on ordering",
             U("Kubernetes starts workloads independently: not rendered; rely on readiness checks and retries"),
             U("docker stack deploy ignores depends_on: not rendered"),

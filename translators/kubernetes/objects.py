@@ -65,6 +65,16 @@ class DeploymentView:
 
 
 @dataclass(frozen=True)
+class DaemonSetView:
+    meta: Meta
+    selector: dict[str, str]
+    max_surge: int
+    max_unavailable: int
+    min_ready: int
+    pod: PodView
+
+
+@dataclass(frozen=True)
 class StatefulSetView:
     meta: Meta
     replicas: int | None

@@ -20,6 +20,9 @@ from crossdock.specs.model import App, Job, Probe, Resources, Service, Step, Wor
 from crossdock.specs.types import duration_seconds
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.base import Report
+from crossdock.translators.kubernetes.security import (
+    SecurityView, grace_seconds, pod_hostname, security_context,
+)
 
 SECRET_KEY = "value"  # the key that holds a secret's value, rendered or external
 CONFIG_HASH = "crossdock/config-hash"
@@ -88,6 +91,8 @@ class ContainerView:
     readiness: ProbeView | None = None
     startup: ProbeView | None = None
     restart_policy: str | None = None  # "Always" makes an init container a native sidecar
+    working_dir: str | None = None
+    security: SecurityView | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,8 @@ class PodView:
     node_selector: dict[str, str]
     spread: list[str]
     selector: dict[str, str]
+    hostname: str | None = None
+    termination_grace: int | None = None
 
 
 def config_key(path: str, index: int, used: set[str]) -> str:
@@ -205,17 +212,21 @@ class PodBuilder:
             ports=[PortView(p.name, p.port, p.protocol.upper()) for p in getattr(w, "ports", [])],
             liveness=self._probe(where, "liveness", health.liveness if health else None),
             readiness=self._probe(where, "readiness", health.readiness if health else None),
-            startup=self._probe(where, "startup", health.startup if health else None))
-        init = [self._step(s) for s in w.init]
+            startup=self._probe(where, "startup", health.startup if health else None),
+            working_dir=w.working_dir, security=security_context(w.security, where, self.report))
+        init = [self._step(s, (*where, "init", i)) for i, s in enumerate(w.init)]
+        sidecars = [self._step(s, (*where, "sidecars", i)) for i, s in enumerate(w.sidecars)]
         containers = [main]
         if isinstance(w, Service):
-            containers += [self._step(s) for s in w.sidecars]
+            containers += sidecars
         elif isinstance(w, Job):
             # Native sidecars (init containers with restartPolicy Always, GA in 1.33): they are
             # restarted while the pod runs and stopped when the main container completes, so the
             # Job completes.  Listed first, so that they are up while the init steps run (Nomad
             # starts its prestart sidecars together with the init steps).
-            init = [*(replace(self._step(s), restart_policy="Always") for s in w.sidecars), *init]
+            init = [*(replace(s, restart_policy="Always") for s in sidecars), *init]
+        if w.stop_signal is not None:
+            self.report.note("stop_signal", (*where, "stop_signal"))
         placement = w.placement
         return PodView(
             labels=labels, annotations=annotations, restart_policy=restart_policy,
@@ -223,16 +234,18 @@ class PodBuilder:
             volumes=volumes,
             node_selector={k: v for k, v in sorted(placement.constraints.items()) if label_value(v)}
             if placement else {},
-            spread=list(placement.spread) if placement else [], selector=selector)
+            spread=list(placement.spread) if placement else [], selector=selector,
+            hostname=pod_hostname(w, where, self.report), termination_grace=grace_seconds(w, where, self.report))
 
     def _env(self, w: Workload) -> list[EnvVar]:
         env = [EnvVar(k, unexpand(v)) for k, v in w.env.items()]
         env += [EnvVar(s.env, secret=s.secret) for s in w.secrets if s.env]
         return sorted(env, key=lambda e: e.name)
 
-    def _step(self, s: Step) -> ContainerView:
+    def _step(self, s: Step, path: Path) -> ContainerView:
         env = sorted((EnvVar(k, unexpand(v)) for k, v in s.env.items()), key=lambda e: e.name)
-        return self._container(s.name, s.image, s.command, s.args, env, s.resources)
+        return replace(self._container(s.name, s.image, s.command, s.args, env, s.resources),
+                       working_dir=s.working_dir, security=security_context(s.security, path, self.report))
 
     @staticmethod
     def _container(name: str, image: str, command: list[str] | None, args: list[str] | None,

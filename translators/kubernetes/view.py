@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 
 from crossdock.specs.loader import LoadedSpec
 from crossdock.specs.model import CronJob, Job, Service, Workload
@@ -28,7 +29,7 @@ from crossdock.specs.types import duration_seconds
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.base import Report
 from crossdock.translators.kubernetes.objects import (
-    ClaimView, ConfigMapView, CronJobView, DeploymentView, HpaView, IngressView, JobSpecView, JobView, Meta, Resource,
+    ClaimView, ConfigMapView, CronJobView, DaemonSetView, DeploymentView, HpaView, IngressView, JobSpecView, JobView, Meta, Resource,
     SecretView, ServicePort, ServiceView, StatefulSetView,
 )
 from crossdock.translators.kubernetes.pod import SECRET_KEY, PodBuilder, config_files, label_value
@@ -38,6 +39,10 @@ PART_OF = "app.kubernetes.io/part-of"
 MANAGED_BY = "app.kubernetes.io/managed-by"
 
 _BAD_PATH_PARTS = ("//", "/./", "/../", "%2f", "%2F")
+# The API server refuses a ConfigMap whose data (all values, in bytes) exceeds 1 MiB
+# (core validation: MaxSecretSize, which ConfigMaps share).
+CONFIG_MAP_MAX = 1024 * 1024
+_DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
 
 
 def _seconds(text: str) -> int:
@@ -68,6 +73,10 @@ class ViewBuilder:
         ingresses: list[Resource] = []
         for section, name, w in self.app.workloads():
             data, _ = config_files(self.files, section, name, w)
+            size = sum(len(v.encode()) for v in data.values())
+            if size > CONFIG_MAP_MAX:
+                self.report.note("config_size", (section, name, "files"), f"the ConfigMap '{name}-files' would "
+                                 f"hold {size} bytes")
             if data:
                 configs.append(Resource("ConfigMap", f"{name}-files", "configmap.yaml.j2",
                                         ConfigMapView(self.meta(f"{name}-files", name, w), data)))
@@ -97,21 +106,29 @@ class ViewBuilder:
         return [*configs, *secrets, *self._claims(), *services, *workloads, *hpas, *ingresses]
 
     def _claims(self) -> list[Resource]:
-        pods: dict[str, list[tuple[str, int]]] = {}
+        pods: dict[str, list[tuple[str, int, str]]] = {}
+        per_node: set[str] = set()  # volumes a DaemonSet mounts: a claim it shares, even per_replica
         for _, name, w in self.app.workloads():
             for v in w.volumes:
                 if v.volume is not None:
-                    pods.setdefault(v.volume, []).append((name, _max_pods(w)))
+                    count = _max_pods(w)
+                    text = f"{count} pod{'s' if count != 1 else ''}"
+                    if isinstance(w, Service) and w.mode == "per_node":
+                        count, text = 2, "one pod per node"  # more than one, as far as access modes go
+                    pods.setdefault(v.volume, []).append((name, count, text))
+                    if isinstance(w, Service) and w.mode == "per_node":
+                        per_node.add(v.volume)
         out = []
         for vol, d in sorted(self.app.volumes.items()):
             self.report.note("volumes", ("volumes", vol))
-            if d.per_replica:
+            if d.per_replica and vol not in per_node:
                 continue  # a StatefulSet's volumeClaimTemplates
-            users = dict(pods.get(vol, []))
+            users = {n: c for n, c, _ in pods.get(vol, [])}
+            texts = {n: t for n, _, t in pods.get(vol, [])}
             mode = "ReadWriteOnce"
             if len(users) > 1 or sum(users.values()) > 1:
                 mode = "ReadWriteMany"
-                who = ", ".join(f"{n} ({c} pod{'s' if c != 1 else ''})" for n, c in sorted(users.items()))
+                who = ", ".join(f"{n} ({t})" for n, t in sorted(texts.items()))
                 self.report.note("volumes", ("volumes", vol), f"mounted by {who} at once: rendered "
                                  "ReadWriteMany, which the storage class must support")
             if d.storage_class is not None:
@@ -129,6 +146,20 @@ class ViewBuilder:
         if ports:
             out.append(Resource("Service", name, "service.yaml.j2",
                                 ServiceView(self.meta(name, name, w), "ClusterIP", False, sel, ports)))
+        for i, alias in enumerate(w.aliases):
+            where: Path = ("services", name, "aliases", i)
+            # DNS names are case-insensitive: a lower-cased alias answers to the same lookups.
+            dns = alias.lower()
+            if dns == name:
+                continue
+            if not ports:
+                self.report.note("aliases", where, "the service has no ports: not rendered")
+            elif len(dns) > 63 or not _DNS1035_LABEL.fullmatch(dns):
+                self.report.note("aliases", where, f"{alias!r} is not a DNS-1035 label: not rendered")
+            else:
+                self.report.note("aliases", where)
+                out.append(Resource("Service", dns, "service.yaml.j2",
+                                    ServiceView(self.meta(dns, name, w), "ClusterIP", False, sel, ports)))
         if self._stateful(w):
             headless = f"{name}-headless"
             out.append(Resource("Service", headless, "service.yaml.j2",
@@ -153,7 +184,7 @@ class ViewBuilder:
             seen.setdefault(r.name, owner)
 
     def _stateful(self, w: Service) -> bool:
-        return any(v.volume and self.app.volumes[v.volume].per_replica for v in w.volumes)
+        return w.mode != "per_node" and any(v.volume and self.app.volumes[v.volume].per_replica for v in w.volumes)
 
     def _service(self, name: str, w: Service) -> Resource:
         where: Path = ("services", name)
@@ -174,6 +205,8 @@ class ViewBuilder:
             self.report.note("update_rollback", (*where, "update", "auto_rollback"))
         if not u.wait_healthy and w.health and w.health.readiness:
             self.report.note("update_wait_healthy", (*where, "update", "wait_healthy"))
+        if w.mode == "per_node":
+            return self._daemon_set(name, w)
         per_replica = sorted({v.volume for v in w.volumes if v.volume and self.app.volumes[v.volume].per_replica})
         meta = self.meta(name, name, w)
         pod = self.pods.build("services", name, w, self._pod_labels(name, w), self.selector(name), "Always",
@@ -205,6 +238,30 @@ class ViewBuilder:
         return Resource("Deployment", name, "deployment.yaml.j2", DeploymentView(
             meta, replicas, self.selector(name), u.surge, max(u.parallelism - u.surge, 0), min_ready, deadline,
             pod), w.x_kubernetes)
+
+    def _daemon_set(self, name: str, w: Service) -> Resource:
+        where: Path = ("services", name)
+        self.report.note("per_node", (*where, "mode"))
+        u = w.update
+        for vol in sorted({v.volume for v in w.volumes if v.volume and self.app.volumes[v.volume].per_replica}):
+            self.report.note("volume_per_replica", ("volumes", vol), f"'{name}' is a DaemonSet, which has no "
+                             f"per-pod claims: its pods share the claim '{vol}'")
+        # The API server takes exactly one of maxSurge and maxUnavailable non-zero in a DaemonSet:
+        # with surge, `surge` new pods start before old ones stop; without, `parallelism` old
+        # pods stop first.
+        surge, unavailable = (u.surge, 0) if u.surge > 0 else (0, u.parallelism)
+        given = u.model_fields_set if "update" in w.model_fields_set else set()
+        if u.surge > 0 and "parallelism" in given and u.parallelism != u.surge:
+            self.report.note("update", (*where, "update", "parallelism"), f"a DaemonSet takes only one of maxSurge "
+                             f"and maxUnavailable: maxSurge = surge ({u.surge}), parallelism is not expressed",
+                             alone=True)
+        if "deadline" in given:
+            self.report.note("update", (*where, "update", "deadline"), "a DaemonSet has no progress deadline: "
+                             "not rendered", alone=True)
+        pod = self.pods.build("services", name, w, self._pod_labels(name, w), self.selector(name), "Always", set())
+        return Resource("DaemonSet", name, "daemonset.yaml.j2", DaemonSetView(
+            self.meta(name, name, w), self.selector(name), surge, unavailable, _seconds(u.min_ready), pod),
+            w.x_kubernetes)
 
     def _pod_labels(self, name: str, w: Workload) -> dict[str, str]:
         return self.meta(name, name, w).labels
@@ -300,3 +357,4 @@ def _max_pods(w: Workload) -> int:
     if isinstance(w, Job):
         return int(w.parallelism)
     return 1
+

@@ -57,6 +57,17 @@ def services(app: str, name: str, svc: Service, report: Report) -> list[dict[str
         # At most 63 characters: the loader refuses a spec where it would be longer.
         service_name = names.nomad_service(app, name, port.name, i == 0)
         out.append({"Name": service_name, "Provider": "nomad", "PortLabel": port.name})
+    for i, alias in enumerate(svc.aliases):
+        where = path + ("aliases", i)
+        alias_name = f"{app}-{alias.lower()}"
+        if not out:
+            report.note("aliases", where, "the service has no ports: not rendered")
+        elif len(alias_name) > names.NOMAD_SERVICE_MAX or not _SERVICE_NAME.fullmatch(alias_name):
+            report.note("aliases", where, f"{alias_name!r} is not a valid Nomad service name (an RFC 1123 label "
+                        f"of at most {names.NOMAD_SERVICE_MAX}): not rendered")
+        elif all(s["Name"] != alias_name for s in out):
+            report.note("aliases", where)
+            out.append({"Name": alias_name, "Provider": "nomad", "PortLabel": svc.ports[0].name})
     checks = _checks(svc, path, report)
     if checks and out:
         out[0]["Checks"] = checks
@@ -82,6 +93,8 @@ def _rule_string(text: str) -> str:
     return f"`{text}`" if "`" not in text else json.dumps(text, ensure_ascii=False)
 
 
+# Nomad Service.Validate: an RFC 1123 label (letters, digits and '-').
+_SERVICE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -189,6 +202,19 @@ def update(policy: UpdatePolicy, path: Path, report: Report) -> dict[str, Any]:
     if policy.auto_rollback:
         report.note("update_rollback", upath + ("auto_rollback",))
     return out
+
+
+def system_group(group: dict[str, Any], svc: Service, path: Path, report: Report) -> None:
+    """Make a service's group fit a system job: Nomad refuses spreads there (every node runs
+    one), and its canaries are not used (max_parallel allocations are replaced at a time)."""
+    update = group["Update"]
+    if update.pop("Canary", 0) and "surge" in svc.update.model_fields_set:
+        report.note("update", path + ("update", "surge"), "a system job replaces max_parallel allocations at a "
+                    "time: surge is not rendered", alone=True)
+    update.pop("AutoPromote", None)
+    if group.pop("Spreads", None):
+        report.note("placement_spread", path + ("placement", "spread"), "a system job runs on every node that "
+                    "fits (Nomad refuses spread there): not rendered", alone=True)
 
 
 def scaling(svc: Service, path: Path, report: Report) -> dict[str, Any] | None:

@@ -29,6 +29,7 @@ from crossdock.specs.model import Resources, Step, Workload
 from crossdock.specs.types import cpu_millicores, memory_bytes
 from crossdock.translators.base import Report
 from crossdock.translators.filters import go_template_literal
+from crossdock.translators.nomad import runtime
 
 Path = tuple[str | int, ...]
 _MIB = 1024 * 1024
@@ -47,8 +48,9 @@ def variable_path(job_id: str) -> str:
 
 
 def main_task(spec: LoadedSpec, section: str, name: str, w: Workload, job_id: str, ports: list[str],
-              report: Report) -> dict[str, Any]:
-    """The workload's own container, with its files, secrets and volume mounts."""
+              report: Report, grace_ns: int | None = None) -> dict[str, Any]:
+    """The workload's own container, with its files, secrets and volume mounts (``grace_ns``:
+    its kill_timeout, see ``runtime``)."""
     path: Path = (section, name)
     config = _docker_config(w.image, w.command, w.args, path, report)
     if ports:
@@ -99,6 +101,7 @@ def main_task(spec: LoadedSpec, section: str, name: str, w: Workload, job_id: st
     if mounts:
         config["mount"] = mounts
     task: dict[str, Any] = {"Name": name, "Driver": "docker", "Config": config}
+    runtime.apply(task, w, path, report, grace_ns)
     _env(task, w.env, path, report)
     _resources(task, w.resources, path, report)
     if templates:
@@ -114,7 +117,7 @@ RESTART_FOREVER: dict[str, Any] = {"Attempts": 3, "Interval": 300 * 10**9, "Dela
 
 
 def step_tasks(steps: Sequence[Step], kind: str, path: Path, report: Report,
-               batch: bool = False) -> list[dict[str, Any]]:
+               batch: bool = False, grace_ns: int | None = None) -> list[dict[str, Any]]:
     """Init steps as prestart tasks (run to completion before the main task starts).
 
     A service's sidecars are poststart sidecar tasks (started after the main task, restarted
@@ -122,7 +125,8 @@ def step_tasks(steps: Sequence[Step], kind: str, path: Path, report: Report,
     with the init steps, running before the main task starts, and killed by Nomad once every
     non-sidecar task is dead, so the allocation completes with the main task.  They restart
     forever (their own restart block): under the group's "fail" policy a sidecar that exits
-    would fail the allocation, where a Kubernetes sidecar is restarted."""
+    would fail the allocation, where a Kubernetes sidecar is restarted.  ``grace_ns``: the
+    workload's kill_timeout, which its sidecars share."""
     tasks = []
     for i, step in enumerate(steps):
         spath = path + (kind, i)
@@ -132,6 +136,7 @@ def step_tasks(steps: Sequence[Step], kind: str, path: Path, report: Report,
             else {"Hook": "prestart" if batch else "poststart", "Sidecar": True},
             "Config": _docker_config(step.image, step.command, step.args, spath, report),
         }
+        runtime.apply(task, step, spath, report, grace_ns if kind == "sidecars" else None)
         _env(task, step.env, spath, report)
         _resources(task, step.resources, spath, report)
         if batch and kind == "sidecars":

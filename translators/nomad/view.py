@@ -1,8 +1,9 @@
 """The view model: each Nomad job crossdock renders, as the API's JSON object.
 
 One spec gives one ``service`` job named after the app (a task group per service) when the
-app has services, and one ``batch`` job ``<app>-<job>`` per job and cron job (a job that
-runs to completion cannot share a job with long-running groups: Nomad gives a job one type).
+app has replicated services, one ``system`` job ``<app>-<service>`` per ``per_node`` service,
+and one ``batch`` job ``<app>-<job>`` per job and cron job (Nomad gives a job one type: a
+service job cannot hold groups that run on every node or to completion).
 That JSON object is the single source: ``translator`` dumps it as ``<id>.nomad.json`` and
 ``hcl`` writes the same object as ``<id>.nomad.hcl``.
 
@@ -21,6 +22,7 @@ from crossdock.specs.model import CronJob, Job, Service
 from crossdock.translators.base import Report
 from crossdock.translators.nomad import service as svcmod
 from crossdock.translators.nomad.extend import Extensions
+from crossdock.translators.nomad.runtime import kill_timeout
 from crossdock.translators.nomad.tasks import Path, interpolated, main_task, step_tasks
 
 
@@ -35,11 +37,19 @@ def build(spec: LoadedSpec, report: Report) -> list[JobFile]:
     ext = Extensions(app, report)
     meta = _job_meta(spec, report)
     out = []
-    if app.services:
-        groups = [_service_group(spec, name, app.services[name], report, ext) for name in sorted(app.services)]
+    replicated = [name for name in sorted(app.services) if app.services[name].mode == "replicated"]
+    if replicated:
+        groups = [_service_group(spec, name, app.services[name], report, ext) for name in replicated]
         job = {"ID": app.name, "Name": app.name, "Type": "service", "Datacenters": ["*"], "Meta": meta,
                "TaskGroups": groups}
         out.append(JobFile(app.name, ext.job(job)))
+    for name in sorted(app.services):
+        if app.services[name].mode == "per_node":
+            job_id = f"{app.name}-{name}"
+            group = _service_group(spec, name, app.services[name], report, ext)
+            job = {"ID": job_id, "Name": job_id, "Type": "system", "Datacenters": ["*"],
+                   "Meta": meta | {"workload": name}, "TaskGroups": [group]}
+            out.append(JobFile(job_id, ext.job(job)))
     for section in ("jobs", "cron_jobs"):
         items: dict[str, Job] = getattr(app, section)
         for name in sorted(items):
@@ -77,14 +87,19 @@ def _service_group(spec: LoadedSpec, name: str, svc: Service, report: Report, ex
     if svc.depends_on:
         report.note("depends_on", path + ("depends_on",))
     ports = [p.name for p in svc.ports]
+    grace = kill_timeout(svc, path, report)
+    job_id = spec.app.name if svc.mode == "replicated" else f"{spec.app.name}-{name}"
     tasks = [*_init_tasks(svc, path, report),
-             main_task(spec, "services", name, svc, spec.app.name, ports, report),
-             *step_tasks(svc.sidecars, "sidecars", path, report)]
+             main_task(spec, "services", name, svc, job_id, ports, report, grace),
+             *step_tasks(svc.sidecars, "sidecars", path, report, grace_ns=grace)]
     for i, _ in enumerate(svc.sidecars):
         report.note("sidecars", path + ("sidecars", i))
     group: dict[str, Any] = {"Name": name}
     scaling = svcmod.scaling(svc, path, report)
-    if scaling is not None:
+    if svc.mode == "per_node":
+        report.note("per_node", path + ("mode",))
+        group["Count"] = 1  # one on each node: a system job's groups take 0 or 1
+    elif scaling is not None:
         group["Count"] = scaling["Min"]
         group["Scaling"] = scaling
     else:
@@ -95,12 +110,16 @@ def _service_group(spec: LoadedSpec, name: str, svc: Service, report: Report, ex
     if meta:
         group["Meta"] = meta
     group["Networks"] = [svcmod.network(svc)]
+    if svc.hostname is not None:
+        group["Networks"][0]["Hostname"] = svc.hostname
     services = svcmod.services(spec.app.name, name, svc, report)
     if services:
         group["Services"] = services
     group["Update"] = svcmod.update(svc.update, path, report)
     group["RestartPolicy"] = svcmod.restart_policy(svc, path, report)
     group.update(svcmod.placement(svc, path, report))
+    if svc.mode == "per_node":
+        svcmod.system_group(group, svc, path, report)
     volumes = _volumes(spec, svc, path, report)
     if volumes:
         group["Volumes"] = volumes
@@ -144,8 +163,10 @@ def _batch_job(spec: LoadedSpec, section: str, name: str, w: Job, job_id: str, m
         report.note("job_completions", path + ("completions",))
     if w.retries:
         report.note("job_retries", path + ("retries",))
-    tasks = [*_init_tasks(w, path, report), main_task(spec, section, name, w, job_id, [], report),
-             *step_tasks(w.sidecars, "sidecars", path, report, batch=True)]
+    grace = kill_timeout(w, path, report)
+    main = main_task(spec, section, name, w, job_id, [], report, grace)
+    tasks = [*_init_tasks(w, path, report), main,
+             *step_tasks(w.sidecars, "sidecars", path, report, batch=True, grace_ns=grace)]
     for i, _ in enumerate(w.sidecars):
         report.note("job_sidecars", path + ("sidecars", i))
     group: dict[str, Any] = {"Name": name, "Count": w.parallelism}
@@ -154,6 +175,10 @@ def _batch_job(spec: LoadedSpec, section: str, name: str, w: Job, job_id: str, m
         group["Meta"] = labels
     if w.sidecars:
         group["Networks"] = [{"Mode": "bridge"}]  # one network namespace: sidecars on localhost
+        if w.hostname is not None:
+            group["Networks"][0]["Hostname"] = w.hostname
+    elif w.hostname is not None:
+        main["Config"]["hostname"] = w.hostname
     # restart: never -> no restart in place, `retries` new allocations; on-failure -> `retries`
     # restarts in place, no new allocation (Kubernetes' backoffLimit counts either).
     in_place = w.retries if w.restart == "on-failure" else 0

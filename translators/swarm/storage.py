@@ -29,6 +29,8 @@ from crossdock.translators.filters import go_template_literal
 from crossdock.translators.swarm import units
 
 EMPTY_FILE_TEMPLATE = '{{""}}'
+# swarmkit refuses a config of this many bytes or more (controlapi.MaxConfigSize, 1000 KiB).
+CONFIG_MAX = 1000 * 1024
 SECRETS_DIR = "/run/secrets"
 
 
@@ -102,6 +104,9 @@ def workload_mounts(spec: LoadedSpec, section: str, name: str, w: Workload, repo
         content = f.content if f.content is not None else spec.file_contents[(section, name, i)]
         key = f"{name}-{i}"
         empty = content == ""
+        size = len(content.encode())
+        if size >= CONFIG_MAX:
+            report.note("config_size", at + ("files", i), f"{f.path} is {size} bytes")
         configs.append(ConfigView(
             key=key,
             name=units.config_name(app, name, i, units.content_hash(content)),

@@ -3,7 +3,9 @@
 The templates only loop over what is built here.  Decisions (see also ``health``,
 ``placement`` and ``storage``):
 
-- a service is ``mode: replicated`` with ``replicas`` (autoscaling: its ``min``); a job is
+- a service is ``mode: replicated`` with ``replicas`` (autoscaling: its ``min``), or ``mode:
+  global`` for ``mode: per_node`` (its sidecars too); aliases are network aliases on the
+  stack's default network (``networks: {default: {aliases: [...]}}``); a job is
   ``mode: replicated-job`` with ``replicas`` = completions (the docker CLI sets both
   MaxConcurrent and TotalCompletions from it); cron jobs and init steps are not rendered;
 - ``command`` is the compose ``entrypoint``, ``args`` the compose ``command``;
@@ -37,6 +39,7 @@ from crossdock.specs.yamlsrc import Path
 from crossdock.translators.base import Report
 from crossdock.translators.swarm import placement, storage, units
 from crossdock.translators.swarm.health import HealthView, healthcheck
+from crossdock.translators.swarm.runtime import RuntimeView, runtime
 
 # The oldest compose v3 version with everything used here (docker 19.03+; replicated-job
 # services need docker 20.10+); the docker CLI 28 accepts up to 3.13.
@@ -73,8 +76,8 @@ class ServiceView:
     command: list[str] | None
     environment: dict[str, str]
     container_labels: dict[str, str]
-    mode: Literal["replicated", "replicated-job"]
-    replicas: int
+    mode: Literal["replicated", "replicated-job", "global"]
+    replicas: int | None  # None for a global service
     labels: dict[str, str]
     restart_condition: str
     max_attempts: int | None = None
@@ -89,6 +92,8 @@ class ServiceView:
     secrets: list[storage.FileRef] = field(default_factory=list)
     volumes: list[storage.MountView] = field(default_factory=list)
     extension: dict[str, Any] | None = None  # the workload's x-swarm
+    runtime: RuntimeView = RuntimeView()
+    aliases: list[str] = field(default_factory=list)  # on the stack's default network
 
 
 @dataclass(frozen=True)
@@ -158,7 +163,12 @@ def _service(spec: LoadedSpec, name: str, svc: Service, report: Report,
     _workload_notes("services", name, svc, report)
     mounts = storage.workload_mounts(spec, "services", name, svc, report, configs)
     health = healthcheck(svc.health, svc.ports, report, at + ("health",))
-    replicas = svc.replicas if svc.replicas is not None else 1
+    replicas: int | None = svc.replicas if svc.replicas is not None else 1
+    if svc.mode == "per_node":
+        report.note("per_node", at + ("mode",))
+        replicas = None
+    for i, _ in enumerate(svc.aliases):
+        report.note("aliases", at + ("aliases", i))
     if svc.autoscale is not None:
         report.note("autoscale", at + ("autoscale",))
         replicas = svc.autoscale.min
@@ -170,15 +180,17 @@ def _service(spec: LoadedSpec, name: str, svc: Service, report: Report,
     main = ServiceView(
         name=name, image=svc.image, entrypoint=svc.command, command=svc.args,
         environment=_environment(svc.env, mounts.env), container_labels=owner_labels(app.name, name),
-        mode="replicated", replicas=replicas, labels=_labels(app, name, svc.labels),
+        mode="replicated" if replicas is not None else "global", replicas=replicas,
+        labels=_labels(app, name, svc.labels),
         restart_condition=condition, resources=_resources(svc.resources), update=update, rollback=rollback,
         constraints=constraints, spread=spread, healthcheck=health,
         ports=[PortView(p.port, p.published_port, p.protocol) for p in svc.ports if p.publish],
         configs=mounts.configs, secrets=mounts.secrets, volumes=mounts.volumes, extension=svc.x_swarm,
+        runtime=runtime(svc, at, report), aliases=list(svc.aliases),
     )
     out = [main]
     for i, step in enumerate(svc.sidecars):
-        sidecar = _sidecar(app, main, svc, step)
+        sidecar = _sidecar(app, main, svc, step, runtime(step, at + ("sidecars", i), report, svc.stop_grace_period))
         report.note("sidecars", at + ("sidecars", i), f"rendered as the service '{sidecar.name}'")
         out.append(sidecar)
     return out
@@ -189,14 +201,15 @@ def sidecar_name(app: App, workload: str, step: str) -> str:
     return names.swarm_sidecar_key(names.all_workloads(app), workload, step)
 
 
-def _sidecar(app: App, main: ServiceView, svc: Service, step: Step) -> ServiceView:
+def _sidecar(app: App, main: ServiceView, svc: Service, step: Step, rt: RuntimeView) -> ServiceView:
     name = sidecar_name(app, main.name, step.name)
     return ServiceView(
         name=name, image=step.image, entrypoint=step.command, command=step.args,
         environment=_environment(step.env, {}), container_labels=owner_labels(app.name, name),
-        mode="replicated", replicas=main.replicas, labels=_labels(app, name, svc.labels),
+        mode=main.mode, replicas=main.replicas, labels=_labels(app, name, svc.labels),
         restart_condition=main.restart_condition, resources=_resources(step.resources),
         update=main.update, rollback=main.rollback, constraints=main.constraints, spread=main.spread,
+        runtime=rt,
     )
 
 
@@ -224,6 +237,7 @@ def _job(spec: LoadedSpec, name: str, job: Job, report: Report,
         max_attempts=job.retries if job.retries > 0 else None,
         resources=_resources(job.resources), constraints=constraints, spread=spread,
         configs=mounts.configs, secrets=mounts.secrets, volumes=mounts.volumes, extension=job.x_swarm,
+        runtime=runtime(job, at, report),
     )
 
 
