@@ -262,7 +262,7 @@ class KubernetesAdapter:
         return snap
 
     def status(self, app: str) -> AppStatus:
-        """The app's workloads, pods, runs and recent Warning events, in 7 API calls whatever
+        """The app's workloads, pods, runs and recent Warning events, in 8 API calls whatever
         the app's size. Raises PlatformUnreachable, PlatformUnauthorized, PlatformForbidden,
         PlatformError."""
         return ks.build(app, self._snapshot(app))

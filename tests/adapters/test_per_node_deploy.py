@@ -2,16 +2,13 @@
 mode changes (swarmkit refuses that update), and the Nomad adapter with a system job against the
 Nomad STAND-IN (tests/adapters/nomad_standin.py), which is not Nomad: nothing here ran on Nomad.
 
-The Nomad bundle is made by hand in the shape the Nomad translator gives a per_node service (a
-system job ``<app>-<service>`` of its own, since Nomad gives a job one type): the replicated
-service's task group moved into it."""
+The Nomad translator gives a per_node service a system job ``<app>-<service>`` of its own
+(Nomad gives a job one type)."""
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,8 +16,9 @@ from crossdock.adapters.model import Change
 from crossdock.adapters.nomad import NomadAdapter
 from crossdock.adapters.swarm_stack import Observed, compute_plan
 from crossdock.errors import DeployFailed
-from crossdock.translators.base import Bundle
-from nomad_fixtures import adapter, many_services, settle, standin  # noqa: F401
+from crossdock.specs.loader import LoadedSpec, load
+from crossdock.translators.base import Bundle, get
+from nomad_fixtures import ROOT, adapter, settle, standin  # noqa: F401
 from nomad_standin import NomadStandIn
 from test_swarm_plan import observed_after, running_service, stack
 
@@ -62,19 +60,20 @@ def test_swarm_plan_first_deploy_recreates_nothing(tmp_path: Path) -> None:
 # ---- Nomad: a system job (stand-in) ----------------------------------------------------------
 
 
-def per_node(app: str = "pn") -> tuple[Any, Bundle]:
+PER_NODE = """\
+apiVersion: crossdock/v1
+kind: App
+metadata: {name: pn}
+services:
+  svc0: {image: crossdock-test/httpd:1.0, replicas: 1}
+  svc1: {image: crossdock-test/httpd:1.0, mode: per_node}
+"""
+
+
+def per_node() -> tuple[LoadedSpec, Bundle]:
     """svc0 replicated in the service job ``pn``; svc1 per_node, the system job ``pn-svc1``."""
-    spec, bundle = many_services(2, app)
-    request = json.loads(bundle.files[f"nomad/{app}.nomad.json"])
-    groups = request["Job"]["TaskGroups"]
-    agent = copy.deepcopy(next(g for g in groups if g["Name"] == "svc1"))
-    request["Job"]["TaskGroups"] = [g for g in groups if g["Name"] != "svc1"]
-    agent.pop("Update")  # no canaries or deployments for a system job
-    agent.pop("Count")
-    system = {"Job": {"ID": f"{app}-svc1", "Name": f"{app}-svc1", "Type": "system", "Datacenters": ["*"],
-                      "Meta": {"app": app, "managed-by": "crossdock", "workload": "svc1"}, "TaskGroups": [agent]}}
-    files = {f"nomad/{app}.nomad.json": json.dumps(request), f"nomad/{app}-svc1.nomad.json": json.dumps(system)}
-    return spec, Bundle("nomad", files, [], f"nomad/{app}.nomad.json")
+    spec = load(str(ROOT / "examples" / "pn.yaml"), text=PER_NODE, environ={})
+    return spec, get("nomad").translate(spec)
 
 
 def test_nomad_standin_system_job_status_and_wait(standin: NomadStandIn, adapter: NomadAdapter) -> None:
