@@ -15,6 +15,7 @@ from crossdock.adapters.model import AppStatus, Instance, InstanceState, Run, Ru
 
 Obj = dict[str, Any]
 MAX_ERRORS = 5  # recent Warning events kept per workload, newest last
+_SELF_OWNED = frozenset({"DaemonSet", "StatefulSet"})  # controllers that own their pods directly
 _MESSAGE_CHARS = 300  # the platform's messages can be long (a whole probe output); keep the start
 
 
@@ -141,9 +142,20 @@ class _Index:
         texts = [_cut(f"{e.get('reason')}: {e.get('message', '')}") for e in self.events.get(workload, [])]
         return tuple(list(dict.fromkeys(reversed(texts)))[:MAX_ERRORS][::-1])
 
-    def instances(self, workload: str) -> tuple[Instance, ...]:
+    def of(self, o: Obj) -> list[Obj]:
+        """The pods of workload object ``o``.  A DaemonSet or StatefulSet owns its pods itself:
+        only those count, not the pods of a Deployment of the same name still stopping after a
+        deploy that changed the service's mode (and a Deployment's pods are those no DaemonSet
+        or StatefulSet owns)."""
+        pods = self.pods.get(_name(o), [])
+        uid = o["metadata"].get("uid")
+        if o.get("kind") in _SELF_OWNED and uid:
+            return [p for p in pods if any(r.get("uid") == uid for r in p["metadata"].get("ownerReferences") or [])]
+        return [p for p in pods if _owner(p, "DaemonSet") is None and _owner(p, "StatefulSet") is None]
+
+    def instances(self, workload: str, pods: list[Obj] | None = None) -> tuple[Instance, ...]:
         out = []
-        for p in sorted(self.pods.get(workload, []), key=_name):
+        for p in sorted(self.pods.get(workload, []) if pods is None else pods, key=_name):
             state = _pod_state(p)
             message = pod_message(p)
             if message is None and state in ("unhealthy", "pending"):
@@ -190,11 +202,11 @@ def build(app: str, snap: Snapshot) -> AppStatus:
     hpa = _hpa_desired(snap)
     out: list[WorkloadStatus] = []
     for o in services:
-        pods = idx.pods.get(_name(o), [])
+        pods = idx.of(o)
         desired = hpa.get((str(o["kind"]) if "kind" in o else "Deployment", _name(o)), _replicas(o))
         running = sum(1 for p in pods if _status(p).get("phase") == "Running")
         healthy = sum(1 for p in pods if _status(p).get("phase") == "Running" and _true(p, "Ready"))
-        out.append(_workload(o, "service", desired, running, healthy, idx))
+        out.append(_workload(o, "service", desired, running, healthy, idx, pods=pods))
     for j in plain_jobs:
         st = _status(j)
         desired = int((j.get("spec") or {}).get("completions") or 1)
@@ -212,10 +224,10 @@ def build(app: str, snap: Snapshot) -> AppStatus:
 
 
 def _workload(o: Obj, kind: WorkloadKind, desired: int, running: int, healthy: int, idx: _Index,
-              runs: tuple[Run, ...] = ()) -> WorkloadStatus:
+              runs: tuple[Run, ...] = (), pods: list[Obj] | None = None) -> WorkloadStatus:
     template = (o.get("spec") or {}).get("template") or {}
-    return WorkloadStatus(_name(o), kind, desired, running, healthy, _image(template), idx.instances(_name(o)),
-                          runs, idx.errors(_name(o)))
+    return WorkloadStatus(_name(o), kind, desired, running, healthy, _image(template),
+                          idx.instances(_name(o), pods), runs, idx.errors(_name(o)))
 
 
 def _replicas(o: Obj) -> int:

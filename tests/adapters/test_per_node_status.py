@@ -126,3 +126,17 @@ def test_swarm_eligible_nodes_skip_a_drained_node_and_fall_back_on_an_unknown_at
     tasks = [t for t in SWARM["tasks"] if t["ServiceID"] == agent["ID"]]
     unknown = {"Spec": {"TaskTemplate": {"Placement": {"Constraints": ["node.ip==10.0.0.1"]}}}}
     assert eligible_nodes(unknown, tasks, SWARM["nodes"]) == 1  # the node the orchestrator chose
+
+
+def test_daemonset_does_not_count_the_pods_of_the_deployment_it_replaced() -> None:
+    # A service turned per_node: the Deployment of the same name is gone, its pod still stops.
+    rec = K8S["ready"]
+    snap = k8s_snapshot(rec["daemonset"], rec["pods"])
+    left = copy.deepcopy(snap.pods[0])
+    left["metadata"]["name"] = "agent-7d4b9c-x2x2x"
+    left["metadata"]["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "agent-7d4b9c",
+                                            "uid": "0b8e1c9e-0000-4000-8000-000000000001", "controller": True}]
+    snap.pods.append(left)
+    (w,) = ks.build("rec", snap).workloads
+    assert (w.desired, w.running, w.healthy) == (1, 1, 1)
+    assert [i.id for i in w.instances] == [rec["pods"][0]["metadata"]["name"]]

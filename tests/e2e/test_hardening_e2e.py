@@ -127,3 +127,51 @@ def test_hardening_and_per_node_as_the_platform_and_the_container_see_them(app: 
     removed = app.adapter.destroy(app.name)
     assert ("DaemonSet/agent" in removed) if app.target == "kubernetes" else (f"service {app.name}_agent" in removed)
     assert app.leftovers() == {}
+
+
+MODE_SPEC = """\
+apiVersion: crossdock/v1
+kind: App
+metadata: {{name: {app}}}
+services:
+  agent:
+    image: {image}
+    stop_grace_period: 1s
+{mode}
+"""
+
+
+def test_service_turned_per_node_is_replaced_and_back(app: E2EApp) -> None:
+    """Swarm refuses to change a service's mode ("service mode change is not allowed") and a
+    Deployment cannot become a DaemonSet: the adapters replace the object, each way."""
+    def deploy(mode: str) -> Any:
+        (app.dir / "app.yaml").write_text(MODE_SPEC.format(app=app.name, image=HTTPD_IMAGE, mode=mode))
+        spec = load(str(app.dir / "app.yaml"))
+        plan = app.adapter.deploy(spec, get(app.target).translate(spec))
+        return plan, app.workload(app.adapter.wait(app.name, WAIT), "agent")
+
+    def kinds() -> list[str]:
+        if app.target == "swarm":
+            return [next(iter(s["Spec"]["Mode"])) for s in app.platform.api.services(
+                filters={"label": f"com.docker.stack.namespace={app.name}"})]
+        apps = client.AppsV1Api(app.platform)
+        sel = f"app.kubernetes.io/part-of={app.name}"
+        return ([f"Deployment/{d.metadata.name}" for d in apps.list_namespaced_deployment(
+                    app.namespace, label_selector=sel).items]
+                + [f"DaemonSet/{d.metadata.name}" for d in apps.list_namespaced_daemon_set(
+                    app.namespace, label_selector=sel).items])
+
+    swarm = app.target == "swarm"
+    _, agent = deploy("    replicas: 2")
+    assert (agent.desired, agent.healthy) == (2, 2)
+    assert kinds() == (["Replicated"] if swarm else ["Deployment/agent"])
+    plan, agent = deploy("    mode: per_node")
+    assert agent.desired == agent.running == 1 and len(agent.instances) == 1  # one node
+    assert kinds() == (["Global"] if swarm else ["DaemonSet/agent"])
+    if swarm:
+        assert [c.recreate for c in plan.changes if c.kind == "service"] == [True]
+    else:
+        assert {(c.action, c.kind) for c in plan.changes} == {("create", "DaemonSet"), ("delete", "Deployment")}
+    _, agent = deploy("    replicas: 1")
+    assert (agent.desired, agent.healthy) == (1, 1)
+    assert kinds() == (["Replicated"] if swarm else ["Deployment/agent"])
