@@ -9,7 +9,10 @@
   meta for the app that the bundle no longer has are deregistered (purged).
 - status: a constant number of calls whatever the number of workloads: the jobs list
   (``?prefix=<app>&meta=true``, kept to crossdock's meta), the service job (one job holds every
-  service), and the allocations and deployments of those jobs (one ``filter`` each).
+  replicated service; a per_node service is a system job of its own, read from the list and its
+  allocations), and the allocations and deployments of those jobs (one ``filter`` each).  A job
+  whose type changes (a service turned per_node under the same job id) is purged and registered
+  again: Nomad refuses a type change.
 - wait: polls status; a deployment of what this adapter registered that failed (with auto
   revert, Nomad has rolled back) or a job run that failed ends the wait at once.
 - destroy: Variables first (crossdock's items only), then every job with the app's meta is

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
+from crossdock.adapters.compare import scenarios
+from crossdock.adapters.compare.model import ScenarioResult
 from crossdock.adapters.model import Change
 from crossdock.adapters.nomad import NomadAdapter
 from crossdock.adapters.swarm_stack import Observed, compute_plan
@@ -108,3 +112,14 @@ def test_nomad_standin_service_turned_per_node_is_purged_and_registered_again(
     assert expected in adapter.plan(spec, changed).changes
     assert expected in adapter.deploy(spec, changed).changes
     assert standin.state.jobs[("default", "pn-svc1")]["Type"] == "service"
+
+
+# ---- compare: a per_node service is not scaled -------------------------------------------------
+
+
+def test_compare_scale_is_not_measured_on_a_per_node_service() -> None:
+    session: Any = SimpleNamespace(per_node=True, service="agent", replicas=None)
+    res = ScenarioResult("scale")
+    scenarios.scale(session, res, repeat=1, to=None)  # a real session would deploy: this one has nothing to deploy
+    assert res.state == "not measured" and "one replica on each node (mode per_node)" in res.reason
+    assert not res.timelines
