@@ -215,7 +215,8 @@ class PodBuilder:
             startup=self._probe(where, "startup", health.startup if health else None),
             working_dir=w.working_dir, security=security_context(w.security, where, self.report))
         init = [self._step(s, (*where, "init", i)) for i, s in enumerate(w.init)]
-        sidecars = [self._step(s, (*where, "sidecars", i)) for i, s in enumerate(w.sidecars)]
+        steps = w.sidecars if isinstance(w, (Service, Job)) else []
+        sidecars = [self._step(s, (*where, "sidecars", i)) for i, s in enumerate(steps)]
         containers = [main]
         if isinstance(w, Service):
             containers += sidecars

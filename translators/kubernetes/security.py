@@ -70,7 +70,7 @@ def pod_hostname(w: Workload, path: Path, report: Report) -> str | None:
     """``spec.hostname``: a DNS-1123 label; a dotted name keeps its first label (reported)."""
     if w.hostname is None:
         return None
-    first = w.hostname.split(".", 1)[0]
+    first: str = w.hostname.split(".", 1)[0]
     at: Path = (*path, "hostname")
     if len(first) > 63 or not _DNS1123_LABEL.fullmatch(first):
         report.note("hostname", at, f"{first!r} is not a DNS label: not rendered")

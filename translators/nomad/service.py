@@ -175,10 +175,11 @@ def _check(svc: Service, kind: str, probe: Probe, path: Path, report: Report) ->
     return check
 
 
-def update(policy: UpdatePolicy, path: Path, report: Report) -> dict[str, Any]:
+def update(policy: UpdatePolicy, path: Path, report: Report, system: bool = False) -> dict[str, Any]:
     """Rolling update: max_parallel = parallelism; surge > 0 becomes that many canaries promoted
-    automatically; healthy_deadline = deadline and progress_deadline twice it (Nomad's default
-    ratio, 5m and 10m)."""
+    automatically (not in a ``system`` job, which replaces max_parallel allocations at a time);
+    healthy_deadline = deadline and progress_deadline twice it (Nomad's default ratio, 5m and
+    10m)."""
     upath = path + ("update",)
     deadline, min_ready = ns(policy.deadline), ns(policy.min_ready)
     if min_ready >= deadline:
@@ -192,29 +193,17 @@ def update(policy: UpdatePolicy, path: Path, report: Report) -> dict[str, Any]:
         "HealthyDeadline": deadline,
         "ProgressDeadline": 2 * deadline,
         "AutoRevert": policy.auto_rollback,
-        "Canary": policy.surge,
-        "AutoPromote": policy.surge > 0,
     }
+    if not system:
+        out.update({"Canary": policy.surge, "AutoPromote": policy.surge > 0})
     if policy.surge > 0 and "surge" in policy.model_fields_set:
-        report.note("update", upath + ("surge",))
+        report.note("update", upath + ("surge",), "a system job replaces max_parallel allocations at a time: "
+                    "surge is not rendered" if system else None, alone=system)
     if policy.wait_healthy:
         report.note("update_wait_healthy", upath + ("wait_healthy",))
     if policy.auto_rollback:
         report.note("update_rollback", upath + ("auto_rollback",))
     return out
-
-
-def system_group(group: dict[str, Any], svc: Service, path: Path, report: Report) -> None:
-    """Make a service's group fit a system job: Nomad refuses spreads there (every node runs
-    one), and its canaries are not used (max_parallel allocations are replaced at a time)."""
-    update = group["Update"]
-    if update.pop("Canary", 0) and "surge" in svc.update.model_fields_set:
-        report.note("update", path + ("update", "surge"), "a system job replaces max_parallel allocations at a "
-                    "time: surge is not rendered", alone=True)
-    update.pop("AutoPromote", None)
-    if group.pop("Spreads", None):
-        report.note("placement_spread", path + ("placement", "spread"), "a system job runs on every node that "
-                    "fits (Nomad refuses spread there): not rendered", alone=True)
 
 
 def scaling(svc: Service, path: Path, report: Report) -> dict[str, Any] | None:
@@ -247,7 +236,12 @@ def placement(w: Any, path: Path, report: Report) -> dict[str, Any]:
         interpolated(report, "placement_constraints", path + ("placement", "constraints", key), value)
         constraints.append({"LTarget": _node_attribute(key), "Operand": "=", "RTarget": value})
     spreads = []
-    for i, key in enumerate(w.placement.spread):
+    spread = w.placement.spread
+    if isinstance(w, Service) and w.mode == "per_node" and spread:
+        report.note("placement_spread", path + ("placement", "spread"), "a system job runs on every node that "
+                    "fits (Nomad refuses spread there): not rendered", alone=True)
+        spread = []
+    for i, key in enumerate(spread):
         if key != "kubernetes.io/hostname":
             report.note("placement_spread", path + ("placement", "spread", i))
         spreads.append({"Attribute": _node_attribute(key)})

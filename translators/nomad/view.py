@@ -115,11 +115,9 @@ def _service_group(spec: LoadedSpec, name: str, svc: Service, report: Report, ex
     services = svcmod.services(spec.app.name, name, svc, report)
     if services:
         group["Services"] = services
-    group["Update"] = svcmod.update(svc.update, path, report)
+    group["Update"] = svcmod.update(svc.update, path, report, system=svc.mode == "per_node")
     group["RestartPolicy"] = svcmod.restart_policy(svc, path, report)
     group.update(svcmod.placement(svc, path, report))
-    if svc.mode == "per_node":
-        svcmod.system_group(group, svc, path, report)
     volumes = _volumes(spec, svc, path, report)
     if volumes:
         group["Volumes"] = volumes
@@ -141,12 +139,18 @@ def _volumes(spec: LoadedSpec, w: Any, path: Path, report: Report) -> dict[str, 
             continue
         definition = spec.app.volumes[v.volume]
         report.note("volumes", path + ("volumes", i))
-        if definition.per_replica:
+        if definition.per_replica and not (isinstance(w, Service) and w.mode == "per_node"):
             report.note("volume_per_replica", ("volumes", v.volume, "per_replica"))
         if definition.storage_class is not None:
             report.note("volume_storage_class", ("volumes", v.volume, "storage_class"))
+        # A system job's allocations are one per node, each using its own node's host volume;
+        # Nomad refuses per_alloc there.
+        per_alloc = definition.per_replica and not (isinstance(w, Service) and w.mode == "per_node")
+        if definition.per_replica and not per_alloc:
+            report.note("volume_per_replica", path + ("volumes", i), f"each node's allocation uses that node's "
+                        f"host volume '{v.volume}'", alone=True)
         request = out.setdefault(v.volume, {"Name": v.volume, "Type": "host", "Source": v.volume,
-                                            "ReadOnly": True, "PerAlloc": definition.per_replica})
+                                            "ReadOnly": True, "PerAlloc": per_alloc})
         request["ReadOnly"] = request["ReadOnly"] and v.read_only
     return out
 

@@ -104,9 +104,9 @@ def workload_mounts(spec: LoadedSpec, section: str, name: str, w: Workload, repo
         content = f.content if f.content is not None else spec.file_contents[(section, name, i)]
         key = f"{name}-{i}"
         empty = content == ""
-        size = len(content.encode())
-        if size >= CONFIG_MAX:
-            report.note("config_size", at + ("files", i), f"{f.path} is {size} bytes")
+        nbytes = len(content.encode())
+        if nbytes >= CONFIG_MAX:
+            report.note("config_size", at + ("files", i), f"{f.path} is {nbytes} bytes")
         configs.append(ConfigView(
             key=key,
             name=units.config_name(app, name, i, units.content_hash(content)),
