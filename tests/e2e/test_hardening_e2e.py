@@ -20,6 +20,7 @@ from kubernetes import client
 
 from e2e_helpers import E2EApp, make_app
 from platforms_fixtures import HTTPD_IMAGE
+from crossdock.errors import DeployFailed
 from crossdock.specs.loader import load
 from crossdock.translators.base import get
 
@@ -175,3 +176,15 @@ def test_service_turned_per_node_is_replaced_and_back(app: E2EApp) -> None:
     _, agent = deploy("    replicas: 1")
     assert (agent.desired, agent.healthy) == (1, 1)
     assert kinds() == (["Replicated"] if swarm else ["Deployment/agent"])
+
+
+def test_per_node_service_with_a_missing_image_fails_the_wait_early(app: E2EApp) -> None:
+    (app.dir / "app.yaml").write_text(MODE_SPEC.format(app=app.name, image="crossdock-test/missing:1.0",
+                                                       mode="    mode: per_node"))
+    spec = load(str(app.dir / "app.yaml"))
+    app.adapter.deploy(spec, get(app.target).translate(spec))
+    with pytest.raises(DeployFailed) as failed:
+        app.adapter.wait(app.name, WAIT)  # fails long before WAIT: the image will not appear
+    assert failed.value.failures["agent"].startswith("image missing:")
+    agent = app.workload(app.adapter.status(app.name), "agent")
+    assert (agent.desired, agent.healthy, agent.ready) == (1, 0, False)
