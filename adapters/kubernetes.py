@@ -56,8 +56,8 @@ DEPLOYMENTS = kind_of("apps/v1", "Deployment")
 # Applied before the rest: what a pod needs in place when it starts (mounted, or its
 # service links and DNS name).
 _FIRST = frozenset({"ConfigMap", "Secret", "PersistentVolumeClaim", "Service", "ServiceAccount"})
-_STATUS_KINDS = {"Deployment": "deployments", "StatefulSet": "statefulsets", "Job": "jobs", "CronJob": "cronjobs",
-                 "HorizontalPodAutoscaler": "hpas"}
+_STATUS_KINDS = {"Deployment": "deployments", "StatefulSet": "statefulsets", "DaemonSet": "daemonsets", "Job": "jobs",
+                 "CronJob": "cronjobs", "HorizontalPodAutoscaler": "hpas"}
 
 
 @dataclass
@@ -262,7 +262,7 @@ class KubernetesAdapter:
         return snap
 
     def status(self, app: str) -> AppStatus:
-        """The app's workloads, pods, runs and recent Warning events, in 7 API calls whatever
+        """The app's workloads, pods, runs and recent Warning events, in 8 API calls whatever
         the app's size. Raises PlatformUnreachable, PlatformUnauthorized, PlatformForbidden,
         PlatformError."""
         return ks.build(app, self._snapshot(app))

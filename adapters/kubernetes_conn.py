@@ -72,6 +72,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("v1", "Service", "services"),
     Kind("apps/v1", "Deployment", "deployments"),
     Kind("apps/v1", "StatefulSet", "statefulsets"),
+    Kind("apps/v1", "DaemonSet", "daemonsets"),
     Kind("batch/v1", "Job", "jobs"),
     Kind("batch/v1", "CronJob", "cronjobs"),
     Kind("autoscaling/v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers"),

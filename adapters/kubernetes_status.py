@@ -15,6 +15,7 @@ from crossdock.adapters.model import AppStatus, Instance, InstanceState, Run, Ru
 
 Obj = dict[str, Any]
 MAX_ERRORS = 5  # recent Warning events kept per workload, newest last
+_SELF_OWNED = frozenset({"DaemonSet", "StatefulSet"})  # controllers that own their pods directly
 _MESSAGE_CHARS = 300  # the platform's messages can be long (a whole probe output); keep the start
 
 
@@ -22,6 +23,7 @@ _MESSAGE_CHARS = 300  # the platform's messages can be long (a whole probe outpu
 class Snapshot:
     deployments: list[Obj] = field(default_factory=list)
     statefulsets: list[Obj] = field(default_factory=list)
+    daemonsets: list[Obj] = field(default_factory=list)  # services with mode per_node
     jobs: list[Obj] = field(default_factory=list)
     cronjobs: list[Obj] = field(default_factory=list)
     hpas: list[Obj] = field(default_factory=list)
@@ -140,9 +142,20 @@ class _Index:
         texts = [_cut(f"{e.get('reason')}: {e.get('message', '')}") for e in self.events.get(workload, [])]
         return tuple(list(dict.fromkeys(reversed(texts)))[:MAX_ERRORS][::-1])
 
-    def instances(self, workload: str) -> tuple[Instance, ...]:
+    def of(self, o: Obj) -> list[Obj]:
+        """The pods of workload object ``o``.  A DaemonSet or StatefulSet owns its pods itself:
+        only those count, not the pods of a Deployment of the same name still stopping after a
+        deploy that changed the service's mode (and a Deployment's pods are those no DaemonSet
+        or StatefulSet owns)."""
+        pods = self.pods.get(_name(o), [])
+        uid = o["metadata"].get("uid")
+        if o.get("kind") in _SELF_OWNED and uid:
+            return [p for p in pods if any(r.get("uid") == uid for r in p["metadata"].get("ownerReferences") or [])]
+        return [p for p in pods if _owner(p, "DaemonSet") is None and _owner(p, "StatefulSet") is None]
+
+    def instances(self, workload: str, pods: list[Obj] | None = None) -> tuple[Instance, ...]:
         out = []
-        for p in sorted(self.pods.get(workload, []), key=_name):
+        for p in sorted(self.pods.get(workload, []) if pods is None else pods, key=_name):
             state = _pod_state(p)
             message = pod_message(p)
             if message is None and state in ("unhealthy", "pending"):
@@ -183,18 +196,17 @@ def _hpa_desired(snap: Snapshot) -> dict[tuple[str, str], int]:
 def build(app: str, snap: Snapshot) -> AppStatus:
     """The app's status from one snapshot."""
     plain_jobs = [j for j in snap.jobs if _owner(j, "CronJob") is None]
-    services = snap.deployments + snap.statefulsets
+    services = snap.deployments + snap.statefulsets + snap.daemonsets
     names = {_name(o) for o in services + plain_jobs + snap.cronjobs}
     idx = _Index(snap, names)
     hpa = _hpa_desired(snap)
     out: list[WorkloadStatus] = []
     for o in services:
-        pods = idx.pods.get(_name(o), [])
-        desired = hpa.get((str(o["kind"]) if "kind" in o else "Deployment", _name(o)),
-                          int((o.get("spec") or {}).get("replicas", 1)))
+        pods = idx.of(o)
+        desired = hpa.get((str(o["kind"]) if "kind" in o else "Deployment", _name(o)), _replicas(o))
         running = sum(1 for p in pods if _status(p).get("phase") == "Running")
         healthy = sum(1 for p in pods if _status(p).get("phase") == "Running" and _true(p, "Ready"))
-        out.append(_workload(o, "service", desired, running, healthy, idx))
+        out.append(_workload(o, "service", desired, running, healthy, idx, pods=pods))
     for j in plain_jobs:
         st = _status(j)
         desired = int((j.get("spec") or {}).get("completions") or 1)
@@ -212,18 +224,30 @@ def build(app: str, snap: Snapshot) -> AppStatus:
 
 
 def _workload(o: Obj, kind: WorkloadKind, desired: int, running: int, healthy: int, idx: _Index,
-              runs: tuple[Run, ...] = ()) -> WorkloadStatus:
+              runs: tuple[Run, ...] = (), pods: list[Obj] | None = None) -> WorkloadStatus:
     template = (o.get("spec") or {}).get("template") or {}
-    return WorkloadStatus(_name(o), kind, desired, running, healthy, _image(template), idx.instances(_name(o)),
-                          runs, idx.errors(_name(o)))
+    return WorkloadStatus(_name(o), kind, desired, running, healthy, _image(template),
+                          idx.instances(_name(o), pods), runs, idx.errors(_name(o)))
+
+
+def _replicas(o: Obj) -> int:
+    """How many pods a Deployment or StatefulSet asks for; for a DaemonSet, how many nodes the
+    controller found it should run on (``desiredNumberScheduled``; 0 until it has looked)."""
+    if o.get("kind") == "DaemonSet":
+        return int(_status(o).get("desiredNumberScheduled", 0))
+    return int((o.get("spec") or {}).get("replicas", 1))
 
 
 def rollout_pending(o: Obj) -> bool:
-    """True while a Deployment or StatefulSet has not finished rolling out its current spec."""
+    """True while a Deployment, StatefulSet or DaemonSet has not finished rolling out its
+    current spec (for a DaemonSet, as ``kubectl rollout status`` judges it: every node it
+    should run on has a pod of the current template, available)."""
     spec, st = o.get("spec") or {}, _status(o)
-    want = int(spec.get("replicas", 1))
+    want = _replicas(o)
     if int(st.get("observedGeneration", 0)) < int(o["metadata"].get("generation", 0)):
         return True
+    if o.get("kind") == "DaemonSet":
+        return int(st.get("updatedNumberScheduled", 0)) < want or int(st.get("numberAvailable", 0)) < want
     if int(st.get("updatedReplicas", 0)) < want or int(st.get("replicas", 0)) > want:
         return True
     if "currentRevision" in st or "updateRevision" in st:  # a StatefulSet
@@ -232,8 +256,9 @@ def rollout_pending(o: Obj) -> bool:
 
 
 def settled(snap: Snapshot) -> bool:
-    """Every Deployment and StatefulSet rolled out, every Job crossdock applied completed."""
-    return not any(rollout_pending(o) for o in snap.deployments + snap.statefulsets) and all(
+    """Every Deployment, StatefulSet and DaemonSet rolled out, every Job crossdock applied
+    completed."""
+    return not any(rollout_pending(o) for o in snap.deployments + snap.statefulsets + snap.daemonsets) and all(
         _true(j, "Complete") for j in snap.jobs if _owner(j, "CronJob") is None)
 
 
@@ -249,7 +274,7 @@ def failures(status: AppStatus, snap: Snapshot, final: bool) -> dict[str, str]:
     platform's reason."""
     by_name = {w.name: w for w in status.workloads}
     out: dict[str, str] = {}
-    for o in snap.deployments + snap.statefulsets:
+    for o in snap.deployments + snap.statefulsets + snap.daemonsets:
         if deadline_exceeded(o) or (final and rollout_pending(o)):
             out[_name(o)] = _reason(by_name.get(_name(o)), o)
     for j in snap.jobs:
@@ -261,9 +286,13 @@ def failures(status: AppStatus, snap: Snapshot, final: bool) -> dict[str, str]:
 def _reason(w: WorkloadStatus | None, o: Obj) -> str:
     parts: list[str] = []
     if o.get("kind") in ("Deployment", "StatefulSet"):
-        st, want = _status(o), int((o.get("spec") or {}).get("replicas", 1))
+        st, want = _status(o), _replicas(o)
         available = st.get("availableReplicas", st.get("readyReplicas", 0))
         parts.append(f"rollout incomplete: {st.get('updatedReplicas', 0)}/{want} updated, {available}/{want} available")
+    elif o.get("kind") == "DaemonSet":
+        st, want = _status(o), _replicas(o)
+        parts.append(f"rollout incomplete: {st.get('updatedNumberScheduled', 0)}/{want} nodes updated, "
+                     f"{st.get('numberAvailable', 0)}/{want} available")
     if w is not None:
         for r in w.runs[-1:]:
             if r.state == "failed":

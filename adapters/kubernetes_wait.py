@@ -8,7 +8,7 @@ a pod the scheduler cannot place.  Only current pods count: the old version's po
 loop while the deploy that fixes them rolls out.  A Deployment's current pods are those of
 the ReplicaSet whose revision annotation matches the Deployment's (known once the controller
 has observed the Deployment's generation); a StatefulSet's carry its ``updateRevision``; a
-Job's are owned by it.
+DaemonSet's carry its generation in ``pod-template-generation``; a Job's are owned by it.
 
 Everything here is pure (a ``Snapshot`` and the app's ReplicaSets in, reasons out), so the
 rules are unit-tested without a cluster.
@@ -25,6 +25,8 @@ Obj = dict[str, Any]
 # The kubelet's waiting reasons for an image it cannot get; none heals without a change.
 IMAGE_REASONS = frozenset({"ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull", "InvalidImageName"})
 REVISION = "deployment.kubernetes.io/revision"
+# The DaemonSet controller labels each pod with the generation of the template it was made from.
+TEMPLATE_GENERATION = "pod-template-generation"
 # Annotation the adapter puts on each Deployment whose spec asks for ``update.auto_rollback``,
 # so that any process (a later ``crossdock wait``, another machine) knows to roll it back.
 AUTO_ROLLBACK = "crossdock.dev/auto-rollback"
@@ -68,6 +70,11 @@ def current_pods(snap: ks.Snapshot, replicasets: list[Obj]) -> dict[str, list[Ob
         out[str(s["metadata"]["name"])] = [
             p for p in pods if _owned_by(p, _uid(s))
             and (p["metadata"].get("labels") or {}).get("controller-revision-hash") == revision]
+    for s in snap.daemonsets:
+        generation = str(s["metadata"].get("generation", ""))
+        out[str(s["metadata"]["name"])] = [
+            p for p in pods if _owned_by(p, _uid(s))
+            and (p["metadata"].get("labels") or {}).get(TEMPLATE_GENERATION) == generation]
     for j in snap.jobs:
         if not any(r.get("kind") == "CronJob" for r in j["metadata"].get("ownerReferences") or []):
             out[str(j["metadata"]["name"])] = [p for p in pods if _owned_by(p, _uid(j))]

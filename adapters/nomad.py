@@ -9,7 +9,10 @@
   meta for the app that the bundle no longer has are deregistered (purged).
 - status: a constant number of calls whatever the number of workloads: the jobs list
   (``?prefix=<app>&meta=true``, kept to crossdock's meta), the service job (one job holds every
-  service), and the allocations and deployments of those jobs (one ``filter`` each).
+  replicated service; a per_node service is a system job of its own, read from the list and its
+  allocations), and the allocations and deployments of those jobs (one ``filter`` each).  A job
+  whose type changes (a service turned per_node under the same job id) is purged and registered
+  again: Nomad refuses a type change.
 - wait: polls status; a deployment of what this adapter registered that failed (with auto
   revert, Nomad has rolled back) or a job run that failed ends the wait at once.
 - destroy: Variables first (crossdock's items only), then every job with the app's meta is
@@ -28,7 +31,7 @@ from crossdock.adapters.lock import TTL, held
 from crossdock.adapters.model import AppStatus, Change, ChangeAction, Plan
 from crossdock.adapters.nomad_conn import Connection, NomadSettings, not_found
 from crossdock.adapters.nomad_lock import VariableLock
-from crossdock.adapters.nomad_status import Obj, Snapshot, app_status, owned, reason
+from crossdock.adapters.nomad_status import Obj, Snapshot, app_status, owned, reason, unplaced_system_services
 from crossdock.adapters.nomad_vars import ItemChange, managed, merge, referenced, variable_path
 from crossdock.errors import DeployFailed, InputError, PlatformError, PlatformTimeout
 
@@ -86,6 +89,16 @@ class NomadAdapter:
                     wanted = {n: spec.secret_values[n] for n in sorted(names) if n in spec.secret_values}
                     changes += self._write_variable(path, wanted, dry_run, secrets)
         for job_id, request in jobs.items():
+            was = existing.get(job_id, {}).get("Type")
+            now = request["Job"].get("Type") or "service"
+            if was is not None and was != now:
+                # Nomad refuses to change a job's type ("cannot update job from type ..."): a
+                # service that became per_node (or back) is purged and registered again.
+                changes.append(Change("update", "job", job_id, ("Type",), recreate=True))
+                if not dry_run:
+                    self._deregister(job_id)
+                    self._register(job_id, dict(request, EnforceIndex=True, JobModifyIndex=0), secrets)
+                continue
             plan = self.conn.call(f"plan job {job_id!r}", self.conn.client.job.plan_job, job_id, request,
                                   diff=True, rejection=True, redact=secrets)
             diff = plan.get("Diff") or {}
@@ -97,10 +110,7 @@ class NomadAdapter:
             changes.append(Change(action, "job", job_id, fields))
             if not dry_run:
                 body = dict(request, EnforceIndex=True, JobModifyIndex=int(plan.get("JobModifyIndex") or 0))
-                out = self.conn.call(f"register job {job_id!r}", self.conn.client.jobs.register_job, body,
-                                     rejection=True, redact=secrets)
-                self._registered[job_id] = int(out.get("JobModifyIndex") or 0)
-                log.debug("registered Nomad job %s (eval %s)", job_id, out.get("EvalID"))
+                self._register(job_id, body, secrets)
         for job_id in sorted(set(existing) - set(jobs)):
             changes.append(Change("delete", "job", job_id))
             if not dry_run:
@@ -141,6 +151,12 @@ class NomadAdapter:
                            {"Path": path, "Items": change.items}, cas=cas, rejection=True, redact=secrets,
                            namespace=self.settings.namespace, secret_body=True)
         log.debug("wrote Nomad variable %s (items changed: %s)", path, ", ".join(change.changed))
+
+    def _register(self, job_id: str, body: Obj, secrets: tuple[str, ...]) -> None:
+        out = self.conn.call(f"register job {job_id!r}", self.conn.client.jobs.register_job, body,
+                             rejection=True, redact=secrets)
+        self._registered[job_id] = int(out.get("JobModifyIndex") or 0)
+        log.debug("registered Nomad job %s (eval %s)", job_id, out.get("EvalID"))
 
     def _deregister(self, job_id: str) -> None:
         try:
@@ -223,11 +239,13 @@ class NomadAdapter:
                                                                                                       app))
             if failed:
                 raise DeployFailed(_failure_text(app, failed, "failed"), failed)
-            if status.ready and not deploying:
+            unplaced = unplaced_system_services(snap, status)
+            if status.ready and not deploying and not unplaced:
                 return status
             left = deadline - time.monotonic()
             if left <= 0:
-                failing = {w.name: _why(w) for w in status.workloads if not w.ready} or {app: "a deployment is running"}
+                failing = {w.name: _why(w) for w in status.workloads if not w.ready or w.name in unplaced} or {
+                    app: "a deployment is running"}
                 raise DeployFailed(_failure_text(app, failing, f"is not ready after {timeout:g}s"), failing)
             time.sleep(min(self.poll_interval, left))
 
@@ -324,7 +342,7 @@ def _why(w: Any) -> str:
     if w.kind == "job" and w.runs and w.runs[-1].message:
         return str(w.runs[-1].message)
     if not w.instances:
-        return "no allocation placed yet"
+        return "no allocation placed yet" + (" (a per_node service: Nomad has placed it on no node)" if w.desired == 0 else "")
     return f"{w.healthy}/{w.desired} healthy, {w.running} running"
 
 

@@ -9,6 +9,11 @@ one batch job ``<app>-<name>`` per job and cron job):
   ready while old allocations carry it.  Healthy is Nomad's deployment health
   (``DeploymentStatus.Healthy``); an allocation no deployment watches (DeploymentID empty)
   counts as healthy once running, since Nomad tracks health only in deployments.
+- a per_node service is a system job ``<app>-<name>`` (Nomad places one allocation on each
+  eligible node): desired = the number of nodes Nomad placed it on (allocations it wants
+  running; Nomad decides which nodes are eligible, from the job's datacenters, constraints and
+  the nodes' drivers, and the list of its allocations is the only place that says so);
+  running and healthy count allocations of the job's current version, as for a service.
 - a job's runs are its allocations grouped by job version (one run per version submitted);
   desired is the number of slots (``<job>.<group>[i]``) of the latest run.
 - a cron job's runs are its periodic children (``<id>/periodic-<time>``), one run each.
@@ -144,6 +149,28 @@ def services(snap: Snapshot) -> list[WorkloadStatus]:
     return out
 
 
+def system_service(snap: Snapshot, stub: Obj) -> WorkloadStatus:
+    """A per_node service: a system job and the allocations Nomad placed, one per node."""
+    jid = stub["ID"]
+    name = (stub.get("Meta") or {}).get("workload") or jid.removeprefix(f"{snap.app}-")
+    allocs = _by_create(a for a in snap.allocs if a.get("JobID") == jid and a.get("DesiredStatus") == "run")
+    instances = tuple(_instance(a) for a in allocs)
+    current = [i for a, i in zip(allocs, instances) if a.get("JobVersion") == stub.get("Version")]
+    running = sum(1 for i in current if i.state in ("running", "healthy", "unhealthy"))
+    healthy = sum(1 for i in current if i.state == "healthy")
+    desired = 0 if stub.get("Stop") else len({a.get("NodeID") for a in allocs})
+    errors = tuple(dict.fromkeys(i.message for i in instances if i.message))
+    return WorkloadStatus(name, "service", desired, running, healthy, None, instances, (), errors)
+
+
+def unplaced_system_services(snap: Snapshot, status: AppStatus) -> list[str]:
+    """Per_node services Nomad has placed on no node yet (0 desired, which alone would read as
+    ready): a wait goes on while they are so, and names them if it times out."""
+    names = {(j.get("Meta") or {}).get("workload") or j["ID"].removeprefix(f"{snap.app}-")
+             for j in snap.jobs if j.get("Type") == "system" and not j.get("ParentID") and not j.get("Stop")}
+    return sorted(w.name for w in status.workloads if w.name in names and not w.instances)
+
+
 def _run(run_id: str, allocs: list[Obj]) -> Run:
     latest: dict[str, Obj] = {}
     for a in _by_create(allocs):
@@ -202,4 +229,6 @@ def app_status(snap: Snapshot, api_calls: int) -> AppStatus:
     for stub in snap.jobs:
         if stub.get("Type") == "batch" and not stub.get("ParentID"):
             workloads.append(batch(snap, stub))
+        elif stub.get("Type") == "system" and not stub.get("ParentID"):
+            workloads.append(system_service(snap, stub))
     return AppStatus(snap.app, "nomad", tuple(sorted(workloads, key=lambda w: w.name)), api_calls)

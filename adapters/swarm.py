@@ -151,6 +151,8 @@ class SwarmAdapter:
             data = spec.secret_values[key].reveal().encode()
             sc.call(f"creating secret {name}", api.create_secret, name, data,
                     labels=owner_labels(app) | {SECRET_KEY_LABEL: key})
+        for name in dp.recreate_services:
+            sc.call(f"removing service {name} (its mode changes)", api.remove_service, name)
         if dp.cli_services:
             self._stack_deploy(desired, dp.cli_services)
         for name in dp.delete_services:

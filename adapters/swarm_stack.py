@@ -189,6 +189,19 @@ def _container_spec(service: Mapping[str, Any]) -> dict[str, Any]:
     return dict(((service.get("Spec") or {}).get("TaskTemplate") or {}).get("ContainerSpec") or {})
 
 
+_MODES = {"replicated": "Replicated", "global": "Global", "replicated-job": "ReplicatedJob",
+          "global-job": "GlobalJob"}
+
+
+def mode_changed(entry: Mapping[str, Any], service: Mapping[str, Any]) -> bool:
+    """Whether the rendered entry asks for another service mode than the running service has
+    (replicated <-> global): swarmkit refuses that update ("service mode change is not
+    allowed"), so the service must be removed and created again."""
+    live = (service.get("Spec") or {}).get("Mode") or {}
+    want = _MODES.get(str((entry.get("deploy") or {}).get("mode", "replicated")))
+    return want is not None and bool(live) and want not in live
+
+
 def _live_drift(entry: Mapping[str, Any], service: Mapping[str, Any]) -> list[str]:
     """Fields people change by hand (``docker service scale/update``), read from the live spec."""
     out = []
@@ -201,7 +214,9 @@ def _live_drift(entry: Mapping[str, Any], service: Mapping[str, Any]) -> list[st
     out += [f"environment.{k}" for k in sorted(set(env) | set(want)) if env.get(k) != want.get(k)]
     mode = (service.get("Spec") or {}).get("Mode") or {}
     deploy = entry.get("deploy") or {}
-    if deploy.get("mode", "replicated") == "replicated" and "Replicated" in mode:
+    if mode_changed(entry, service):
+        out.append("deploy.mode")
+    elif deploy.get("mode", "replicated") == "replicated" and "Replicated" in mode:
         if int(mode["Replicated"].get("Replicas", 1)) != int(deploy.get("replicas", 1)):
             out.append("deploy.replicas")
     for kind, live in zip(("configs", "secrets"), references(service)):
@@ -252,6 +267,7 @@ class DeployPlan:
     create_services: list[str]  # stack keys
     update_services: list[str]
     delete_services: list[str]  # swarm names
+    recreate_services: list[str]  # swarm names of services removed first, then created (mode change)
     create_secrets: list[str]  # swarm names
     delete_configs: list[str]
     delete_secrets: list[str]
@@ -270,7 +286,7 @@ def compute_plan(desired: DesiredStack, observed: Observed) -> DeployPlan:
     changes: list[Change] = []
     by_name = {str(s["Spec"]["Name"]): s for s in observed.services}
     owned = {n: s for n, s in by_name.items() if is_owned((s.get("Spec") or {}).get("Labels"), app)}
-    create, update = [], []
+    create, update, recreate = [], [], []
     for name, key in sorted(desired.service_names().items()):
         entry = desired.resolved(key)
         if name not in by_name:
@@ -280,7 +296,10 @@ def compute_plan(desired: DesiredStack, observed: Observed) -> DeployPlan:
         fields = service_changes(entry, by_name[name])
         if fields:
             update.append(key)
-            changes.append(Change("update", "service", name, tuple(fields)))
+            again = mode_changed(entry, by_name[name])
+            if again:
+                recreate.append(name)
+            changes.append(Change("update", "service", name, tuple(fields), recreate=again))
     delete = sorted(n for n in owned if n not in desired.service_names())
     changes += [Change("delete", "service", n) for n in delete]
 
@@ -305,5 +324,5 @@ def compute_plan(desired: DesiredStack, observed: Observed) -> DeployPlan:
     old_secrets = sorted(set(observed.secrets) - kept_secrets)
     changes += [Change("delete", "config", n) for n in old_configs]
     changes += [Change("delete", "secret", n) for n in old_secrets]
-    return DeployPlan(Plan("swarm", app, tuple(changes)), create, update, delete, new_secrets,
+    return DeployPlan(Plan("swarm", app, tuple(changes)), create, update, delete, recreate, new_secrets,
                       old_configs, old_secrets)

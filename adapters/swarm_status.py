@@ -2,11 +2,11 @@
 
 Pure: the adapter lists everything of the app in four calls and hands the lists here.
 
-Counting, per service: ``desired`` is the replica count (replicated), the number of ready
-nodes (global) or the total completions (jobs); ``running`` counts current tasks whose
-container runs (Swarm states ``starting`` and ``running``); ``healthy`` counts ``running``
-tasks (Swarm moves a task with a health check from ``starting`` to ``running`` only once the
-check passed) whose container, when this engine can see it, is not reported unhealthy.  Only
+Counting, per service: ``desired`` is the replica count (replicated), the number of nodes a
+global service or job should run on (``eligible_nodes``) or the total completions (replicated
+jobs); ``running`` counts current tasks whose container runs (Swarm states ``starting`` and
+``running``); ``healthy`` counts ``running`` tasks (Swarm moves a task with a health check from
+``starting`` to ``running`` only once the check passed) whose container, when this engine can see it, is not reported unhealthy.  Only
 tasks of the service's current spec count, so an old replica still up during a rolling update
 does not make the new version look ready.  For jobs, ``healthy`` counts succeeded runs of the
 current iteration.
@@ -62,12 +62,53 @@ def _job_kind(mode: Mapping[str, Any]) -> bool:
     return "ReplicatedJob" in mode or "GlobalJob" in mode
 
 
-def _desired(mode: Mapping[str, Any], ready_nodes: int) -> int:
+def _constraint_holds(constraint: str, node: Mapping[str, Any]) -> bool | None:
+    """Whether ``node`` meets one placement constraint (``node.role==manager``,
+    ``node.labels.zone!=a``...), as swarmkit matches it: values compare without regard to case,
+    a label the node lacks counts as empty.  None for an attribute this code does not know."""
+    op = "!=" if "!=" in constraint else "=="
+    key, _, want = (part.strip() for part in constraint.partition(op))
+    desc, spec = node.get("Description") or {}, node.get("Spec") or {}
+    platform = desc.get("Platform") or {}
+    simple = {"node.id": node.get("ID"), "node.hostname": desc.get("Hostname"), "node.role": spec.get("Role"),
+              "node.platform.os": platform.get("OS"), "node.platform.arch": platform.get("Architecture")}
+    if key.lower() in simple:
+        have = str(simple[key.lower()] or "")
+    elif key.startswith("node.labels."):
+        have = str((spec.get("Labels") or {}).get(key.removeprefix("node.labels."), ""))
+    elif key.startswith("engine.labels."):
+        have = str(((desc.get("Engine") or {}).get("Labels") or {}).get(key.removeprefix("engine.labels."), ""))
+    else:
+        return None
+    return (have.lower() == want.lower()) == (op == "==")
+
+
+def eligible_nodes(service: Mapping[str, Any], tasks: list[Mapping[str, Any]], nodes: list[Mapping[str, Any]]) -> int:
+    """How many tasks a global service should run: one per ready, active node that meets its
+    placement constraints.  (The engine's own ``ServiceStatus.DesiredTasks`` counts the tasks it
+    wants running, which is 0 while a global service's only task is rejected: a missing image
+    would look done.)  A constraint on an attribute not known here: the nodes the orchestrator
+    gave a task to that it still wants to run."""
+    placement = ((service.get("Spec") or {}).get("TaskTemplate") or {}).get("Placement") or {}
+    constraints = [str(c) for c in placement.get("Constraints") or []]
+    count = 0
+    for n in nodes:
+        status, spec = n.get("Status") or {}, n.get("Spec") or {}
+        if status.get("State") != "ready" or spec.get("Availability", "active") != "active":
+            continue
+        held = [_constraint_holds(c, n) for c in constraints]
+        if None in held:
+            return len({t.get("NodeID") for t in tasks if t.get("DesiredState") in ("running", "ready")})
+        count += all(held)
+    return count
+
+
+def _desired(mode: Mapping[str, Any], eligible: int) -> int:
     if "Replicated" in mode:
         return int(mode["Replicated"].get("Replicas", 1))
     if "ReplicatedJob" in mode:
         return int(mode["ReplicatedJob"].get("TotalCompletions") or 1)
-    return ready_nodes
+    return eligible
 
 
 def _instance(task: Mapping[str, Any], health: Mapping[str, str], has_check: bool, nodes: Mapping[str, str],
@@ -130,9 +171,11 @@ def _cannot_run(tasks: list[Mapping[str, Any]], service: Mapping[str, Any], upda
 
 
 def workload(app: str, service: Mapping[str, Any], tasks: list[Mapping[str, Any]], health: Mapping[str, str],
-             nodes: Mapping[str, str], ready_nodes: int) -> tuple[WorkloadStatus, str | None]:
+             nodes: list[Mapping[str, Any]]) -> tuple[WorkloadStatus, str | None]:
     """One service's status, and a reason when it failed for good (job out of retries, rolling
     update paused or rolled back)."""
+    hostnames = {str(n["ID"]): str((n.get("Description") or {}).get("Hostname") or n["ID"]) for n in nodes}
+    eligible = eligible_nodes(service, tasks, nodes)
     spec = service.get("Spec") or {}
     name = str(spec.get("Name", "")).removeprefix(f"{app}_")
     mode = spec.get("Mode") or {}
@@ -157,11 +200,11 @@ def workload(app: str, service: Mapping[str, Any], tasks: list[Mapping[str, Any]
         active = [t for t in current if str(t.get("DesiredState")) in ("running", "ready", "complete")
                   and str((t.get("Status") or {}).get("State")) in _ACTIVE]
         succeeded = sum(r.state == "succeeded" for r in runs)
-        if runs and not active and succeeded < _desired(mode, ready_nodes) and runs[-1].state == "failed":
+        if runs and not active and succeeded < _desired(mode, eligible) and runs[-1].state == "failed":
             failed_for_good = failed_for_good or runs[-1].message or "job failed"
-        instances = tuple(_instance(t, health, has_check, nodes, 0) for t in active)
+        instances = tuple(_instance(t, health, has_check, hostnames, 0) for t in active)
         running = sum(str((t.get("Status") or {}).get("State")) in ("starting", "running") for t in active)
-        status = WorkloadStatus(name, "job", _desired(mode, ready_nodes), running, succeeded, image,
+        status = WorkloadStatus(name, "job", _desired(mode, eligible), running, succeeded, image,
                                 instances, runs, tuple(errors))
         return status, failed_for_good
 
@@ -169,7 +212,7 @@ def workload(app: str, service: Mapping[str, Any], tasks: list[Mapping[str, Any]
     current = [t for t in tasks if str(t.get("DesiredState")) == "running" and _current(t, service)]
     slot_of = {str(t["ID"]): (t.get("Slot") or t.get("NodeID")) for t in tasks}
     instances = tuple(
-        _instance(t, health, has_check, nodes,
+        _instance(t, health, has_check, hostnames,
                   sum(1 for o in tasks if o is not t and slot_of[str(o["ID"])] == slot_of[str(t["ID"])]
                       and str((o.get("Status") or {}).get("State")) in _FAILED))
         for t in current)
@@ -178,23 +221,20 @@ def workload(app: str, service: Mapping[str, Any], tasks: list[Mapping[str, Any]
               for t in current]
     running = sum(st in ("starting", "running") for st, _ in states)
     healthy = sum(st == "running" and seen != "unhealthy" for st, seen in states)
-    return WorkloadStatus(name, "service", _desired(mode, ready_nodes), running, healthy, image, instances, (),
+    return WorkloadStatus(name, "service", _desired(mode, eligible), running, healthy, image, instances, (),
                           tuple(errors)), failed_for_good
 
 
 def build(app: str, services: list[Mapping[str, Any]], tasks: list[Mapping[str, Any]],
           nodes: list[Mapping[str, Any]], containers: list[Mapping[str, Any]], api_calls: int) -> Snapshot:
     """The app's status from the raw lists; workloads sorted by name."""
-    hostnames = {str(n["ID"]): str((n.get("Description") or {}).get("Hostname") or n["ID"]) for n in nodes}
-    ready_nodes = sum(1 for n in nodes if (n.get("Status") or {}).get("State") == "ready"
-                      and (n.get("Spec") or {}).get("Availability", "active") == "active")
     health = _health(containers)
     by_service: dict[str, list[Mapping[str, Any]]] = {}
     for t in tasks:
         by_service.setdefault(str(t.get("ServiceID")), []).append(t)
     out, failed = [], {}
     for s in services:
-        ws, reason = workload(app, s, by_service.get(str(s["ID"]), []), health, hostnames, ready_nodes)
+        ws, reason = workload(app, s, by_service.get(str(s["ID"]), []), health, nodes)
         out.append(ws)
         if reason:
             failed[ws.name] = reason

@@ -150,7 +150,7 @@ def compare(opts: Options, guard: Guard, say: Callable[[str], None]) -> CompareR
             session = Session(target, adapter, opts.spec_file, opts.env, opts.set_vars, opts.overlays, base, Path(tmp),
                               service, next(iter(sorted(spec.app.jobs)), None), svc.replicas, port, port_name,
                               opts.probe_path, var, str(svc.env.get(var, "")), tr.namespace, opts.timeout, opts.poll,
-                              guard, _prefixed(say, target), allowed=opts.allowed)
+                              guard, _prefixed(say, target), allowed=opts.allowed, per_node=svc.mode == "per_node")
             try:
                 _run(session, tr, live, opts)
             except Interrupted:

@@ -7,13 +7,29 @@ share of the app each target carries over.  Pure: reads the model only.
 
 from __future__ import annotations
 
-from crossdock.specs.model import App, CronJob, Job, Service
+from crossdock.specs.model import App, CronJob, Job, Security, Service, Step
 
 Used = set[str]
 
 
 def _add(used: Used, *pairs: tuple[bool, str]) -> None:
     used.update(feature for present, feature in pairs if present)
+
+
+def _runtime(w: Job | Service | Step, used: Used) -> None:
+    """How a container runs (issue 20's fields).  A name where the target takes only ids, a
+    group without a user: the translators' report lines add those features."""
+    sec: Security | None = w.security
+    if sec is not None:
+        caps = sec.capabilities
+        _add(used, (sec.user is not None or sec.group is not None, "security_user"),
+             (sec.read_only_root, "security_read_only_root"),
+             (caps is not None and bool(caps.add or caps.drop), "security_capabilities"),
+             (sec.privileged, "security_privileged"), (sec.no_new_privileges, "security_no_new_privileges"))
+    _add(used, (w.working_dir is not None, "working_dir"), (any("." in k or "-" in k for k in w.env), "env_names"))
+    if not isinstance(w, Step):
+        _add(used, (w.hostname is not None, "hostname"), (w.stop_grace_period is not None, "stop_grace_period"),
+             (w.stop_signal is not None, "stop_signal"))
 
 
 def _workload_common(w: Job | Service, used: Used) -> None:
@@ -36,6 +52,8 @@ def _workload_common(w: Job | Service, used: Used) -> None:
     _add(used, (bool(w.labels), "labels"), (bool(placement and placement.constraints), "placement_constraints"),
          (bool(placement and placement.spread), "placement_spread"), (bool(w.init), "init"),
          (bool(w.depends_on), "depends_on"), (bool(w.x_kubernetes or w.x_swarm or w.x_nomad), "extensions"))
+    for step in [w, *w.init, *w.sidecars]:
+        _runtime(step, used)
 
 
 def _service(s: Service, used: Used) -> None:
@@ -52,10 +70,14 @@ def _service(s: Service, used: Used) -> None:
                 continue
             used.add(f"health_{kind}")
             used.add("health_http" if probe.http else "health_tcp" if probe.tcp else "health_exec")
-    if s.autoscale is not None:
+    if s.mode == "per_node":
+        used.add("per_node")
+    elif s.autoscale is not None:
         used.add("autoscale")
     else:
         used.add("replicas")
+    if s.aliases:
+        used.add("aliases")
     used.add("restart")
     if s.restart == "on-failure":
         used.add("restart_on_failure_service")

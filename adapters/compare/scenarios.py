@@ -71,6 +71,10 @@ def status(s: Session, res: ScenarioResult, repeat: int) -> None:
 
 
 def scale(s: Session, res: ScenarioResult, repeat: int, to: int | None) -> None:
+    if s.per_node:
+        res.state, res.reason = "not measured", (f"{s.service} runs one replica on each node (mode per_node): "
+                                                 "its replica count is the number of nodes, not set by the spec")
+        return
     if s.replicas is None:
         res.state, res.reason = "not measured", f"{s.service} is autoscaled: its replica count is not set by the spec"
         return

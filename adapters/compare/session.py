@@ -88,6 +88,7 @@ class Session:
     revision: int = 1
     job_run: int = 1
     allowed: tuple[str, ...] = ()  # --allow-path folders
+    per_node: bool = False  # the service runs one replica per node (mode per_node): it cannot be scaled
 
     def __post_init__(self) -> None:
         self.state = {"metadata": {"name": self.app},

@@ -66,6 +66,9 @@ def basic_problems(text: str) -> list[str]:
             out.append(f"Job.TaskGroups[{i}]: Missing tasks for task group")
         elif "Count" in g and (not isinstance(g["Count"], int) or isinstance(g["Count"], bool)):
             out.append(f"Job.TaskGroups[{i}].Count: expected an integer, got {type(g['Count']).__name__}")
+        elif job.get("Type") == "system" and int(g.get("Count", 1)) > 1:
+            out.append(f"Job task group {g.get('Name')} has count {g['Count']}. Count cannot exceed 1 with system "
+                       "scheduler")
     return out
 
 

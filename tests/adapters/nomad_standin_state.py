@@ -19,7 +19,9 @@ allocations, evaluations, deployments, variables). Nothing runs: a clock the tes
 Simplifications, on purpose: no canaries (all new allocations are placed at once, old ones stop
 when the deployment succeeds), no nodes or resources (every placement fits; one node
 ``standin-node-1``), a deregistered job's allocations stop at once, and periodic jobs launch only
-when forced (``POST /v1/job/:id/periodic/force``).
+when forced (``POST /v1/job/:id/periodic/force``).  A system job gets one allocation per node,
+so one on the stand-in's only node, and no deployment; changing a job's type is refused as
+Nomad refuses it.
 """
 
 from __future__ import annotations
@@ -106,8 +108,11 @@ class State:
                                         f"{old['JobModifyIndex']}")
             if old is None and jmi != 0:
                 raise StandInError(500, f"{prefix}: job does not exist")
-        idx = self.next_index()
         job.setdefault("Type", "service")
+        if old is not None and old["Type"] != job["Type"]:
+            was, now = old["Type"], job["Type"]
+            raise StandInError(500, f'cannot update job from type "{was}" to "{now}"')
+        idx = self.next_index()
         job.setdefault("Priority", 50)
         job.setdefault("ParentID", "")
         changed = old is None or old["Stop"] or spec_of(old) != spec_of(job)
@@ -187,7 +192,8 @@ class State:
         if dep is not None:
             ev["DeploymentID"] = dep["ID"]
         for group in job.get("TaskGroups") or []:
-            name, count = group["Name"], int(group.get("Count", 1))
+            # a system job: one allocation on each node, and the stand-in has one node
+            name, count = group["Name"], 1 if job["Type"] == "system" else int(group.get("Count", 1))
             mine = [a for a in self.allocs.values() if a["Namespace"] == key[0] and a["JobID"] == key[1]
                     and a["TaskGroup"] == name]
             if job["Type"] == "batch":

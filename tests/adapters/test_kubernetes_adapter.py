@@ -215,7 +215,7 @@ def test_status_shape_and_constant_api_calls(app: App, kubernetes: Any) -> None:
     finally:
         api.call_api = real  # type: ignore[method-assign]
     assert len(big.workloads) == 10 and len(small.workloads) == 3
-    assert big.api_calls == small.api_calls == len(calls) == 7
+    assert big.api_calls == small.api_calls == len(calls) == 8  # 6 workload kinds, pods, events
 
 
 def test_wait_broken_probe_fails_and_rolls_back(app: App, kubernetes: Any) -> None:

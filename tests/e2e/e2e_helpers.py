@@ -152,6 +152,7 @@ class E2EApp:
             "pods": core.list_namespaced_pod(ns, label_selector=sel).items,
             "deployments": apps.list_namespaced_deployment(ns, label_selector=sel).items,
             "replicasets": apps.list_namespaced_replica_set(ns, label_selector=sel).items,
+            "daemonsets": apps.list_namespaced_daemon_set(ns, label_selector=sel).items,
             "jobs": batch.list_namespaced_job(ns, label_selector=sel).items,
             "endpointslices": disc.list_namespaced_endpoint_slice(ns, label_selector=sel).items,
         }
