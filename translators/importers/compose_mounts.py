@@ -190,6 +190,11 @@ def _volume_item(ctx: Context, path: Path, item: Any) -> tuple[str, str | None, 
         size = None
         if isinstance(item.get("tmpfs"), dict) and item["tmpfs"].get("size") is not None:
             size = units.memory(ctx.value(item["tmpfs"]["size"], path + ("tmpfs", "size")))
+            if size is None:
+                ctx.loss(path + ("tmpfs", "size"), f"cannot read the size '{item['tmpfs']['size']}': not carried")
+        for key in sorted(set(item["tmpfs"]) - {"size"} if isinstance(item.get("tmpfs"), dict) else ()):
+            ctx.loss(path + ("tmpfs", key), f"tmpfs option '{key}' is not carried: scratch space has the "
+                     "platform's default mode")
         for key in sorted(set(item) - {"type", "source", "target", "read_only", "tmpfs"}):
             if not (ctx.crossdock and key == "volume"):
                 ctx.loss(path + (key,), f"volume option '{key}' is not carried")
