@@ -188,6 +188,7 @@ services:
 """)
     assert app.services["es"].sidecars[0].env == {} and app.secrets == {}
     assert "ELASTIC_PASSWORD" in losses(result)["services.setup"].message
+    assert set(losses(result)) == {"services.setup", "services.setup.network_mode"}  # no secret it does not get
 
 
 def test_compose_network_modes_without_an_equivalent_are_reported() -> None:

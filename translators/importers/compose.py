@@ -57,7 +57,7 @@ class ComposeImporter:
             [p for p in paths if not sources.is_dir(p)], sources)]
         project = load_project(files, sources, environ)
         project.interp.rules = secret_rules
-        profiles.select(project, profiles.chosen_profiles(project, dict(environ), self.profiles))
+        left_out = profiles.select(project, profiles.chosen_profiles(project, dict(environ), self.profiles))
         services = project.data.get("services") or {}
         crossdock = any(isinstance(s, dict) and _labels_of(s).get(MANAGED_BY) == "crossdock"
                         for s in services.values())
@@ -65,11 +65,12 @@ class ComposeImporter:
         doc: dict[str, Any] = {"apiVersion": "crossdock/v1", "kind": "App", "metadata": {"name": ctx.app}}
         if name is None and not crossdock and project.data.get("name") is None:
             ctx.comments[("metadata", "name")] = "named after the folder of the compose file; change it with --name"
+        ctx.left_out = left_out
         for cname, svc in services.items():
             check_service(project, cname, svc)
+        ctx.joined = joined = network.joins(ctx, services)
         _names(ctx, services)
         _no_cycles(project, services)
-        joined = network.joins(ctx, services)
         sections: dict[str, dict[str, Any]] = {"services": {}, "jobs": {}}
         for cname, svc in services.items():
             section, w = workload(ctx, cname, svc)
@@ -207,7 +208,8 @@ def _names(ctx: Context, services: dict[str, Any]) -> None:
         ctx.sections[cname] = "jobs" if mode in _JOB_MODES else "services"
         if wname != cname:
             kept = ("; it keeps its compose name as an alias, by which other workloads still reach it"
-                    if ctx.sections[cname] == "services" and cname.lower() != wname else "")
+                    if ctx.sections[cname] == "services" and cname.lower() != wname and cname not in ctx.joined
+                    else "")
             ctx.loss(("services", cname), f"renamed '{wname}': spec workload names are lowercase letters, digits "
                      f"and '-', starting with a letter, and <app>_<name> fits in 63 characters{kept}", "changed")
 

@@ -93,6 +93,8 @@ def make_sidecars(ctx: Context, sections: dict[str, dict[str, Any]], joined: dic
         for port in w.get("ports") or []:  # the port is open in the host's network namespace
             _host_port(ctx, at, host, hw, port)
         mounts = [s.get("env") or s.get("path") for s in w.get("secrets") or []]
+        # what became of its secret-looking variables is said here, not as secrets it does not get
+        ctx.project.losses[:] = [x for x in ctx.project.losses if not x.spec_path.startswith(f"services.{wname}.env.")]
         if mounts:
             ctx.sidecar_secrets.update(s["secret"] for s in w["secrets"])
             ctx.loss(("services", cname), f"a sidecar takes no secrets in the spec: {', '.join(mounts)} not set "

@@ -135,6 +135,10 @@ def _depends_on(ctx: Context, at: Path, value: Any) -> list[str]:
     out = []
     items = value.items() if isinstance(value, dict) else ((v, None) for v in value)
     for dep, opts in items:
+        if dep in ctx.left_out:  # docker compose refuses this, unless the dependency has required: false
+            ctx.loss(at + ("depends_on", dep), f"'{dep}' is left out (none of its profiles is chosen): the "
+                     f"dependency is dropped (docker compose would refuse it; import with its --profile)")
+            continue
         if dep not in ctx.names:
             ctx.loss(at + ("depends_on", dep), f"'{dep}' is not a service of this project: dropped")
             continue
