@@ -84,6 +84,10 @@ class ComposeImporter:
             _lift_app_labels(doc, sections)
         _top_level(ctx)
         variables, withheld = project.interp.variables()
+        # a variable only a service turned sidecar used (its secret left out) is no longer the spec's
+        in_spec = set(_ANY_REF.findall(json.dumps(sections).replace("$$", ""))) | \
+            {str(s.get("from_env")) for s in ctx.secrets.values()}
+        withheld = [var for var in withheld if var in in_spec]
         for var in withheld:
             line = project.dotenv.lines.get(var)
             project.losses.append(_withheld(var, project.dotenv_file, line) if project.dotenv_file and line
@@ -113,6 +117,7 @@ def _drop_sidecar_secrets(ctx: Context, sections: dict[str, dict[str, Any]]) -> 
         ctx.comments.pop(("secrets", name), None)
 
 
+_ANY_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)")  # a spec variable, with or without a default
 _SPEC_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")  # a spec variable without a default
 
 
