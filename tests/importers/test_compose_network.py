@@ -80,6 +80,22 @@ services:
     assert app.services["cache"].aliases == ["cache-1"]
 
 
+def test_compose_network_container_name_in_a_default_or_dotenv_value_is_a_use() -> None:
+    app, _, _ = import_compose("""\
+services:
+  app:
+    image: x
+    environment: {DB_HOST: "${DB_HOST:-app_db}", CACHE: "${CACHE_HOST}"}
+  db:
+    container_name: app_db
+    image: postgres:16
+  cache:
+    container_name: app_cache
+    image: redis:7
+""", **{".env": "CACHE_HOST=app_cache\n"})
+    assert app.services["db"].aliases == ["app_db"] and app.services["cache"].aliases == ["app_cache"]
+
+
 def test_compose_network_container_name_inside_a_longer_name_is_not_a_use() -> None:
     app, _, _ = import_compose("""\
 services:

@@ -9,7 +9,8 @@ So every name compose lets another service use stays usable:
   aliases (``links: ["db:database"]``) become aliases of the service;
 - a ``container_name`` becomes an alias when another service uses it as a host name: a simple
   textual check, the name as a whole word (not inside a longer name or before a domain) in the
-  other services' values (environment, command, health check, config file contents...).
+  other services' values (environment, command, health check, config file contents...) or in
+  the values of the variables those use (``.env``, ``${VAR:-default}``).
   An unused one stays a cosmetic name, not carried.
 
 ``network_mode: service:X`` (or ``container:<X's container_name>``) puts a container in X's
@@ -27,6 +28,7 @@ from typing import Any
 from crossdock.specs import names
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers.compose_context import Context
+from crossdock.translators.importers.compose_interp import references
 
 HANDLED = {"network_mode", "networks", "container_name"}
 STEP_KEYS = ("image", "command", "args", "env", "resources", "working_dir", "security")
@@ -146,6 +148,10 @@ def aliases(ctx: Context, services: dict[str, Any], sections: dict[str, dict[str
     workload_names = {n.lower() for section in sections.values() for n in section}
     owner: dict[str, str] = {}  # alias (lowercase) -> compose service that has it
     texts = {cname: _strings([svc.get(k) for k in _RAW_USES]) for cname, svc in services.items()}
+    for cname, strings in texts.items():  # the values the variables they use hold (.env, defaults)
+        used = {n for t in strings for n in references(t)}
+        strings += [v for n in sorted(used) for v in (ctx.project.dotenv.values.get(n),
+                                                      ctx.project.interp.defaults.get(n)) if v]
     for cname in services:
         if cname not in joined:
             w = sections[ctx.sections[cname]][ctx.names[cname]]
@@ -220,5 +226,5 @@ def _strings(data: Any) -> list[str]:
 def _used_as_host(name: str, texts: list[str]) -> bool:
     """Whether ``name`` appears in ``texts`` as a host name: a whole word, not part of a longer
     name (``db`` in ``mydb`` or ``db_x``) nor the first label of a domain (``db.example.com``)."""
-    pattern = re.compile(r"(?<![\w.-])" + re.escape(name) + r"(?![\w-]|\.\w)")
+    pattern = re.compile(r"(?:(?<![\w.-])|(?<=:-))" + re.escape(name) + r"(?![\w-]|\.\w)")
     return any(pattern.search(t) for t in texts)

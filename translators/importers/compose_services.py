@@ -67,7 +67,10 @@ def workload(ctx: Context, name: str, svc: dict[str, Any]) -> tuple[str, dict[st
         w["depends_on"] = _depends_on(ctx, at, svc.get("depends_on") or [])
         for i, link in enumerate(svc.get("links") or []):  # the v2 format's links: an order and an alias
             target, _, alias = str(link).partition(":")
-            if alias and alias != target and target in ctx.names:  # an alias of the target (compose_network)
+            if target not in ctx.names:
+                ctx.loss(at + ("links", i), f"'{target}' is not a service of this project (or is left out by "
+                         "profiles): dropped")
+            elif alias and alias != target:  # an alias of the target (compose_network)
                 ctx.link_aliases.setdefault(target, []).append((alias, at + ("links", i)))
             if ctx.names.get(target) and ctx.names[target] not in w["depends_on"]:
                 w["depends_on"].append(ctx.names[target])
