@@ -95,7 +95,10 @@ class ComposeImporter:
         for section in ("services", "jobs"):
             if sections[section]:
                 doc[section] = sections[section]
-        variables.update(_unset_variables(project, doc, variables, set(withheld), environ, ctx.valueless))
+        for var, value in _unset_variables(project, doc, variables, set(withheld), environ, ctx.valueless).items():
+            variables[var] = value
+            ctx.comments[("variables", var)] = "no value in the compose project (compose uses ''): set it when you " \
+                                               "render or deploy"
         if variables:
             doc["variables"] = variables
             if project.dotenv_file:
