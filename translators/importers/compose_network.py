@@ -149,8 +149,8 @@ def aliases(ctx: Context, services: dict[str, Any], sections: dict[str, dict[str
     owner: dict[str, str] = {}  # alias (lowercase) -> compose service that has it
     texts = {cname: _strings([svc.get(k) for k in _RAW_USES]) for cname, svc in services.items()}
     for cname, strings in texts.items():  # the values the variables they use hold (.env, defaults)
-        used = {n for t in strings for n in references(t)}
-        strings += [v for n in sorted(used) for v in (ctx.project.dotenv.values.get(n),
+        refs = {n for t in strings for n in references(t)}
+        strings += [v for n in sorted(refs) for v in (ctx.project.dotenv.values.get(n),
                                                       ctx.project.interp.defaults.get(n)) if v]
     for cname in services:
         if cname not in joined:
