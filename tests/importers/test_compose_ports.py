@@ -8,6 +8,8 @@ from __future__ import annotations
 import pytest
 
 from compose_helpers import import_compose, losses
+from crossdock.errors import SpecError
+from crossdock.translators.importers import base
 
 
 def test_compose_ports_two_services_publish_the_same_container_port_ephemerally() -> None:
@@ -66,3 +68,18 @@ def test_compose_ports_long_syntax_without_published_is_ephemeral() -> None:
     assert [(p.port, p.protocol, p.publish, p.published_port) for p in app.services["web"].ports] == \
         [(80, "udp", True, None)]
     assert losses(result)["services.web.ports[0]"].kind == "changed"
+
+
+def test_compose_ports_spec_check_lets_two_services_publish_a_port_without_a_number() -> None:
+    # The spec's meaning of publish without published_port: the platform picks the host port
+    # (Swarm and Nomad a free one), so two such ports never clash; two fixed ones still do.
+    def spec(second: str) -> str:
+        return ("apiVersion: crossdock/v1\nkind: App\nmetadata: {name: t}\nservices:\n"
+                "  a: {image: x, ports: [{name: m, port: 9090, publish: true}]}\n"
+                f"  b: {{image: x, ports: [{{name: m, port: 9090, publish: true{second}}}]}}\n")
+
+    assert set(base.check_spec(spec("")).app.services) == {"a", "b"}
+    assert set(base.check_spec(spec(", published_port: 9091")).app.services) == {"a", "b"}
+    with pytest.raises(SpecError, match="published port 9090/tcp is also published"):
+        base.check_spec(spec(", published_port: 9090").replace("publish: true}]}\n  b", "publish: true, "
+                                                                "published_port: 9090}]}\n  b"))
