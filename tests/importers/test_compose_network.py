@@ -10,6 +10,8 @@ the container X's network stack (so it cannot publish ports of its own: X does).
 from __future__ import annotations
 
 from compose_helpers import import_compose, losses
+from crossdock.translators.importers import base
+from crossdock.translators.importers.compose import ComposeImporter
 
 
 def test_compose_network_renamed_service_keeps_its_name_as_an_alias() -> None:
@@ -223,3 +225,15 @@ services:
     assert set(app.services) == {"plex", "keygen", "orphan"}
     found = losses(result)
     assert all(found[f"services.{n}.network_mode"].kind == "changed" for n in ("plex", "keygen", "orphan"))
+
+
+def test_compose_network_mode_sidecar_name_fits_swarm() -> None:
+    # Swarm runs a sidecar as the service <app>_<workload>-<sidecar>, at most 63 characters
+    text = ("services:\n  application-server-main:\n    image: x\n"
+            "  application-server-metrics-exporter:\n    image: y\n    network_mode: service:application-server-main\n")
+    result = ComposeImporter().import_files(["p/compose.yaml"], base.MemorySources({"p/compose.yaml": text}),
+                                            name="a-rather-long-application-name", environ={})
+    app = base.check_spec(base.write_spec(result)).app
+    step = app.services["application-server-main"].sidecars[0]
+    assert len(f"{app.name}_application-server-main-{step.name}") <= 63
+    assert "application-server-metrics-exporter".startswith(step.name)
