@@ -205,8 +205,8 @@ services:
     environment: {ELASTIC_PASSWORD: "${ELASTIC_PASSWORD:-}"}
 """)
     assert app.services["es"].sidecars[0].env == {} and app.secrets == {}
-    assert "ELASTIC_PASSWORD" in losses(result)["services.setup"].message
-    assert set(losses(result)) == {"services.setup", "services.setup.network_mode"}  # no secret it does not get
+    assert "ELASTIC_PASSWORD" in losses(result)["services.setup.environment"].message
+    assert set(losses(result)) == {"services.setup.environment", "services.setup.network_mode"}  # said once
 
 
 def test_compose_network_modes_without_an_equivalent_are_reported() -> None:

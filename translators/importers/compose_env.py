@@ -104,7 +104,8 @@ def _env_secret(ctx: Context, service: str, key: str, value: str, ref: str | Non
         message = f"a secret-looking variable becomes a secret read from the environment variable {source}"
     ctx.secrets.setdefault(name, {"from_env": source})
     loss_path = _path(at, origin)
-    ctx.loss(loss_path, message, "changed", spec_path("services", ctx.names.get(service, service), "env", key))
+    section = ctx.sections.get(service, "services")
+    ctx.loss(loss_path, message, "changed", spec_path(section, ctx.names.get(service, service), "env", key))
     return name
 
 

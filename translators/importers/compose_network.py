@@ -91,16 +91,18 @@ def make_sidecars(ctx: Context, sections: dict[str, dict[str, Any]], joined: dic
         hw.setdefault("sidecars", []).append(step)
         moved[wname] = hname
         ctx.loss(at, f"shares the network of '{host}': it becomes a sidecar of {host} (a container beside it, "
-                 "started and scaled with it)", "changed", f"services.{hname}.sidecars")
+                 "started and scaled with it)", "changed", f"{ctx.sections[host]}.{hname}.sidecars")
         for port in w.get("ports") or []:  # the port is open in the host's network namespace
             _host_port(ctx, at, host, hw, port)
         mounts = [s.get("env") or s.get("path") for s in w.get("secrets") or []]
         # what became of its secret-looking variables is said here, not as secrets it does not get
-        ctx.project.losses[:] = [x for x in ctx.project.losses if not x.spec_path.startswith(f"services.{wname}.env.")]
+        ctx.project.losses[:] = [x for x in ctx.project.losses
+                                 if not x.spec_path.startswith(f"{ctx.sections[cname]}.{wname}.env.")]
         if mounts:
             ctx.sidecar_secrets.update(s["secret"] for s in w["secrets"])
-            ctx.loss(("services", cname), f"a sidecar takes no secrets in the spec: {', '.join(mounts)} not set "
-                     "in it (give the secret to the main container, or a config the sidecar reads)")
+            ctx.loss(("services", cname, "environment"), f"a sidecar takes no secrets in the spec: "
+                     f"{', '.join(mounts)} not set in it (give the secret to the main container, or a config the "
+                     "sidecar reads)")
         lost = [k for k in w if k not in STEP_KEYS + ("ports", "secrets", "depends_on")]
         lost += ["depends_on"] if set(w.get("depends_on") or []) - {hname} else []
         if lost:
