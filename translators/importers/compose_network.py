@@ -210,7 +210,8 @@ def _network_aliases(ctx: Context, at: Path, networks: Any) -> list[tuple[str, P
         path = at + ("networks", net)
         if not isinstance(opts, dict):
             continue
-        for i, alias in enumerate(opts.get("aliases") or []):
+        given = opts.get("aliases") or []
+        for i, alias in enumerate(given if isinstance(given, list) else [given]):
             out.append((str(ctx.value(alias, path + ("aliases", i))), path + ("aliases", i)))
         for key in sorted(set(opts) - _NETWORK_OPTIONS):
             ctx.loss(path + (key,), f"network option '{key}' is not carried: the platform addresses the containers")
