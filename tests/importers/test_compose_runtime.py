@@ -13,6 +13,7 @@ from __future__ import annotations
 import pytest
 
 from compose_helpers import import_compose, losses
+from crossdock.errors import InputError
 
 
 def test_compose_runtime_hardened_service_keeps_its_hardening() -> None:
@@ -163,3 +164,10 @@ services:
     found = losses(result)
     assert "mode=1777" in found["services.web.tmpfs[0]"].message and "noexec" in found["services.web.tmpfs[1]"].message
     assert "mode" in found["services.web.volumes[0].tmpfs.mode"].message
+
+
+@pytest.mark.parametrize("field", ["cap_add: NET_ADMIN", "cap_drop: {all: true}", "security_opt: no-new-privileges"])
+def test_compose_runtime_a_field_of_the_wrong_type_is_refused_as_compose_refuses_it(field: str) -> None:
+    # compose's JSON Schema: cap_add, cap_drop and security_opt are arrays of strings
+    with pytest.raises(InputError, match=r"p/compose.yaml:4:\d+: services.web.\w+: expected a list"):
+        import_compose(f"services:\n  web:\n    image: x\n    {field}\n")
