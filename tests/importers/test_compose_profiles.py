@@ -1,4 +1,4 @@
-"""Compose profiles, unset variables and the two kinds of labels, imported.
+"""Compose profiles, unset variables, dotted env names and the two kinds of labels, imported.
 
 Compose Specification: "Services without a profiles attribute are always enabled"; a service with
 profiles only when one of them is active (``--profile``, or ``COMPOSE_PROFILES``).  docker
@@ -113,6 +113,26 @@ def test_compose_unset_variable_in_an_image_stays_required() -> None:
     app, result, spec = import_compose("services:\n  web:\n    image: registry.test/app:${TAG}\n")
     assert app.variables == {}
     assert "TAG" in losses(result)["services.web.image"].message
+
+
+def test_compose_dotted_and_dashed_env_names_are_carried() -> None:
+    # docker-elk's Elasticsearch service, and an env file with a dotted key
+    app, result, _ = import_compose("""\
+services:
+  elasticsearch:
+    image: docker.elastic.co/elasticsearch/elasticsearch:8.15.0
+    environment:
+      node.name: elasticsearch
+      ES_JAVA_OPTS: -Xms512m -Xmx512m
+      discovery.type: single-node
+      xpack.security.enabled: "true"
+    env_file: [es.env]
+""", **{"es.env": "cluster.routing.allocation.disk.threshold_enabled=false\nhttp-port=9200\n"})
+    assert app.services["elasticsearch"].env == {
+        "cluster.routing.allocation.disk.threshold_enabled": "false", "http-port": "9200",
+        "node.name": "elasticsearch", "ES_JAVA_OPTS": "-Xms512m -Xmx512m", "discovery.type": "single-node",
+        "xpack.security.enabled": "true"}
+    assert result.losses == []
 
 
 # ---- labels and deploy.labels ------------------------------------------------------------------
