@@ -237,3 +237,14 @@ def test_compose_network_mode_sidecar_name_fits_swarm() -> None:
     step = app.services["application-server-main"].sidecars[0]
     assert len(f"{app.name}_application-server-main-{step.name}") <= 63
     assert "application-server-metrics-exporter".startswith(step.name)
+
+
+def test_compose_network_mode_host_of_the_longest_name_leaves_room_for_its_sidecar() -> None:
+    host = "h" * 52  # the longest workload name
+    text = f"services:\n  {host}:\n    image: x\n  agent:\n    image: y\n    network_mode: service:{host}\n"
+    result = ComposeImporter().import_files(["p/compose.yaml"], base.MemorySources({"p/compose.yaml": text}),
+                                            name="app", environ={})
+    app = base.check_spec(base.write_spec(result)).app  # loads: every derived name fits
+    (name, service), = app.services.items()
+    assert [s.name for s in service.sidecars] == ["agent"] and len(f"app_{name}-agent") <= 63
+    assert service.aliases == [host]

@@ -205,8 +205,10 @@ def _app_name(name: str | None, project: Project, crossdock: bool, services: dic
 def _names(ctx: Context, services: dict[str, Any]) -> None:
     taken: set[str] = set()
     for cname, svc in services.items():
-        # Swarm names a service <app>_<workload> in at most 63 characters
-        wname = units.workload_name(cname)[: max(63 - len(ctx.app) - 1, 8)].rstrip("-")
+        # Swarm names a service <app>_<workload> in at most 63 characters, and a sidecar (a service
+        # sharing this one's network) <app>_<workload>-<sidecar>: room for 8 characters of its name
+        room = 9 if cname in ctx.joined.values() else 0
+        wname = units.workload_name(cname)[: max(63 - len(ctx.app) - 1 - room, 8)].rstrip("-")
         while wname in taken:
             wname = f"{wname[:-4]}-{len(taken)}"
         taken.add(wname)
