@@ -102,6 +102,23 @@ def test_compose_value_less_environment_entries() -> None:
     base.check_spec(spec, environ={})
 
 
+def test_compose_unset_variables_cli_spec_validates_and_renders_as_written(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("BASE_URL", "LOG_LEVEL", "COMPOSE_PROFILES"):
+        monkeypatch.delenv(name, raising=False)
+    path = write(tmp_path, "compose.yaml", "services:\n  web:\n    image: nginx:1.27\n    environment:\n"
+                 "      - LOG_LEVEL\n      - PUBLIC_URL=${BASE_URL}/app\n    ports: ['8080']\n"
+                 "  api:\n    image: nginx:1.27\n    ports: ['8080']\n")
+    code, _, err = run(capsys, "import", path, "-o", "app.yaml")
+    assert code == 0, err
+    assert "LOG_LEVEL" in err and "BASE_URL" in err  # the loss report names what to set
+    code, _, err = run(capsys, "validate", "app.yaml")
+    assert code == 0, err
+    code, _, err = run(capsys, "render", "app.yaml", "--target", "all", "-o", "out")
+    assert code == 0, err
+
+
 def test_compose_value_less_entry_with_a_dotenv_value_needs_no_line() -> None:
     app, result, _ = import_compose("services:\n  web:\n    image: x\n    environment: [LOG_LEVEL]\n",
                                     **{".env": "LOG_LEVEL=debug\n"})
