@@ -37,8 +37,12 @@ EPILOG = "Exit codes: 0 ok, 2 invalid input, 3 --strict and something was not ca
 @click.option("--allow-path", "allowed", multiple=True, metavar="DIR", type=click.Path(exists=True, file_okay=False),
               help="Also read files the input names under DIR (env_file:, include:, bind mounts...; by default "
               "only under the folders of the paths given); repeatable.")
+@click.option("--profile", "profiles", multiple=True, metavar="NAME",
+              help="compose: also import the services of profile NAME, as docker compose --profile (repeatable; "
+              "services without profiles are always imported).")
 def import_command(paths: Sequence[str], source: str, output: str, name: str | None, strict: bool,
-                   quiet: bool, secret: Sequence[str], not_secret: Sequence[str], allowed: Sequence[str]) -> None:
+                   quiet: bool, secret: Sequence[str], not_secret: Sequence[str], allowed: Sequence[str],
+                   profiles: Sequence[str]) -> None:
     """Turn compose files, Kubernetes manifests or Nomad jobs into an app spec.
 
     Several compose files are merged as `docker compose -f a.yml -f b.yml` merges them; a folder
@@ -68,6 +72,11 @@ def import_command(paths: Sequence[str], source: str, output: str, name: str | N
         importer = base.get_importer(chosen)
     except ImportError as e:
         raise InputError(f"--from {chosen}: this importer is not available ({e})") from e
+    if profiles:
+        if chosen != "compose":
+            raise InputError(f"--profile: only compose files have profiles (these are {chosen})")
+        from crossdock.translators.importers.compose import ComposeImporter
+        importer = ComposeImporter(profiles)
     rules = SecretRules(frozenset(secret), frozenset(not_secret))
     result = importer.import_files(list(paths), sources, name=name, environ=os.environ, secret_rules=rules)
     base.fit_names(result, given_name=name)

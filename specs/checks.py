@@ -166,10 +166,10 @@ def _ports(app: App) -> Iterator[Finding]:
             if p.name in names:
                 yield (path + ("name",), f"port name '{p.name}' is used twice (also ports[{names[p.name]}])", None)
             names.setdefault(p.name, i)
-            if p.publish:
-                key = (p.published_port or p.port, p.protocol)
+            if p.publish and p.published_port is not None:  # without one, the platform picks a free port
+                key = (p.published_port, p.protocol)
                 if key in published:
-                    yield (path + ("published_port" if p.published_port else "port",),
+                    yield (path + ("published_port",),
                            f"published port {key[0]}/{key[1]} is also published by {published[key]}",
                            "each published port can be used once per app")
                 published.setdefault(key, f"services.{name}")

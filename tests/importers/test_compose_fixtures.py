@@ -45,7 +45,7 @@ def test_compose_fixture_voting_app() -> None:
     result, text, spec = _import("compose-voting-app")
     app = spec.app
     assert app.name == "compose-voting-app"
-    assert set(app.services) == {"vote", "result", "worker", "redis", "db", "seed"}
+    assert set(app.services) == {"vote", "result", "worker", "redis", "db"}  # seed: profile "seed", not chosen
     assert [(p.port, p.published_port) for p in app.services["vote"].ports] == [(80, 5000)]
     assert app.services["result"].command == ["nodemon", "--inspect=0.0.0.0", "server.js"]
     assert app.services["worker"].replicas == 2 and app.services["worker"].resources is not None
@@ -118,8 +118,10 @@ def test_compose_fixture_monitoring_inlines_config_files() -> None:
     assert app.secrets["grafana-password"].from_env == "GRAFANA_PASSWORD"
     assert [f.path for f in grafana.files] == ["/etc/grafana/provisioning/datasources/datasource.yml"]
     assert "alertmanager" in app.services and app.services["alertmanager"].files[0].content is not None
-    assert {"services.node-exporter.deploy.mode", "services.cadvisor.privileged", "services.grafana.user",
-            "services.prometheus.deploy.placement.constraints[0]", "variables.GRAFANA_PASSWORD"} <= _losses(result)
+    assert app.services["node-exporter"].mode == "per_node" and app.services["cadvisor"].mode == "per_node"
+    assert app.services["cadvisor"].security is not None and app.services["cadvisor"].security.privileged
+    assert grafana.security is not None and grafana.security.user == 472
+    assert {"services.prometheus.deploy.placement.constraints[0]", "variables.GRAFANA_PASSWORD"} <= _losses(result)
 
 
 def test_compose_fixture_healthchecks_and_conditions() -> None:
@@ -137,7 +139,8 @@ def test_compose_fixture_healthchecks_and_conditions() -> None:
     assert [(v.path, v.size) for v in app.services["db"].volumes if v.scratch] == [("/run/postgresql", "16Mi")]
     assert (app.jobs["migrate"].retries, app.jobs["migrate"].args) == (2, ["python", "manage.py", "migrate", "--noinput"])
     assert {"services.web.depends_on.api.condition", "services.api.depends_on.migrate.condition",
-            "services.web.healthcheck.start_interval", "services.cache.stop_grace_period"} <= _losses(result)
+            "services.web.healthcheck.start_interval"} <= _losses(result)
+    assert app.services["cache"].stop_grace_period == "30s"
 
 
 def test_compose_fixture_multi_file_include_extends_env() -> None:

@@ -17,7 +17,8 @@ which a stack file has no place for although the translator has nothing to warn 
   label value are reported as lost by the importer);
 - a service's replica count: a stack writes the default (1) out;
 - a secret delivered as an env var is mounted at /run/secrets/<secret>: a mount of the same
-  secret at that path without a mode is the same thing said twice.
+  secret at that path without a mode is the same thing said twice;
+- a compose field written in ``x_swarm`` (``stop_grace_period``) comes back as the spec's field.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ def _swarm_normalized(app: dict[str, Any]) -> dict[str, Any]:
     for section in ("services", "jobs", "cron_jobs"):
         for w in (app.get(section) or {}).values():
             w["labels"] = {**stamped, **(w.get("labels") or {})}
+            hatch = w.get("x_swarm") or {}
+            if "stop_grace_period" in hatch:  # hand-written compose in the escape hatch: the spec's own field
+                w["stop_grace_period"] = hatch["stop_grace_period"]
             ports = w.get("ports") or []
             by_name = {p["name"]: p["port"] for p in ports}
             health = w.get("health") or {}

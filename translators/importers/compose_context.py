@@ -54,6 +54,11 @@ class Context:
     # host port -> (service, container port) publishing it
     published: dict[tuple[int, str], tuple[str, int]] = field(default_factory=dict)
     secret_origins: dict[str, str] = field(default_factory=dict)  # spec secret name -> what it stands for
+    link_aliases: dict[str, list[tuple[str, Path]]] = field(default_factory=dict)  # service -> (alias, where)
+    sidecar_secrets: set[str] = field(default_factory=set)  # secrets only a service turned sidecar used
+    valueless: dict[str, Path] = field(default_factory=dict)  # `- KEY` env entries: variable -> first place
+    left_out: set[str] = field(default_factory=set)  # services no chosen profile enables
+    joined: dict[str, str] = field(default_factory=dict)  # service -> the service whose network it shares
 
     def loss(self, path: Path, message: str, kind: str = "dropped", spec: str = "") -> None:
         self.project.loss(path, message, kind, spec)

@@ -1,4 +1,6 @@
-"""A compose service's ``deploy`` (and ``restart``): replicas, resources, update, placement, restart.
+"""A compose service's ``deploy`` (and ``restart``): mode, replicas, resources, update, placement, restart.
+
+- ``mode: global`` (one task per node) -> ``mode: per_node``, which takes no replica count.
 
 - ``update_config`` -> ``update``: ``order: start-first`` is a surge of ``parallelism`` new tasks
   (what Swarm does), ``stop-first`` a surge of 0; ``delay`` is ``min_ready``, ``monitor`` the
@@ -34,11 +36,18 @@ def deploy(ctx: Context, at: Path, svc: dict[str, Any], w: dict[str, Any], secti
     d: dict[str, Any] = svc["deploy"] if isinstance(svc.get("deploy"), dict) else {}
     path = at + ("deploy",)
     mode = d.get("mode", "replicated")
-    if mode in ("global", "global-job"):
-        ctx.loss(path + ("mode",), "a global service runs one task per node; the spec has no per-node mode: "
-                 "imported with one replica", "changed")
-    replicas = ctx.value(d.get("replicas"), path + ("replicas",))
-    if replicas is None and svc.get("scale") is not None:  # the v2 format's (and docker compose's) count
+    if mode == "global-job":
+        ctx.loss(path + ("mode",), "a global job runs one task per node; the spec's jobs have no per-node mode: "
+                 "imported as a job run once", "changed")
+    elif mode == "global":  # one task on every node (that the placement allows)
+        w["mode"] = "per_node"
+        for key in ("replicas", "scale"):
+            where = path + (key,) if key == "replicas" else at + (key,)
+            if (d if key == "replicas" else svc).get(key) is not None:
+                ctx.loss(where, "a global service runs one task per node: the count is not carried (docker "
+                         "refuses replicas with mode global too)")
+    replicas = None if mode == "global" else ctx.value(d.get("replicas"), path + ("replicas",))
+    if replicas is None and svc.get("scale") is not None and mode != "global":  # the v2 format's count
         replicas = ctx.value(svc["scale"], at + ("scale",))
     if replicas is not None and not 0 <= int(replicas) <= 10_000:
         ctx.loss(path + ("replicas",), f"{replicas} replicas: the spec takes 0 to 10000", "changed")
@@ -70,10 +79,24 @@ def deploy(ctx: Context, at: Path, svc: dict[str, Any], w: dict[str, Any], secti
         placement = _placement(ctx, path + ("placement",), d["placement"])
         if placement:
             w["placement"] = placement
-    labels.update(ctx.labels(path + ("labels",), d.get("labels")))
+    _deploy_labels(ctx, path + ("labels",), ctx.labels(path + ("labels",), d.get("labels")), labels)
     for key in sorted(set(d) - {"mode", "replicas", "resources", "restart_policy", "update_config",
                                 "rollback_config", "placement", "labels"}):
         ctx.loss(path + (key,), f"deploy option '{key}' is not carried")
+
+
+def _deploy_labels(ctx: Context, path: Path, service: dict[str, str], labels: dict[str, str]) -> None:
+    """Compose has labels on the container (``labels``) and on the Swarm service (``deploy.labels``);
+    the spec has one set, on every object of the workload: merged, the service's winning."""
+    if service and labels and not ctx.crossdock:  # crossdock writes the spec's labels as deploy labels
+        ctx.loss(path, "the spec has one set of labels per workload, put on each of its objects (the "
+                 "Kubernetes controller and pods, the Swarm service, the Nomad job): these service labels and "
+                 "the container labels are merged into it", "changed")
+    for key, value in service.items():
+        if key in labels and labels[key] != value:
+            ctx.loss(path + (key,), f"the container label '{key}' has another value: the service's is kept",
+                     "changed")
+    labels.update(service)
 
 
 def _resources(ctx: Context, path: Path, r: Any) -> dict[str, Any]:

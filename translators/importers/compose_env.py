@@ -26,7 +26,9 @@ from crossdock.translators.importers.compose_interp import ONLY_REF, parse_doten
 from crossdock.translators.importers.compose_load import as_mapping
 from crossdock.translators.importers.compose_mounts import go_literal_undone
 
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# A container env name as the spec types it (EnvKey): Elasticsearch reads discovery.type and xpack.*
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # a shell variable (specs.types.EnvName)
 
 
 def environment(ctx: Context, at: Path, name: str, svc: dict[str, Any]) -> tuple[dict[str, str], list[dict[str, Any]]]:
@@ -41,17 +43,22 @@ def environment(ctx: Context, at: Path, name: str, svc: dict[str, Any]) -> tuple
             origin[key] = ("@file", file, lines[key])
     for key, value in as_mapping(svc.get("environment")).items():
         path = at + ("environment", key)
-        if value is None:
-            value = "${" + key + "}"  # compose passes the variable through from the shell
+        if value is None and not _VARIABLE.fullmatch(key):
+            ctx.loss(path, f"'{key}' has no value and cannot be a shell variable: compose sets it only from a "
+                     "process environment that has it; not carried")
+            continue
+        if value is None:  # compose passes the variable through from the shell (or .env), else leaves it unset
+            value = "${" + key + "}"
+            ctx.valueless.setdefault(key, path)
         value = go_literal_undone(str(value)) if ctx.crossdock and isinstance(value, str) else value
         raw[key] = str(value).lower() if isinstance(value, bool) else str(value)
         env[key] = ctx.text(value, path)
         origin[key] = path
     mounts: list[dict[str, Any]] = []
     for key in list(env):
-        if not _ENV_NAME.fullmatch(key):
-            ctx.loss(_path(at, origin[key]), f"'{key}' is not a valid environment variable name on every platform: "
-                     "not carried")
+        if not _ENV_NAME.fullmatch(key) or len(key) > 256:
+            ctx.loss(_path(at, origin[key]), f"'{key}' is not a valid environment variable name (letters, digits, "
+                     "'_', '.', '-', not starting with a digit): not carried")
             del env[key]
             continue
         ref = ONLY_REF.fullmatch(raw[key])
@@ -97,7 +104,8 @@ def _env_secret(ctx: Context, service: str, key: str, value: str, ref: str | Non
         message = f"a secret-looking variable becomes a secret read from the environment variable {source}"
     ctx.secrets.setdefault(name, {"from_env": source})
     loss_path = _path(at, origin)
-    ctx.loss(loss_path, message, "changed", spec_path("services", ctx.names.get(service, service), "env", key))
+    section = ctx.sections.get(service, "services")
+    ctx.loss(loss_path, message, "changed", spec_path(section, ctx.names.get(service, service), "env", key))
     return name
 
 

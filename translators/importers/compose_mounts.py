@@ -1,8 +1,10 @@
 """A compose service's ports, volumes, tmpfs, configs and secrets, as the spec's.
 
 - ports (short and long syntax) and ``expose``: one spec port per container port; published
-  ports keep their host port; a host address or host mode is reported, since the spec publishes
-  on every interface through the platform's own routing;
+  ports keep their host port (a port compose publishes on a free host port is published with
+  none: the platform picks); a port bound to the host's loopback (127.0.0.1, ::1) is for the
+  Docker host alone, which no platform has: it is not published; another host address or host
+  mode is reported, since the spec publishes on every interface through the platform's routing;
 - named volumes -> volume mounts (declared under the app's ``volumes:``); anonymous volumes and
   ``tmpfs`` -> scratch space; a bind mount of a file -> a config file holding a copy of it (read
   at import time); other bind mounts cannot be carried (no host paths in a portable spec);
@@ -31,6 +33,8 @@ from crossdock.translators.importers.compose_context import Context
 
 SECRETS_DIR = "/run/secrets"
 EMPTY_TEMPLATE = '{{""}}'  # crossdock's Swarm stand-in for an empty config file
+# Docker binds a port given a loopback address on the host's loopback interface only.
+_LOOPBACK = re.compile(r"127(\.[0-9]{1,3}){3}|::1")
 NOT_TEXT = ("holds a NUL character or bytes that are not UTF-8 text, which no platform carries in a config "
             "file: not carried")
 
@@ -53,14 +57,20 @@ def ports(ctx: Context, at: Path, svc: dict[str, Any], service: str) -> list[dic
             if key in out and out[key].get("publish"):
                 ctx.loss(path, f"container port {m.target} is already published: the spec publishes a port once")
                 continue
+            port: dict[str, Any] = {"name": m.name or _port_name(m.target, m.protocol), "port": m.target}
+            if m.protocol != "tcp":
+                port["protocol"] = m.protocol
+            out[key] = port
+            if m.host_ip and _LOOPBACK.fullmatch(m.host_ip):
+                ctx.loss(path, f"published on {m.host_ip} only, for the Docker host itself: the spec has no "
+                         "host-only binding, so the port is not published (reachable only inside the app)",
+                         "changed")
+                continue
             if m.host_ip and m.host_ip not in ("0.0.0.0", "::"):
                 ctx.loss(path, f"published on {m.host_ip} only in compose; the spec publishes on every interface",
                          "changed")
             if m.mode == "host":
                 ctx.loss(path, "host-mode publishing becomes the platform's default routing", "changed")
-            port: dict[str, Any] = {"name": m.name or _port_name(m.target, m.protocol), "port": m.target}
-            if m.protocol != "tcp":
-                port["protocol"] = m.protocol
             port["publish"] = True
             me = (service, m.target)
             owner = ctx.published.setdefault((m.published, m.protocol), me) if m.published else me
@@ -69,7 +79,9 @@ def ports(ctx: Context, at: Path, svc: dict[str, Any], service: str) -> list[dic
                          "platform picks this one's host port", "changed")
             elif m.published is not None:
                 port["published_port"] = m.published
-            out[key] = port
+            else:  # compose picks a free host port (docker's ephemeral range)
+                ctx.loss(path, f"container port {m.target} is published on a port the platform picks, as compose "
+                         "picks a free host port", "changed")
     for i, item in enumerate(svc.get("expose") or []):
         exposed = units.short_ports(str(ctx.value(item, at + ("expose", i))))
         if exposed is None:
@@ -178,6 +190,11 @@ def _volume_item(ctx: Context, path: Path, item: Any) -> tuple[str, str | None, 
         size = None
         if isinstance(item.get("tmpfs"), dict) and item["tmpfs"].get("size") is not None:
             size = units.memory(ctx.value(item["tmpfs"]["size"], path + ("tmpfs", "size")))
+            if size is None:
+                ctx.loss(path + ("tmpfs", "size"), f"cannot read the size '{item['tmpfs']['size']}': not carried")
+        for key in sorted(set(item["tmpfs"]) - {"size"} if isinstance(item.get("tmpfs"), dict) else ()):
+            ctx.loss(path + ("tmpfs", key), f"tmpfs option '{key}' is not carried: scratch space has the "
+                     "platform's default mode")
         for key in sorted(set(item) - {"type", "source", "target", "read_only", "tmpfs"}):
             if not (ctx.crossdock and key == "volume"):
                 ctx.loss(path + (key,), f"volume option '{key}' is not carried")

@@ -19,22 +19,17 @@ from crossdock.specs.types import describe
 from crossdock.specs.variables import substitute
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers import compose_mounts as mounts
+from crossdock.translators.importers import compose_network as network
+from crossdock.translators.importers import compose_runtime as runtime
 from crossdock.translators.importers import compose_units as units
 from crossdock.translators.importers.compose_context import Context
 from crossdock.translators.importers.compose_deploy import deploy
 from crossdock.translators.importers.compose_env import environment
 
-HANDLED = {"image", "build", "command", "entrypoint", "environment", "env_file", "ports", "expose", "volumes",
+HANDLED = runtime.HANDLED | network.HANDLED | {"image", "build", "command", "entrypoint", "environment", "env_file", "ports", "expose", "volumes",
            "tmpfs", "configs", "secrets", "healthcheck", "depends_on", "deploy", "labels", "restart", "profiles",
            "extends", "scale", "cpus", "mem_limit", "mem_reservation", "links"}
 _WHY = {
-    "container_name": "container names are chosen by each platform",
-    "networks": "the spec has one network per app, on which every workload reaches the others by name",
-    "network_mode": "the spec has one network per app",
-    "hostname": "each platform names the containers itself",
-    "user": "the image's user applies",
-    "working_dir": "the image's working directory applies",
-    "stop_grace_period": "each platform's default grace period applies",
     "logging": "each platform's default logging applies",
 }
 _CROSSDOCK_HTTP = re.compile(r"http://127\.0\.0\.1:(\d+)(/\S*)")
@@ -64,6 +59,7 @@ def workload(ctx: Context, name: str, svc: dict[str, Any]) -> tuple[str, dict[st
     w["secrets"] += config_secrets + bind_secrets
     w["volumes"] = volumes
     _one_mount_per_path(ctx, at, w)
+    runtime.runtime(ctx, at, svc, w)
     labels = ctx.labels(at + ("labels",), svc.get("labels"))
     deploy(ctx, at, svc, w, section, labels)
     w["labels"] = labels
@@ -71,9 +67,11 @@ def workload(ctx: Context, name: str, svc: dict[str, Any]) -> tuple[str, dict[st
         w["depends_on"] = _depends_on(ctx, at, svc.get("depends_on") or [])
         for i, link in enumerate(svc.get("links") or []):  # the v2 format's links: an order and an alias
             target, _, alias = str(link).partition(":")
-            if alias and alias != target:
-                ctx.loss(at + ("links", i), f"the alias '{alias}' is not carried: workloads reach '{target}' by "
-                         "its own name", "changed")
+            if target not in ctx.names:
+                ctx.loss(at + ("links", i), f"'{target}' is not a service of this project (or is left out by "
+                         "profiles): dropped")
+            elif alias and alias != target:  # an alias of the target (compose_network)
+                ctx.link_aliases.setdefault(target, []).append((alias, at + ("links", i)))
             if ctx.names.get(target) and ctx.names[target] not in w["depends_on"]:
                 w["depends_on"].append(ctx.names[target])
     if section == "services":
@@ -140,6 +138,10 @@ def _depends_on(ctx: Context, at: Path, value: Any) -> list[str]:
     out = []
     items = value.items() if isinstance(value, dict) else ((v, None) for v in value)
     for dep, opts in items:
+        if dep in ctx.left_out:  # docker compose refuses this, unless the dependency has required: false
+            ctx.loss(at + ("depends_on", dep), f"'{dep}' is left out (none of its profiles is chosen): the "
+                     f"dependency is dropped (docker compose would refuse it; import with its --profile)")
+            continue
         if dep not in ctx.names:
             ctx.loss(at + ("depends_on", dep), f"'{dep}' is not a service of this project: dropped")
             continue

@@ -28,12 +28,14 @@ _SHAPES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("deploy", "rollback_config"): (_MAP,), ("deploy", "restart_policy"): (_MAP,),
     ("deploy", "restart_policy", "max_attempts"): (_INT,), ("scale",): (_INT,), ("links",): (_LIST,),
     ("cpus",): (_STR,), ("mem_limit",): (_STR,), ("mem_reservation",): (_STR,),
+    ("cap_add",): (_LIST,), ("cap_drop",): (_LIST,), ("security_opt",): (_LIST,), ("network_mode",): (_STR,),
+    ("networks",): (_LIST, _MAP),
 }
 _ITEMS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("depends_on",): (_STR,), ("healthcheck", "test"): (_STR,), ("expose",): (_STR, _INT),
     ("ports",): (_STR, _INT, _MAP), ("volumes",): (_STR, _MAP), ("configs",): (_STR, _MAP),
     ("secrets",): (_STR, _MAP), ("profiles",): (_STR,), ("deploy", "placement", "constraints"): (_STR,),
-    ("links",): (_STR,),
+    ("links",): (_STR,), ("cap_add",): (_STR,), ("cap_drop",): (_STR,), ("security_opt",): (_STR,),
 }
 
 
