@@ -19,7 +19,8 @@ from corpus_harness import TARGETS, Case, Outcome, discover, run_case
 from corpus_source import in_clear, secret_values, spec_names
 
 CORPUS = Path(__file__).parent
-SHARED = CORPUS.parent.parent.parent / "shared" / "corpus" / "SOURCES.tsv"
+# ../shared/corpus next to the repository (the issue's), or next to its worktrees' folder.
+SHARED = [p / "shared" / "corpus" / "SOURCES.tsv" for p in CORPUS.parents[2:4]]
 CASES = discover(CORPUS)
 
 
@@ -104,8 +105,8 @@ def test_corpus_sources_recorded_and_new() -> None:
     assert recorded == {(c.kind, c.name) for c in CASES}
     assert set(EXPECTATIONS) == {c.id for c in CASES}
     assert len(CASES) >= 30 and all(c.inputs for c in CASES)
-    if SHARED.is_file():
-        with SHARED.open(encoding="utf-8", newline="") as f:
+    for index in (p for p in SHARED if p.is_file()):
+        with index.open(encoding="utf-8", newline="") as f:
             shared = {(r["repo"], r["path"]) for r in csv.DictReader(f, delimiter="\t")}
         assert not shared & {(r["repo"], r["path"]) for r in rows}, "a file of ../shared/corpus"
 
