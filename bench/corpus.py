@@ -117,6 +117,19 @@ def _features(pod: dict[str, Any], container: dict[str, Any]) -> dict[str, Any]:
     return feats
 
 
+def _has(mine: dict[str, Any], feature: str) -> bool:
+    """Whether crossdock's container has ``feature``; a volume counts when one of the two mount
+    paths holds the other (kompose mounts a compose secret at /run/secrets with a subPath,
+    crossdock at /run/secrets/NAME)."""
+    if feature in mine:
+        return True
+    if feature.startswith("volume "):
+        path = feature.removeprefix("volume ")
+        ours = [f.removeprefix("volume ") for f in mine if f.startswith("volume ")]
+        return any(p.startswith(path + "/") or path.startswith(p + "/") for p in ours)
+    return False
+
+
 def _mentioned(service: str, feature: str, losses: str) -> bool:
     words = _FIELDS.get(feature) or (feature.split(" ", 1)[1], feature.split(" ", 1)[0] + "s")
     lines = [ln for ln in losses.splitlines() if f"services.{service}" in ln or f"services.{service.replace('-', '_')}" in ln]
@@ -150,7 +163,8 @@ def kompose_gaps(kompose: str, case: Case, outcome: Outcome, tmp: Path) -> dict[
             missing = [] if any(f"services.{n}" in losses for n in (name, name.replace("-", "_"))) else ["(no workload)"]
         else:
             mine = _features(*ours[name])
-            missing = [f for f in _features(pod, container) if f not in mine and not _mentioned(name, f, losses)]
+            missing = [f for f in _features(pod, container)
+                       if not _has(mine, f) and not _mentioned(name, f, losses)]
         if missing:
             gaps[name] = missing
     return gaps
