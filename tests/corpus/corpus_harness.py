@@ -35,6 +35,7 @@ from checkers import CheckFailed, kubernetes, nomad, swarm
 from crossdock.cli.main import main
 
 TARGETS = ("kubernetes", "swarm", "nomad")
+KINDS = ("compose", "kubernetes", "nomad")
 SPEC_NAME = "crossdock-app.yaml"
 COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml",
                  "docker-stack.yml", "stack.yml")
@@ -131,7 +132,7 @@ def discover(corpus: Path) -> list[Case]:
                 else:
                     cases.append(Case(kind, name, path, (".",)))
             return cases
-    for kind_dir in sorted(p for p in corpus.iterdir() if p.is_dir()):
+    for kind_dir in sorted(p for p in corpus.iterdir() if p.is_dir() and p.name in KINDS):
         for folder in sorted(p for p in kind_dir.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))):
             cases.append(Case(kind_dir.name, folder.name, folder, _case_inputs(kind_dir.name, folder)))
     return cases

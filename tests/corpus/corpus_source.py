@@ -4,7 +4,7 @@
   (``crossdock.specs.classify``, the rule the issue names) calls secret, plus the contents of
   files declared as compose secrets; ``in_clear`` tells which of them appear in a text.
 - ``source_names``: the names other workloads can reach (compose services and the container
-  names or network aliases another service mentions; Kubernetes Services, and workloads no
+  names or network aliases another service or another file of the case mentions; Kubernetes Services, and workloads no
   Service selects; Nomad service names, or the group's name when it registers none) with the
   port numbers each offers.  ``kept_names`` / ``kept_ports`` compare them with a spec.
 
@@ -134,25 +134,27 @@ def in_clear(pairs: Iterable[tuple[str, str]], text: str) -> list[str]:
 def _compose_port(entry: Any) -> int | None:
     if isinstance(entry, dict):
         target = entry.get("target")
-        return int(target) if isinstance(target, int) or str(target).isdigit() else None
+        return int(str(target)) if str(target).isdigit() else None
     last = str(entry).split("/")[0].rsplit(":", 1)[-1]
     return int(last) if last.isdigit() else None
 
 
 def _compose_names(files: list[Path]) -> dict[str, set[int]]:
     names: dict[str, set[int]] = {}
-    for path in files:
-        if not ("compose" in path.name or path.name in ("stack.yml", "docker-stack.yml")):
-            continue
+    composes = [p for p in files if "compose" in p.name or p.name in ("stack.yml", "docker-stack.yml")]
+    # The case's other files (a pipeline config sending to http://es:9200) name hosts too.
+    configs = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in files
+                        if p not in composes and p.stat().st_size < 1_000_000)
+    for path in composes:
         for doc in _yaml_docs(path):
-            services = doc.get("services") if isinstance(doc, dict) else None
-            for name, svc in (services or {}).items():
+            services = (doc.get("services") if isinstance(doc, dict) else None) or {}
+            for name, svc in services.items():
                 if not isinstance(svc, dict) or svc.get("profiles"):
                     continue
                 ports = {p for p in map(_compose_port, list(svc.get("ports") or []) + list(svc.get("expose") or []))
                          if p is not None}
                 names[str(name)] = ports
-                others = yaml.safe_dump({k: v for k, v in services.items() if k != name})
+                others = yaml.safe_dump({k: v for k, v in services.items() if k != name}) + configs
                 networks = svc.get("networks")
                 aliases = [a for n in (networks.values() if isinstance(networks, dict) else [])
                            if isinstance(n, dict) for a in n.get("aliases") or []]
