@@ -34,17 +34,14 @@ def outcomes() -> dict[str, Outcome]:
     return {}
 
 
-def _outcome(case: Case, outcomes: dict[str, Outcome], tmp_path_factory: pytest.TempPathFactory) -> Outcome:
-    if case.id not in outcomes:
-        outcomes[case.id] = run_case(case, tmp_path_factory.mktemp("corpus"))
-    return outcomes[case.id]
-
-
 @pytest.fixture
 def result(request: pytest.FixtureRequest, outcomes: dict[str, Outcome],
            tmp_path_factory: pytest.TempPathFactory) -> Outcome:
+    """The outcome of the case given as the parameter (run on first use)."""
     case: Case = request.param
-    return _outcome(case, outcomes, tmp_path_factory)
+    if case.id not in outcomes:
+        outcomes[case.id] = run_case(case, tmp_path_factory.mktemp("corpus"))
+    return outcomes[case.id]
 
 
 def _with(attr: str) -> list[Case]:
