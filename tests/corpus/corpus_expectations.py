@@ -46,16 +46,6 @@ PER_NODE = {"mode": "per_node"}
 
 EXPECTATIONS: dict[str, Expect] = {
     # -- compose ----------------------------------------------------------------------------
-    "compose/airflow": Expect(
-        names={"postgres": (), "redis": (6379,), "airflow-apiserver": (8080,), "airflow-scheduler": (),
-               "airflow-dag-processor": (), "airflow-worker": (), "airflow-triggerer": (), "airflow-init": ()},
-        absent=("airflow-cli", "flower"),
-        env={"airflow-scheduler": {"AIRFLOW__CORE__EXECUTOR": "CeleryExecutor", "AIRFLOW__CORE__LOAD_EXAMPLES": "true",
-                                   "AIRFLOW_CONFIG": "/opt/airflow/config/airflow.cfg"},
-             "airflow-worker": {"DUMB_INIT_SETSID": "0"}},
-        security={"airflow-scheduler": {"user": 50000, "group": 0}, "airflow-init": {"user": 0, "group": 0}},
-        loss_mentions=("airflow-cli", "flower"),
-    ),
     "compose/awesome-elk": Expect(
         # logstash's pipeline sends to http://es:9200: the container_name is a host name in use.
         names={"elasticsearch": (9200, 9300), "es": (9200,), "logstash": (5000, 5044, 9600), "kibana": (5601,)},

@@ -70,14 +70,17 @@ def differences(original: Any, imported: Any, excluded: Sequence[str]) -> list[s
     """Readable lines, one per leaf that differs outside ``excluded``; empty when equal.
 
     ``excluded`` paths may use ``*`` for any one mapping key (``services.*.x_nomad``); list
-    indices stand for every item.  Empty mappings and lists count as absent."""
+    indices stand for every item.  Empty mappings and lists count as absent, and false counts as
+    absent too (a block the import left out whole, such as a security block whose one field a
+    target cannot say, leaves its false flags absent; the one flag defaulting to true,
+    update.wait_healthy, sits in a block every import writes)."""
     patterns = [_pattern(p) for p in excluded]
     left = _flatten(_normalized(_pruned(original, "", patterns), ""), "")
     right = _flatten(_normalized(_pruned(imported, "", patterns), ""), "")
     out = []
     for key in sorted(set(left) | set(right)):
         a, b = left.get(key, "<absent>"), right.get(key, "<absent>")
-        if a != b:
+        if a != b and {a, b} != {False, "<absent>"}:
             out.append(f"{key}: original {json.dumps(a)} != imported {json.dumps(b)}")
     return out
 

@@ -128,6 +128,22 @@ def test_import_secrets_compose_defaults_kept_for_plain(capsys: pytest.CaptureFi
     assert doc["variables"] == {"TAG": "1.27"}
 
 
+@pytest.mark.parametrize("entry", ["      - SLACK_URL=${SLACK_URL:-https://hooks.slack.com/services/T0/B0/PLANTEDx9}\n",
+                                   "      - NOTIFY=${SLACK_URL}\n"])
+def test_import_secrets_compose_reference_with_a_secret_value(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                              entry: str) -> None:
+    """A plainly named entry whose variable holds a secret-looking value (a webhook URL as its
+    default, or in .env): the value is withheld from variables:, so the entry becomes a secret read
+    from that variable; left a variable, the spec would not validate without it exported."""
+    folder = _compose(tmp_path, "services:\n  alerts:\n    image: prom/alertmanager:v0.27.0\n    environment:\n"
+                      + entry)
+    if "NOTIFY" in entry:
+        (folder / ".env").write_text("SLACK_URL=https://hooks.slack.com/services/T0/B0/PLANTEDx9\n", encoding="utf-8")
+    doc, _ = _import(capsys, tmp_path, str(folder / "compose.yaml"))
+    assert _from_env(doc) == {"SLACK_URL"}
+    assert "env" not in doc["services"]["alerts"] and "SLACK_URL" not in doc.get("variables", {})
+
+
 @pytest.mark.parametrize("plain", ["    image: registry.example/app:${T}\n",
                                    "    labels:\n      build: \"${T}\"\n",
                                    "    environment:\n      CALLBACK: \"https://x.example/?v=${T}\"\n"])

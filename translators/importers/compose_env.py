@@ -65,6 +65,8 @@ def environment(ctx: Context, at: Path, name: str, svc: dict[str, Any]) -> tuple
         # A reference holds no value of its own: the name decides (its default is classified as a
         # variable's value, by the interpolator).
         verdict = ctx.project.interp.rules.classify(key, None if ref else raw[key])
+        if not verdict and ref:  # SLACK_URL=${SLACK_URL:-https://hooks.slack.com/...}: the value decides
+            verdict = _known_value_verdict(ctx, ref.group(1))
         if not verdict or (ref is None and raw[key] == ""):
             continue
         if ref and ref.group(1) in ctx.project.interp.plain_refs:
@@ -79,6 +81,14 @@ def environment(ctx: Context, at: Path, name: str, svc: dict[str, Any]) -> tuple
         mounts.append({"secret": secret, "env": key})
         del env[key]
     return env, mounts
+
+
+def _known_value_verdict(ctx: Context, var: str) -> Verdict:
+    """The verdict on the value a variable has in the project (.env, or its default), if any: a
+    secret-looking one is withheld from variables:, so the entry must become a secret to load."""
+    interp = ctx.project.interp
+    value = interp.dotenv.get(var, interp.defaults.get(var))
+    return interp.rules.classify(var, value) if value is not None else Verdict(False)
 
 
 def _path(at: Path, origin: Path) -> Path:
@@ -96,11 +106,11 @@ def _env_secret(ctx: Context, service: str, key: str, value: str, ref: str | Non
     name = ctx.claim_secret(units.object_name(source.replace("_", "-")), f"env:{source}")
     if ref is None:
         ctx.comments[("secrets", name)] = (f"the value was in clear in {where} ({verdict.reason}); it is not "
-                                           f"copied here: set {source} when you render or deploy")
+                                           f"copied here: set {source} when you deploy")
         message = f"a secret-looking variable ({verdict.reason}) with its value in clear becomes a secret read " \
                   f"from the environment variable {source} (the value is not copied)"
     else:
-        ctx.comments[("secrets", name)] = f"from {where}: set {source} when you render or deploy"
+        ctx.comments[("secrets", name)] = f"from {where}: set {source} when you deploy"
         message = f"a secret-looking variable becomes a secret read from the environment variable {source}"
     ctx.secrets.setdefault(name, {"from_env": source})
     loss_path = _path(at, origin)

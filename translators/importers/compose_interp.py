@@ -70,6 +70,7 @@ def _pieces(text: str) -> list[str]:
 
 # A value that is one reference and nothing else (``${A}``, ``$A``, ``${A:-d}``).
 ONLY_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::?[-?][^}]*)?\}?")
+_DEFAULT = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^}]*)\}")
 
 
 def references(text: str) -> set[str]:
@@ -170,7 +171,15 @@ class Interpolator:
         if len(path) != 4 or path[0] != "services" or path[2] != "environment":
             return False
         key, text = (path[3], value) if isinstance(path[3], str) else value.split("=", 1) if "=" in value else ("", "")
-        return bool(ONLY_REF.fullmatch(text)) and bool(self.rules.classify(str(key), None))
+        ref = ONLY_REF.fullmatch(text)
+        if ref is None:
+            return False
+        if self.rules.classify(str(key), None):
+            return True
+        # SLACK_URL=${SLACK_URL:-https://hooks.slack.com/...}: the variable's value decides
+        default = _DEFAULT.fullmatch(text)
+        value = self.dotenv.get(ref.group(1), default.group(1) if default else None)
+        return value is not None and bool(self.rules.classify(ref.group(1), value))
 
     def measure(self, text: str) -> int:
         """Bytes (UTF-8) of ``resolve(text)``, counted without building it."""
