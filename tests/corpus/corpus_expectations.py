@@ -52,6 +52,16 @@ EXPECTATIONS: dict[str, Expect] = {
         env={"elasticsearch": {"discovery.type": "single-node", "ES_JAVA_OPTS": "-Xms512m -Xmx512m"},
              "logstash": {"discovery.seed_hosts": "logstash", "LS_JAVA_OPTS": "-Xms512m -Xmx512m"}},
     ),
+    "compose/n8n-ai-starter-kit": Expect(
+        # The ollama services are in profiles (cpu, gpu-nvidia, gpu-amd): none chosen, none imported.
+        names={"postgres": (), "n8n-import": (), "n8n": (5678,), "qdrant": (6333,)},
+        absent=("ollama-cpu", "ollama-gpu", "ollama-gpu-amd", "ollama-pull-llama-cpu", "ollama-pull-llama-gpu",
+                "ollama-pull-llama-gpu-amd"),
+        env={"n8n": {"DB_TYPE": "postgresdb", "DB_POSTGRESDB_HOST": "postgres", "N8N_DIAGNOSTICS_ENABLED": "false"},
+             "n8n-import": {"DB_TYPE": "postgresdb", "N8N_PERSONALIZATION_ENABLED": "false"}},
+        fields={"n8n": {"hostname": "n8n"}, "qdrant": {"hostname": "qdrant", "image": "qdrant/qdrant"}},
+        loss_mentions=("ollama-cpu", "ollama-gpu-amd", "profile"),
+    ),
     "compose/awesome-gitea-postgres": Expect(
         names={"gitea": (3000,), "db": (5432,)},
         env={"gitea": {"DB_TYPE": "postgres", "DB_HOST": "db:5432", "DB_NAME": "gitea", "DB_USER": "gitea"},

@@ -108,3 +108,30 @@ def test_nomad_import_step_kill_timeout_like_the_main_tasks_is_not_reported() ->
     result = imp(group('      config {\n        image = "a"\n      }\n      kill_timeout = "20s"', body))
     assert result.doc["services"]["web"]["stop_grace_period"] == "20s"
     assert not [x for x in result.losses if "KillTimeout" in x.path]
+
+
+def test_nomad_import_task_network_with_port_map() -> None:
+    """Nomad before 0.12: the network sits in the task's resources, and the docker driver's
+    port_map gives each label's container port (static 8080 on the node -> 80 in the container)."""
+    result = imp(_task('        port_map {\n          http = 80\n        }\n        port_map {\n          admin = 9090\n'
+                       '        }\n',
+                       '      resources {\n        cpu = 100\n        network {\n          mbits = 10\n'
+                       '          port "http" {\n            static = 8080\n          }\n          port "admin" {}\n'
+                       '        }\n      }\n'
+                       '      service {\n        name = "web"\n        port = "http"\n      }\n'))
+    web = result.doc["services"]["web"]
+    assert web["ports"] == [{"name": "http", "port": 80, "publish": True, "published_port": 8080},
+                            {"name": "admin", "port": 9090}]
+    assert not [loss for loss in result.losses if "port_map" in str(loss) or "etwork" in str(loss)]
+
+
+def test_nomad_import_task_network_beside_a_group_network_is_reported() -> None:
+    result = imp(_task("", '      resources {\n        network {\n          port "x" {\n            static = 81\n'
+                           '          }\n        }\n      }\n'))
+    # no port_map: the container listens on the static port itself
+    assert result.doc["services"]["web"]["ports"] == [{"name": "x", "port": 81, "publish": True, "published_port": 81}]
+    both = imp(group('      config {\n        image = "redis:7.2"\n      }\n      resources {\n        network {\n'
+                     '          port "x" {\n            static = 81\n          }\n        }\n      }\n',
+                     '    network {\n      port "db" {\n        to = 6379\n      }\n    }\n'))
+    assert [p["port"] for p in both.doc["services"]["web"]["ports"]] == [6379]
+    assert any("task network beside the group's" in str(loss) for loss in both.losses)

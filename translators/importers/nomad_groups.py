@@ -92,7 +92,7 @@ def _labels(group: dict[str, Any], path: str, ctx: Ctx) -> dict[str, str]:
 def _service(job: dict[str, Any], group: dict[str, Any], main: dict[str, Any], sidecars: list[dict[str, Any]],
              out: dict[str, Any], path: str, ctx: Ctx) -> None:
     regs = [*(group.get("Services") or []), *(main.get("Services") or [])]
-    labels = _ports(group, regs, path, ctx)  # source label -> port
+    labels = _ports(group, main, regs, path, ctx)  # source label -> port
     ports = list(labels.values())
     if ports:
         out["ports"] = ports
@@ -162,14 +162,27 @@ def _steps(tasks: list[dict[str, Any]], field: str, path: str, ctx: Ctx) -> list
     for t in tasks:
         ctx.spec = f"{workload}.{field}[{len(out)}]"  # losses inside the step name the step
         step = nomad_tasks.step(t, f"{path}.task.{t.get('Name')}", ctx)
+        if (t.get("Resources") or {}).get("Networks"):
+            ctx.loss(t["Resources"], f"{path}.task.{t.get('Name')}.resources.network", "a network of a task beside "
+                     "the main one: its ports are not carried over")
         ctx.spec = workload
         if step is not None:
             out.append(step)
     return out
 
 
-def _ports(group: dict[str, Any], regs: list[dict[str, Any]], path: str, ctx: Ctx) -> dict[str, dict[str, Any]]:
-    nets = group.get("Networks") or []
+def _ports(group: dict[str, Any], main: dict[str, Any], regs: list[dict[str, Any]], path: str,
+           ctx: Ctx) -> dict[str, dict[str, Any]]:
+    nets, legacy = group.get("Networks") or [], legacy_port_map(main)
+    if legacy is not None and not nets:
+        # Nomad before 0.12: the task's resources hold the network, the docker driver's port_map
+        # the container's port of each label (what bridge mode's 'to' says today).
+        nets = [{**n, "Mode": "bridge", "ReservedPorts": _mapped(n.get("ReservedPorts"), legacy),
+                 "DynamicPorts": _mapped(n.get("DynamicPorts"), legacy)}
+                for n in (main.get("Resources") or {}).get("Networks") or []]
+    elif legacy is not None:
+        ctx.loss(main["Resources"], f"{path}.task.{main.get('Name')}.resources.network", "a task network beside the "
+                 "group's: not carried over", spec=".ports")
     if len(nets) > 1:
         ctx.loss(nets[1], f"{path}.network[1]", "one network per group in the spec: not carried over")
     net = nets[0] if nets else {}
@@ -201,6 +214,24 @@ def _ports(group: dict[str, Any], regs: list[dict[str, Any]], path: str, ctx: Ct
     order = [str(r.get("PortLabel")) for r in regs if r.get("PortLabel") in found]
     order += [label for label in found if label not in order]
     return {label: found[label] for label in dict.fromkeys(order)}
+
+
+def legacy_port_map(task: dict[str, Any]) -> dict[str, int] | None:
+    """The docker driver's port_map (label -> container port) of a task whose resources hold a
+    network (Nomad before 0.12), or None for a task without one."""
+    if not (task.get("Resources") or {}).get("Networks"):
+        return None
+    found: dict[str, int] = {}
+    raw = (task.get("Config") or {}).get("port_map")
+    for block in raw if isinstance(raw, list) else [raw] if isinstance(raw, dict) else []:
+        if isinstance(block, dict):
+            found |= {str(k): v for k, v in block.items() if not str(k).startswith("__") and as_int(v)}
+    return found
+
+
+def _mapped(ports: Any, port_map: dict[str, int]) -> list[dict[str, Any]]:
+    return [{**p, "To": p.get("To") or port_map.get(str(p.get("Label")), 0)} for p in ports or []
+            if isinstance(p, dict)]
 
 
 def _port_ref(label: Any, ports: list[dict[str, Any]], by_label: dict[str, str]) -> int | str | None:

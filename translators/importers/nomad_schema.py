@@ -69,8 +69,10 @@ _TASK = B({"driver": "Driver", "user": "User", "leader": "Leader", "kill_signal"
           frozenset({"kill_timeout", "shutdown_delay"}),
           blocks={"lifecycle": ("Lifecycle", B({"hook": "Hook", "sidecar": "Sidecar"}), "one"),
                   "constraint": ("Constraints", _CONSTRAINT, "list"), "affinity": ("Affinities", _AFFINITY, "list"),
+                  # a task-level network: Nomad before 0.12's form, with the docker driver's port_map
                   "resources": ("Resources", B({"cpu": "CPU", "cores": "Cores", "memory": "MemoryMB",
-                                                "memory_max": "MemoryMaxMB"}), "one"),
+                                                "memory_max": "MemoryMaxMB"},
+                                               blocks={"network": ("Networks", _NETWORK, "list")}), "one"),
                   "restart": ("RestartPolicy", _RESTART, "one"), "service": ("Services", _SERVICE, "list"),
                   "template": ("Templates", _TEMPLATE, "list"),
                   "volume_mount": ("VolumeMounts", B({"volume": "Volume", "destination": "Destination",

@@ -163,8 +163,10 @@ def _container(task: dict[str, Any], path: str, ctx: Ctx) -> dict[str, Any] | No
         if any("${" in a for a in value or []):
             ctx.loss(task, f"{path}.config.{key}", "Nomad interpolates ${...} here at run time; the spec keeps "
                      "the text as it is", "changed", f".{key}")
+    consumed = ("port_map",) if (task.get("Resources") or {}).get("Networks") else ()  # see nomad_groups._ports
     for key in sorted(config):
-        if key not in ("image", "entrypoint", "command", "args", "ports", "mount", "__line__") and key not in CONFIG_KEYS:
+        if key not in ("image", "entrypoint", "command", "args", "ports", "mount", "__line__", *consumed) \
+                and key not in CONFIG_KEYS:
             ctx.loss(task, f"{path}.config: {key}", "a docker driver option with no equivalent in the spec: "
                      "not carried over", spec=".command")
     env: dict[str, str] = {}
@@ -315,6 +317,7 @@ def _resources(task: dict[str, Any], out: dict[str, Any], path: str, ctx: Ctx) -
     elif mem:
         ctx.loss(res, f"{path}.resources: memory", "Nomad also caps the task's memory at this reservation "
                  "(there is no memory_max): the spec gets a request and no limit", "changed", ".resources")
-    ctx.rest(res, {"CPU", "Cores", "MemoryMB", "MemoryMaxMB"}, f"{path}.resources")
+    # Networks: the main task's is read by nomad_groups._ports, a step's is said there too
+    ctx.rest(res, {"CPU", "Cores", "MemoryMB", "MemoryMaxMB", "Networks"}, f"{path}.resources")
     if requests or limits:
         out["resources"] = {k: v for k, v in (("requests", requests), ("limits", limits)) if v}
