@@ -178,8 +178,8 @@ class Interpolator:
             return True
         # SLACK_URL=${SLACK_URL:-https://hooks.slack.com/...}: the variable's value decides
         default = _DEFAULT.fullmatch(text)
-        value = self.dotenv.get(ref.group(1)) or (default.group(1) if default else None)
-        return value is not None and bool(self.rules.classify(ref.group(1), value))
+        known = self.dotenv.get(ref.group(1)) or (default.group(1) if default else None)
+        return known is not None and bool(self.rules.classify(ref.group(1), known))
 
     def measure(self, text: str) -> int:
         """Bytes (UTF-8) of ``resolve(text)``, counted without building it."""
