@@ -141,7 +141,8 @@ FEATURES: tuple[Feature, ...] = (
             A("one more ClusterIP Service named after the alias (lower-cased), with the same pods and ports; "
               "only for a DNS-1035 label (a-z, 0-9 and '-', starting with a letter, at most 63) on a service "
               "with ports"), N,
-            A("one more service registration <app>-<alias> on the first port (Nomad's own service discovery has "
+            A("one more service registration named as the alias (lower-cased) on the first port (Nomad's own "
+              "service discovery has "
               "no DNS: callers find it with nomadService); only for a valid Nomad service name on a service with "
               "ports")),
     Feature("security_user", "run as user / group (numeric ids)", N, N, N),

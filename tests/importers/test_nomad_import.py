@@ -342,12 +342,15 @@ def test_nomad_import_values_the_spec_refuses_are_removed_and_reported() -> None
     assert loss.file == "web.nomad" and loss.spec_path.startswith("services.web.ports")
 
 
-def test_nomad_import_registration_name_and_tags_are_reported() -> None:
+def test_nomad_import_registration_name_is_an_alias_and_tags_are_reported() -> None:
+    """Other jobs find the group as 'frontdoor' (not web-web, the name the Nomad translator would
+    give it): the name stays reachable as an alias."""
     body = ('    network {\n      port "http" {\n        to = 80\n      }\n    }\n'
             '    service {\n      name = "frontdoor"\n      port = "http"\n      tags = ["urlprefix-/", "v2"]\n    }')
     result = imp(group('      config {\n        image = "a"\n      }', body))
     lost = {x.path: x for x in result.losses}
-    assert lost["job.web.group.web.service[0]: name"].kind == "changed"
+    assert result.doc["services"]["web"]["aliases"] == ["frontdoor"]
+    assert "job.web.group.web.service[0]: name" not in lost
     assert "urlprefix-/, v2" in lost["job.web.group.web.service[0]: tags"].message
     assert lost["job.web.group.web.service[0]: tags"].line == 8  # the service block
     assert lost["job.web.group.web.network: mode"].kind == "changed"  # host networking (the default)

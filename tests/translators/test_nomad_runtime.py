@@ -114,7 +114,8 @@ def test_aliases_are_extra_registrations() -> None:
     bundle = translate({"services": {"db": {"image": "postgres", "ports": [{"name": "pg", "port": 5432}],
                                             "aliases": ["database", "Old-DB", "my_db"]}}})
     regs = jobs(bundle)["t"]["TaskGroups"][0]["Services"]
-    assert [(s["Name"], s["PortLabel"]) for s in regs] == [("t-db", "pg"), ("t-database", "pg"), ("t-old-db", "pg")]
+    # the alias is the name callers use: registered as it is (lower-cased), not <app>-prefixed
+    assert [(s["Name"], s["PortLabel"]) for s in regs] == [("t-db", "pg"), ("database", "pg"), ("old-db", "pg")]
     assert "not rendered" in next(w.message for w in bundle.warnings if w.path == "services.db.aliases[2]")
 
 

@@ -167,8 +167,7 @@ def aliases(regs: list[dict[str, Any]], job_id: str, group: str, ports: list[dic
              by_label: dict[str, str], path: str, ctx: Ctx) -> list[str]:
     """The names other jobs find this group by (its registrations) that the Nomad translator would
     not give it (``<app>-<service>[-<port>]``, specs.names.nomad_service) become aliases, which it
-    renders ``<app>-<alias>``: a registration ``<job>-api`` comes back as it was.  A name without the
-    job's prefix is kept whole (so it comes back prefixed) and said."""
+    registers as they are: a registration ``traefik-api`` comes back as it was."""
     own = {nomad_service(job_id, group, str(p["name"]), i == 0) for i, p in enumerate(ports)}
     out: list[str] = []
     for i, r in enumerate(regs):
@@ -178,13 +177,10 @@ def aliases(regs: list[dict[str, Any]], job_id: str, group: str, ports: list[dic
                 ctx.loss(r, f"{rpath}: name", f"registered as '{name}', interpolated by Nomad: other workloads "
                          "reach it by the workload's name in the spec", "changed")
             continue
-        alias = name[len(job_id) + 1:] if name.startswith(f"{job_id}-") else name
+        alias = name
         if not _ALIAS.fullmatch(alias) or alias in out or alias == group:
             continue
         out.append(alias)
-        if alias == name:
-            ctx.loss(r, f"{rpath}: name", f"registered as '{name}': an alias of the service; Nomad renders it "
-                     f"'<app>-{name}'", "changed")
         label = by_label.get(str(r.get("PortLabel") or ""))
         if ports and label is not None and label != ports[0]["name"]:
             ctx.loss(r, f"{rpath}: port", f"the alias '{alias}' reaches the service's ports by their numbers; on Nomad "

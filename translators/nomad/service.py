@@ -60,7 +60,9 @@ def services(spec: App, name: str, svc: Service, report: Report) -> list[dict[st
         out.append({"Name": service_name, "Provider": "nomad", "PortLabel": port.name})
     for i, alias in enumerate(svc.aliases):
         where = path + ("aliases", i)
-        alias_name = f"{app}-{alias.lower()}"
+        # verbatim, not <app>-prefixed as the service's own registrations: an alias is the name
+        # callers already use (an imported job's registration name, a compose container_name)
+        alias_name = alias.lower()
         clash = alias_clash(spec, name, alias)
         if clash is not None:
             report.note("aliases", where, clash)

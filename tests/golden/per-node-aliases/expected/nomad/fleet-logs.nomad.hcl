@@ -31,13 +31,13 @@ job "fleet-logs" {
     }
 
     service {
-      name     = "fleet-syslog"
+      name     = "syslog"
       provider = "nomad"
       port     = "syslog"
     }
 
     service {
-      name     = "fleet-logs-relay"
+      name     = "logs-relay"
       provider = "nomad"
       port     = "syslog"
     }

@@ -59,13 +59,13 @@ job "hardened" {
     }
 
     service {
-      name     = "hardened-www"
+      name     = "www"
       provider = "nomad"
       port     = "http"
     }
 
     service {
-      name     = "hardened-web-front"
+      name     = "web-front"
       provider = "nomad"
       port     = "http"
     }
