@@ -138,8 +138,9 @@ def test_kubernetes_import_service_selecting_two_workloads_aliases_the_first() -
     assert any("'green' does not answer to it" in m for m in losses(result))
 
 
-def test_kubernetes_import_service_port_other_than_the_container_port_names_both() -> None:
-    """microservices-demo: Service emailservice listens on 5000, the container on 8080."""
+def test_kubernetes_import_service_port_other_than_the_container_port_is_kept() -> None:
+    """microservices-demo: Service emailservice listens on 5000, the container on 8080; callers
+    keep using emailservice:5000, so the spec port is 5000 with target_port 8080."""
     email = deployment("emailservice", container="ports: [{containerPort: 8080}]\n")
     checkout = deployment("checkoutservice", container="""\
         env:
@@ -147,10 +148,32 @@ def test_kubernetes_import_service_port_other_than_the_container_port_names_both
         """)
     result, app = run({"a.yaml": email, "b.yaml": checkout, "s.yaml": service(
         "emailservice", "{app: emailservice}", "[{name: grpc, port: 5000, targetPort: 8080}]")})
-    assert [(p.name, p.port) for p in app.services["emailservice"].ports] == [("grpc", 8080)]
+    assert [(p.name, p.port, p.target_port) for p in app.services["emailservice"].ports] == [("grpc", 5000, 8080)]
+    assert app.services["emailservice"].aliases == []  # the Service has the workload's name
+    assert not [m for m in losses(result) if "spec.ports[0].port" in m]
+
+
+def test_kubernetes_import_service_port_kept_only_once() -> None:
+    """Two Services reach the container port 8080 on 5000 and on 6000: the spec port has one
+    service port, so the second Service's clients are told which number to use."""
+    email = deployment("emailservice", container="ports: [{containerPort: 8080}]\n")
+    result, app = run({"a.yaml": email,
+                       "s.yaml": service("emailservice", "{app: emailservice}", "[{name: grpc, port: 5000, targetPort: 8080}]"),
+                       "t.yaml": service("mail", "{app: emailservice}", "[{port: 6000, targetPort: 8080}]")})
+    assert [(p.port, p.target_port) for p in app.services["emailservice"].ports] == [(5000, 8080)]
+    (line,) = [m for m in losses(result) if "Service/mail" in m and "spec.ports[0].port" in m]
+    assert "listens on 6000 and forwards to the container port 8080" in line
+    assert "clients of mail:6000 must use 5000" in line
+
+
+def test_kubernetes_import_service_port_taken_by_another_container_port() -> None:
+    """The Service maps 5000 -> 8080 while the container also declares 5000: the spec cannot
+    have two ports 5000, so the container port stays the spec port, with a loss line."""
+    d = deployment("web", container="ports: [{name: a, containerPort: 8080}, {name: b, containerPort: 5000}]\n")
+    result, app = run({"a.yaml": d, "s.yaml": service("web", "{app: web}", "[{name: a, port: 5000, targetPort: a}]")})
+    assert [(p.name, p.port, p.target_port) for p in app.services["web"].ports] == [("a", 8080, None), ("b", 5000, None)]
     (line,) = [m for m in losses(result) if "spec.ports[0].port" in m]
-    assert "listens on 5000 and forwards to the container port 8080" in line
-    assert "clients of emailservice:5000 (checkoutservice: env EMAIL_SERVICE_ADDR) must use 8080" in line
+    assert "the workload's port 'b' is 5000" in line
 
 
 def test_kubernetes_import_long_sidecar_and_port_names_are_shortened() -> None:
