@@ -153,29 +153,6 @@ def test_kubernetes_import_service_port_other_than_the_container_port_is_kept() 
     assert not [m for m in losses(result) if "spec.ports[0].port" in m]
 
 
-def test_kubernetes_import_service_port_kept_only_once() -> None:
-    """Two Services reach the container port 8080 on 5000 and on 6000: the spec port has one
-    service port, so the second Service's clients are told which number to use."""
-    email = deployment("emailservice", container="ports: [{containerPort: 8080}]\n")
-    result, app = run({"a.yaml": email,
-                       "s.yaml": service("emailservice", "{app: emailservice}", "[{name: grpc, port: 5000, targetPort: 8080}]"),
-                       "t.yaml": service("mail", "{app: emailservice}", "[{port: 6000, targetPort: 8080}]")})
-    assert [(p.port, p.target_port) for p in app.services["emailservice"].ports] == [(5000, 8080)]
-    (line,) = [m for m in losses(result) if "Service/mail" in m and "spec.ports[0].port" in m]
-    assert "listens on 6000 and forwards to the container port 8080" in line
-    assert "clients of mail:6000 must use 5000" in line
-
-
-def test_kubernetes_import_service_port_taken_by_another_container_port() -> None:
-    """The Service maps 5000 -> 8080 while the container also declares 5000: the spec cannot
-    have two ports 5000, so the container port stays the spec port, with a loss line."""
-    d = deployment("web", container="ports: [{name: a, containerPort: 8080}, {name: b, containerPort: 5000}]\n")
-    result, app = run({"a.yaml": d, "s.yaml": service("web", "{app: web}", "[{name: a, port: 5000, targetPort: a}]")})
-    assert [(p.name, p.port, p.target_port) for p in app.services["web"].ports] == [("a", 8080, None), ("b", 5000, None)]
-    (line,) = [m for m in losses(result) if "spec.ports[0].port" in m]
-    assert "the workload's port 'b' is 5000" in line
-
-
 def test_kubernetes_import_long_sidecar_and_port_names_are_shortened() -> None:
     """sock-shop's rabbitmq-exporter sidecar and cassandra's port names, under a long app name."""
     app_name = "argoproj-argocd-example-apps-sock-shop-b"
