@@ -164,7 +164,7 @@ class PortSpec(_Model):
     @property
     def container_port(self) -> int:
         """The port the container listens on: ``target_port``, else ``port``."""
-        return self.target_port if self.target_port is not None else self.port
+        return int(self.target_port if self.target_port is not None else self.port)  # Port is Any to mypy
 
     @model_validator(mode="after")
     def _published(self) -> PortSpec:
