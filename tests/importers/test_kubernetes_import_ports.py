@@ -48,7 +48,8 @@ def test_kubernetes_import_ports_keep_the_service_port() -> None:
 def test_kubernetes_import_ports_load_balancer_first() -> None:
     """The LoadBalancer Service read before the ClusterIP one: the same spec port."""
     files = {**BOUTIQUE, "front.yaml": deployment("frontend", container="ports: [{containerPort: 8080}]\n")
-             + "---\n" + service("frontend-external", "{app: frontend}", "[{port: 80, targetPort: 8080}]", "LoadBalancer")
+             + "---\n" + service("frontend-external", "{app: frontend}", "[{port: 80, targetPort: 8080}]",
+                                  "LoadBalancer")
              + "---\n" + service("frontend", "{app: frontend}", "[{name: http, port: 80, targetPort: 8080}]")}
     result, app = run(files)
     assert [(p.name, p.port, p.target_port, p.publish, p.published_port) for p in app.services["frontend"].ports] == [
@@ -77,7 +78,8 @@ def test_kubernetes_import_service_port_kept_only_once() -> None:
     service port, so the second Service's clients are told which number to use."""
     email = deployment("emailservice", container="ports: [{containerPort: 8080}]\n")
     result, app = run({"a.yaml": email,
-                       "s.yaml": service("emailservice", "{app: emailservice}", "[{name: grpc, port: 5000, targetPort: 8080}]"),
+                       "s.yaml": service("emailservice", "{app: emailservice}",
+                                         "[{name: grpc, port: 5000, targetPort: 8080}]"),
                        "t.yaml": service("mail", "{app: emailservice}", "[{port: 6000, targetPort: 8080}]")})
     assert [(p.port, p.target_port) for p in app.services["emailservice"].ports] == [(5000, 8080)]
     (line,) = [m for m in losses(result) if "Service/mail" in m and "spec.ports[0].port" in m]
@@ -90,6 +92,18 @@ def test_kubernetes_import_service_port_taken_by_another_container_port() -> Non
     have two ports 5000, so the container port stays the spec port, with a loss line."""
     d = deployment("web", container="ports: [{name: a, containerPort: 8080}, {name: b, containerPort: 5000}]\n")
     result, app = run({"a.yaml": d, "s.yaml": service("web", "{app: web}", "[{name: a, port: 5000, targetPort: a}]")})
-    assert [(p.name, p.port, p.target_port) for p in app.services["web"].ports] == [("a", 8080, None), ("b", 5000, None)]
+    assert [(p.name, p.port, p.target_port) for p in app.services["web"].ports] == [
+        ("a", 8080, None), ("b", 5000, None)]
     (line,) = [m for m in losses(result) if "spec.ports[0].port" in m]
     assert "the workload's port 'b' is 5000" in line
+
+
+def test_kubernetes_import_service_port_a_probe_uses_as_container_port() -> None:
+    """A probe on 5000 while the Service maps 5000 -> 8080: in the spec a probe's number is a
+    container port, so 5000 cannot become the service port of 8080 (the spec would be refused)."""
+    d = deployment("web", container="ports: [{name: a, containerPort: 8080}]\n"
+                   "livenessProbe: {tcpSocket: {port: 5000}}\n")
+    result, app = run({"a.yaml": d, "s.yaml": service("web", "{app: web}", "[{name: a, port: 5000, targetPort: a}]")})
+    assert [(p.name, p.port, p.target_port) for p in app.services["web"].ports] == [("a", 8080, None)]
+    (line,) = [m for m in losses(result) if "spec.ports[0].port" in m]
+    assert "a health check of the container uses 5000" in line and "clients of web:5000 must use 8080" in line
