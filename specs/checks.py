@@ -145,9 +145,25 @@ def _port_refs(section: str, name: str, svc: Service) -> Iterator[Finding]:
         if isinstance(ref, str) and ref not in names:
             yield (path, f"unknown port name '{ref}'",
                    f"declared ports: {', '.join(sorted(names))}" if names else "declare it under ports:")
+        elif isinstance(ref, int) and path[2] == "health":
+            yield from _probe_number(path, ref, svc)
     if svc.route is not None and isinstance(svc.route.port, int) and svc.route.port not in {p.port for p in svc.ports}:
+        inside = next((p for p in svc.ports if p.container_port == svc.route.port), None)
         yield ((section, name, "route", "port"), f"port {svc.route.port} is not declared under ports",
-               "a route sends traffic to one of the service's ports")
+               f"a route reaches the service port: {inside.port} (ports '{inside.name}'), whose container port "
+               f"is {svc.route.port}" if inside else "a route sends traffic to one of the service's ports")
+
+
+def _probe_number(path: Path, ref: int, svc: Service) -> Iterator[Finding]:
+    """A health check runs against the container, so a number is a container port: one that is
+    only a service port (its container listens on target_port) is a mistake."""
+    if any(p.container_port == ref for p in svc.ports):
+        return
+    moved = next((p for p in svc.ports if p.port == ref), None)
+    if moved is not None:
+        yield (path, f"port {ref} is the service port of '{moved.name}', whose container listens on "
+               f"{moved.container_port}", f"a health check reaches the container: use {moved.container_port} "
+               f"or the name '{moved.name}'")
 
 
 def _ports(app: App) -> Iterator[Finding]:
@@ -156,6 +172,10 @@ def _ports(app: App) -> Iterator[Finding]:
         if not isinstance(w, Service):
             continue
         seen: dict[tuple[int, str], int] = {}
+        # Container ports: target_port where one is given, else port (so a remapped port and a
+        # plain one clash when the container would listen on one number for both).
+        listens = {(p.port, p.protocol): i for i, p in reversed(list(enumerate(w.ports)))
+                   if p.target_port in (None, p.port)}
         names: dict[str, int] = {}
         for i, p in enumerate(w.ports):
             path = (section, name, "ports", i)
@@ -163,6 +183,13 @@ def _ports(app: App) -> Iterator[Finding]:
                 yield (path + ("port",), f"port {p.port}/{p.protocol} is declared twice "
                        f"(also ports[{seen[(p.port, p.protocol)]}])", None)
             seen.setdefault((p.port, p.protocol), i)
+            if p.target_port is not None and p.target_port != p.port:
+                inner = (p.target_port, p.protocol)
+                if inner in listens:
+                    yield (path + ("target_port",), f"container port {p.target_port}/{p.protocol} is also the "
+                           f"container port of ports[{listens[inner]}]", "each port of a service reaches its "
+                           "own container port")
+                listens.setdefault(inner, i)
             if p.name in names:
                 yield (path + ("name",), f"port name '{p.name}' is used twice (also ports[{names[p.name]}])", None)
             names.setdefault(p.name, i)

@@ -146,11 +146,25 @@ class VolumeMount(_Model):
 class PortSpec(_Model):
     model_config = _rules(_requires("published_port", "publish", flag=True))
 
+    """One port of a service.
+
+    ``port`` is the number other workloads of the app (and a route) use to reach the service;
+    ``target_port`` the one the container listens on, when it differs (a Kubernetes Service's
+    ``port`` and ``targetPort``: Online Boutique's emailservice is called on 5000 and listens on
+    8080).  A published port, and a health check given by number, reach the container port.
+    """
+
     name: PortName
     port: Port
+    target_port: Port | None = None
     protocol: Literal["tcp", "udp"] = "tcp"
     publish: Bool = False
     published_port: Port | None = None
+
+    @property
+    def container_port(self) -> int:
+        """The port the container listens on: ``target_port``, else ``port``."""
+        return int(self.target_port if self.target_port is not None else self.port)  # Port is Any to mypy
 
     @model_validator(mode="after")
     def _published(self) -> PortSpec:

@@ -84,6 +84,11 @@ FEATURES: tuple[Feature, ...] = (
     Feature("scratch", "scratch space (ephemeral)", N, N, N),
     Feature("ports", "ports", N, N, N),
     Feature("publish", "published ports", N, N, N),
+    Feature("target_port", "service port other than the container's port (target_port)", N,
+            A("Swarm's service address does not remap ports: other services reach the container port "
+              "(target_port), not the service port"),
+            A("the container listens on target_port (the network port's to); other jobs find the address and "
+              "host port in the service registration, as for every Nomad port: the service port is not used")),
     Feature("health_liveness", "liveness checks", N, N,
             A("a service check with check_restart: an unhealthy task is restarted after the retries")),
     Feature("health_readiness", "readiness checks", N,

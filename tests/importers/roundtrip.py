@@ -103,6 +103,17 @@ def assert_round_trip(case: Path, target: str, importer_name: str, paths: Sequen
                       + "\n  ".join(diff) + f"\nexcluded: {excluded}\nlosses:\n{losses}")
 
 
+def container_ports(data: dict[str, Any]) -> dict[str, Any]:
+    """Each port as the container port it reaches (``target_port`` folded into ``port``): all a
+    Swarm stack or a Nomad job carries, as their portability report says at ``target_port``."""
+    for section in ("services", "jobs", "cron_jobs"):
+        for w in (data.get(section) or {}).values():
+            for p in w.get("ports") or []:
+                if p.get("target_port") is not None:
+                    p["port"], p["target_port"] = p["target_port"], None
+    return data
+
+
 def files_inline(spec: LoadedSpec) -> dict[str, Any]:
     """The original's data with config files given as ``file:`` read in as ``content:``: no
     target's output keeps the file's name, only its content (which is what is compared)."""

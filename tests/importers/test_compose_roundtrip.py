@@ -31,7 +31,7 @@ import pytest
 
 from crossdock.translators import base as translators
 from golden_cases import case_dirs, load_case
-from roundtrip import assert_round_trip
+from roundtrip import assert_round_trip, container_ports
 
 SWARM_INEXPRESSIBLE = [
     "x_kubernetes", "x_nomad", "x_swarm",
@@ -45,6 +45,7 @@ _LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?")
 
 
 def _swarm_normalized(app: dict[str, Any]) -> dict[str, Any]:
+    container_ports(app)
     meta = app["metadata"]
     stamped = {**{k: v for k, v in meta.pop("annotations", {}).items() if _LABEL_VALUE.fullmatch(v) and len(v) <= 63},
                **meta.pop("labels", {})}

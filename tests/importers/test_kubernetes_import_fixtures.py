@@ -70,8 +70,10 @@ def test_kubernetes_import_fixture_voting_app() -> None:
     app = spec.app
     assert sorted(app.services) == ["db", "redis", "result", "vote", "worker"]
     vote, result_svc, db = app.services["vote"], app.services["result"], app.services["db"]
-    assert [(p.port, p.publish, p.published_port) for p in vote.ports] == [(80, True, 31000)]
-    assert [(p.port, p.publish, p.published_port) for p in result_svc.ports] == [(80, True, 31001)]
+    # vote-service.yaml: NodePort, port 8080 -> targetPort 80, nodePort 31000
+    assert [(p.port, p.target_port, p.publish, p.published_port) for p in vote.ports] == [(8080, 80, True, 31000)]
+    assert [(p.port, p.target_port, p.publish, p.published_port) for p in result_svc.ports] == [
+        (8081, 80, True, 31001)]
     assert vote.replicas == 2 and vote.env == {"OPTION_A": "Cats", "OPTION_B": "Dogs"}
     assert app.volumes["db-data"].size == "2Gi" and app.volumes["db-data"].storage_class == "standard"
     assert [(v.volume, v.path) for v in db.volumes] == [("db-data", "/var/lib/postgresql/data")]
@@ -87,8 +89,8 @@ def test_kubernetes_import_fixture_voting_app() -> None:
     report = [str(loss) for loss in result.losses]
     assert ("k8s-voting-app/db-deployment.yaml:13:5: Deployment/db: spec.strategy.type: changed: the spec has "
             "rolling updates only: Recreate becomes replacing every replica at once without surge") in report
-    assert any(r.startswith("k8s-voting-app/vote-service.yaml:11:5: Service/vote: spec.ports[0].port: changed: "
-                            "the Service listens on 8080 and forwards to the container port 80") for r in report)
+    assert not any(r.startswith("k8s-voting-app/vote-service.yaml:11:5: Service/vote: spec.ports[0].port")
+                   for r in report)  # kept as port 8080, target_port 80: nothing lost
 
 
 def test_kubernetes_import_fixture_shop_with_ingress_hpa_cronjob() -> None:
@@ -146,8 +148,9 @@ def test_kubernetes_import_fixture_stateful_web() -> None:
     assert web.placement is not None and web.placement.constraints == {"node.example.com/pool": "web"}
     assert web.placement.spread == ["kubernetes.io/hostname", "topology.kubernetes.io/zone"]
     assert [s.name for s in web.init] == ["wait-for-db"] and [s.name for s in web.sidecars] == ["log-shipper"]
-    assert [(p.name, p.port, p.publish, p.published_port) for p in web.ports] == [
-        ("http", 8000, True, 80), ("metrics", 9102, False, None)]
+    # The LoadBalancer Service web: port 80 -> targetPort http (containerPort 8000)
+    assert [(p.name, p.port, p.target_port, p.publish, p.published_port) for p in web.ports] == [
+        ("http", 80, 8000, True, 80), ("metrics", 9102, None, False, None)]
     assert (web.update.surge, web.update.parallelism, web.update.min_ready) == (1, 1, "5s")
     report = "\n".join(str(loss) for loss in result.losses)
     assert "emptyDir.medium: changed: the spec's scratch space is on disk" in report

@@ -138,8 +138,9 @@ def test_kubernetes_import_service_selecting_two_workloads_aliases_the_first() -
     assert any("'green' does not answer to it" in m for m in losses(result))
 
 
-def test_kubernetes_import_service_port_other_than_the_container_port_names_both() -> None:
-    """microservices-demo: Service emailservice listens on 5000, the container on 8080."""
+def test_kubernetes_import_service_port_other_than_the_container_port_is_kept() -> None:
+    """microservices-demo: Service emailservice listens on 5000, the container on 8080; callers
+    keep using emailservice:5000, so the spec port is 5000 with target_port 8080."""
     email = deployment("emailservice", container="ports: [{containerPort: 8080}]\n")
     checkout = deployment("checkoutservice", container="""\
         env:
@@ -147,10 +148,9 @@ def test_kubernetes_import_service_port_other_than_the_container_port_names_both
         """)
     result, app = run({"a.yaml": email, "b.yaml": checkout, "s.yaml": service(
         "emailservice", "{app: emailservice}", "[{name: grpc, port: 5000, targetPort: 8080}]")})
-    assert [(p.name, p.port) for p in app.services["emailservice"].ports] == [("grpc", 8080)]
-    (line,) = [m for m in losses(result) if "spec.ports[0].port" in m]
-    assert "listens on 5000 and forwards to the container port 8080" in line
-    assert "clients of emailservice:5000 (checkoutservice: env EMAIL_SERVICE_ADDR) must use 8080" in line
+    assert [(p.name, p.port, p.target_port) for p in app.services["emailservice"].ports] == [("grpc", 5000, 8080)]
+    assert app.services["emailservice"].aliases == []  # the Service has the workload's name
+    assert not [m for m in losses(result) if "spec.ports[0].port" in m]
 
 
 def test_kubernetes_import_long_sidecar_and_port_names_are_shortened() -> None:

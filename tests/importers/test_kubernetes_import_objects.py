@@ -56,10 +56,11 @@ def test_kubernetes_import_nodeport_and_unmatched_service() -> None:
           ports: [{port: 1}]
         """})
     [port] = app.services["web"].ports
-    assert (port.port, port.publish, port.published_port) == (80, True, 30080)
+    # in the cluster web:8080 reaches the container's 80; from outside, any node's 30080
+    assert (port.port, port.target_port, port.publish, port.published_port) == (8080, 80, True, 30080)
     text = "\n".join(losses(result))
     assert "Service/ghost: spec.selector: selects no workload" in text
-    assert "s.yaml:7:12: Service/web: spec.ports[0].port: changed: the Service listens on 8080 and forwards to the container port 80" in text
+    assert "Service/web: spec.ports[0].port" not in text
 
 
 def test_kubernetes_import_config_map_files_and_env() -> None:
@@ -217,7 +218,9 @@ def test_kubernetes_import_ingress_and_hpa() -> None:
               resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}
         """})
     web = app.services["web"]
-    assert web.route is not None and (web.route.host, web.route.path, web.route.port) == ("www.example.org", "/app", "http")
+    # the backend names the Service port 80 (-> targetPort http, 3000), which is the spec port's number
+    assert web.route is not None and (web.route.host, web.route.path, web.route.port) == ("www.example.org", "/app", 80)
+    assert [(p.name, p.port, p.target_port) for p in web.ports] == [("http", 80, 3000)]
     assert web.autoscale is not None and (web.autoscale.min, web.autoscale.max, web.autoscale.cpu_target) == (2, 6, 70)
     assert web.replicas is None
     assert any("HorizontalPodAutoscaler sets the replica count" in m for m in losses(result))

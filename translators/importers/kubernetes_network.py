@@ -2,7 +2,9 @@
 ports, publishing, routes and autoscaling, and the app's volumes.
 
 A Service is matched to the workloads whose pod labels its selector selects: its ports become
-(or name) the workload's container ports; a LoadBalancer or NodePort Service publishes them.
+(or name) the workload's container ports, a Service port other than its targetPort the spec
+port's ``port`` (the container's becomes ``target_port``); a LoadBalancer or NodePort Service
+publishes them.
 An Ingress rule becomes the route of the workload behind its backend Service; an HPA the
 autoscale block of the workload it scales.
 """
@@ -125,9 +127,13 @@ def _port(ctx: Context, m: Manifest, i: int, p: dict[str, Any], t: Imported, kin
     number, target = p["port"], p.get("targetPort", p["port"])
     protocol = str(p["protocol"]).lower() if isinstance(p.get("protocol"), str) else "tcp"
     ports: list[dict[str, Any]] = t.w.setdefault("ports", [])
-    match = next((q for q in ports if (q["name"] == target if isinstance(target, str) else q["port"] == target)
+    match = next((q for q in ports if (q["name"] == target if isinstance(target, str) else _inside(q) == target)
                   and q.get("protocol", "tcp") == protocol), None)
     if match is None and isinstance(target, int):
+        if any(q["port"] == target and q.get("protocol", "tcp") == protocol for q in ports):
+            ctx.lose(m, (*path, "targetPort"), f"the workload '{t.name}' is already reached on {target} through "
+                     "another Service: not imported", "dropped", f"services.{t.name}.ports")
+            return
         taken = {q["name"] for q in ports}
         name = dns_name(p["name"], 15, True) if isinstance(p.get("name"), str) else f"port-{target}"
         if name in taken:
@@ -140,7 +146,8 @@ def _port(ctx: Context, m: Manifest, i: int, p: dict[str, Any], t: Imported, kin
         ctx.lose(m, (*path, "targetPort"), f"names no port of the workload '{t.name}': not imported", "dropped",
                  f"services.{t.name}.ports")
         return
-    if isinstance(p.get("name"), str) and match["name"] == f"port-{match['port']}":  # only the Service named it
+    container = _inside(match)
+    if isinstance(p.get("name"), str) and match["name"] == f"port-{container}":  # only the Service named it
         match["name"] = dns_name(p["name"], 15, True)
     if kind in ("LoadBalancer", "NodePort"):
         published = p.get("nodePort") if kind == "NodePort" else number
@@ -150,15 +157,43 @@ def _port(ctx: Context, m: Manifest, i: int, p: dict[str, Any], t: Imported, kin
                 ctx.lose(m, path, "a NodePort Service's port is chosen by Kubernetes: published on the container "
                          "port instead", "changed", f"services.{t.name}.ports")
         match["publish"] = True
-        if _port_number(published) and published != match["port"]:
+        if _port_number(published) and published != container:
             match["published_port"] = published
-    if number != match["port"]:
-        callers = _callers(m.name, number, workloads)
-        inside = " inside the cluster" if kind in ("LoadBalancer", "NodePort") else ""
-        ctx.lose(m, (*path, "port"), f"the Service listens on {number} and forwards to the container port "
-                 f"{match['port']}; a spec port is one number, the container's: crossdock's Service listens on "
-                 f"{match['port']}, so clients of {m.name}:{number}{callers}{inside} must use {match['port']}",
-                 "changed", f"services.{t.name}.ports")
+    if number == match["port"] or (kind == "LoadBalancer" and m.name == f"{t.name}-public"
+                                   and match.get("published_port") == number):
+        return  # crossdock's own public Service is rendered on the published port
+    reason = _service_port(match, number, protocol, t.w)
+    if reason is None:
+        return
+    callers = _callers(m.name, number, workloads)
+    inside = " inside the cluster" if kind in ("LoadBalancer", "NodePort") else ""
+    ctx.lose(m, (*path, "port"), f"the Service listens on {number} and forwards to the container port "
+             f"{container}; {reason}: crossdock's Service listens on {match['port']}, so clients of "
+             f"{m.name}:{number}{callers}{inside} must use {match['port']}", "changed", f"services.{t.name}.ports")
+
+
+def _inside(port: dict[str, Any]) -> Any:
+    """The container port of an imported spec port: its target_port, else its port."""
+    return port.get("target_port", port["port"])
+
+
+def _service_port(match: dict[str, Any], number: int, protocol: str, w: dict[str, Any]) -> str | None:
+    """Make ``number`` the service port of ``match`` (its container port becomes target_port);
+    None when done, else why it cannot be (the spec would then be refused)."""
+    if "target_port" in match:
+        return f"the port is already reached on {match['port']} through another Service"
+    other = next((q for q in w.get("ports", []) if q is not match and q["port"] == number
+                  and q.get("protocol", "tcp") == protocol), None)
+    if other is not None:
+        return f"the workload's port '{other['name']}' is {number}"
+    for probe in (w.get("health") or {}).values():
+        check = probe.get("http") or probe.get("tcp") or {}
+        if check.get("port") == number:
+            return f"a health check of the container uses {number}"
+    if match.get("publish") and "published_port" not in match:
+        match["published_port"] = match["port"]  # still published where it was, on the container port
+    match["target_port"], match["port"] = match["port"], number
+    return None
 
 
 def _callers(host: str, port: int, workloads: list[Imported]) -> str:
@@ -231,7 +266,8 @@ def _old_backend(backend: dict[str, Any]) -> dict[str, Any]:
 
 
 def _route_port(port: dict[str, Any], svc: Manifest | None, target: Imported) -> int | str | None:
-    """The container port (by name, or number where the Service keeps it) an Ingress backend reaches."""
+    """The spec port (by name, or by its service port number where the Service's is the same) an
+    Ingress backend reaches."""
     if svc is None:
         return None
     for p in svc.list_at("spec", "ports"):
@@ -240,7 +276,7 @@ def _route_port(port: dict[str, Any], svc: Manifest | None, target: Imported) ->
             continue
         wanted = p.get("targetPort", p.get("port"))
         for q in target.w.get("ports", []):
-            if (q["name"] == wanted) if isinstance(wanted, str) else (q["port"] == wanted):
+            if (q["name"] == wanted) if isinstance(wanted, str) else (_inside(q) == wanted):
                 return q["port"] if "number" in port and p.get("port") == q["port"] else str(q["name"])
     return None
 

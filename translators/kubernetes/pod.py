@@ -209,7 +209,7 @@ class PodBuilder:
         health = w.health if isinstance(w, Service) else None
         main = replace(
             main, mounts=mounts,
-            ports=[PortView(p.name, p.port, p.protocol.upper()) for p in getattr(w, "ports", [])],
+            ports=[PortView(p.name, p.container_port, p.protocol.upper()) for p in getattr(w, "ports", [])],
             liveness=self._probe(where, "liveness", health.liveness if health else None),
             readiness=self._probe(where, "readiness", health.readiness if health else None),
             startup=self._probe(where, "startup", health.startup if health else None),

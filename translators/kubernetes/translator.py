@@ -4,11 +4,13 @@ What each spec feature becomes:
 
 - service -> Deployment (a StatefulSet with volumeClaimTemplates and a headless Service
   ``<svc>-headless`` when it mounts a ``per_replica`` volume); its ports -> a ClusterIP
-  Service; published ports -> a LoadBalancer Service ``<svc>-public`` (port = published port,
-  targetPort = the container port's name); autoscale -> a HorizontalPodAutoscaler
-  (autoscaling/v2, cpu Utilization) and no ``replicas`` on the controller; route -> an
-  Ingress (networking.k8s.io/v1, pathType Prefix, or ImplementationSpecific for a path the API
-  server refuses as a prefix; no ingress class: the cluster default).  A ``per_node`` service
+  Service (port = the spec port, targetPort = the container port's name, whose number is
+  ``target_port`` where the spec gives one); published ports -> a LoadBalancer Service
+  ``<svc>-public`` (port = published port, targetPort = the container port's name);
+  autoscale -> a HorizontalPodAutoscaler (autoscaling/v2, cpu Utilization) and no
+  ``replicas`` on the controller; route -> an Ingress (networking.k8s.io/v1, pathType
+  Prefix, or ImplementationSpecific for a path the API server refuses as a prefix; no ingress
+  class: the cluster default).  A ``per_node`` service
   -> a DaemonSet (exactly one of maxSurge = surge and maxUnavailable = parallelism, as the API
   server requires); each alias that is a DNS-1035 label -> one more ClusterIP Service with the
   workload's selector and ports.

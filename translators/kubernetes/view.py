@@ -144,6 +144,8 @@ class ViewBuilder:
         ports = [ServicePort(p.name, p.port, p.name, p.protocol.upper()) for p in w.ports]
         for i, p in enumerate(w.ports):
             self.report.note("ports", ("services", name, "ports", i))
+            if p.container_port != p.port:
+                self.report.note("target_port", ("services", name, "ports", i, "target_port"))
         if ports:
             out.append(Resource("Service", name, "service.yaml.j2",
                                 ServiceView(self.meta(name, name, w), "ClusterIP", False, sel, ports)))

@@ -4,7 +4,8 @@ scaling, restart and placement.
 Network: bridge mode, so that the group's tasks (main, init steps, sidecars) share one network
 namespace and reach each other on localhost, as containers of a Kubernetes pod do (it needs
 the CNI reference plugins on the clients).  Each port gets a host port mapped to the container
-port (``to``): the published port when one is given (a reserved port), a dynamic one otherwise.
+port (``to``, the spec's ``target_port`` where it gives one): the published port when one is given (a
+reserved port), a dynamic one otherwise.
 
 Services: one ``provider = "nomad"`` registration per port, named ``<app>-<workload>`` for the
 first port and ``<app>-<workload>-<port>`` for the others.  Health checks go on the first
@@ -37,9 +38,9 @@ def ns(text: str) -> int:
 
 def network(svc: Service) -> dict[str, Any]:
     net: dict[str, Any] = {"Mode": "bridge"}
-    reserved = [{"Label": p.name, "Value": p.published_port, "To": p.port} for p in svc.ports
+    reserved = [{"Label": p.name, "Value": p.published_port, "To": p.container_port} for p in svc.ports
                 if p.publish and p.published_port is not None]
-    dynamic = [{"Label": p.name, "To": p.port} for p in svc.ports if not (p.publish and p.published_port)]
+    dynamic = [{"Label": p.name, "To": p.container_port} for p in svc.ports if not (p.publish and p.published_port)]
     if reserved:
         net["ReservedPorts"] = reserved
     if dynamic:
@@ -53,6 +54,8 @@ def services(spec: App, name: str, svc: Service, report: Report) -> list[dict[st
     out = []
     for i, port in enumerate(svc.ports):
         report.note("ports", path + ("ports", i))
+        if port.container_port != port.port:
+            report.note("target_port", path + ("ports", i, "target_port"))
         if port.publish:
             report.note("publish", path + ("ports", i, "publish"))
         # At most 63 characters: the loader refuses a spec where it would be longer.
@@ -79,7 +82,7 @@ def services(spec: App, name: str, svc: Service, report: Report) -> list[dict[st
         out[0]["Checks"] = checks
     if svc.route is not None:
         report.note("route", path + ("route",))
-        label = _port_label(svc, svc.route.port)
+        label = _port_label(svc, svc.route.port, container=False)
         target = next((s for s in out if s["PortLabel"] == label), None)
         if target is not None:
             interpolated(report, "route", path + ("route", "path"), svc.route.path)
@@ -114,10 +117,12 @@ def check_path(path: str) -> str:
     return "/%2F" + out[2:] if out.startswith("//") else out
 
 
-def _port_label(svc: Service, ref: int | str) -> str | None:
+def _port_label(svc: Service, ref: int | str, container: bool = True) -> str | None:
+    """The label of the port ``ref`` names: by number, a container port (a health check runs
+    against the container) or a service port (a route reaches the service)."""
     if isinstance(ref, str):
         return ref
-    return next((p.name for p in svc.ports if p.port == ref), None)
+    return next((p.name for p in svc.ports if (p.container_port if container else p.port) == ref), None)
 
 
 def _checks(svc: Service, path: Path, report: Report) -> list[dict[str, Any]]:

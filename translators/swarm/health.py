@@ -38,11 +38,11 @@ class HealthView:
 
 
 def resolve_port(ref: int | str, ports: list[PortSpec]) -> int:
-    """A check's port: a number, or the name of one of the workload's ports (the loader has
-    already checked that the name exists)."""
+    """A check's container port: a number, or the name of one of the workload's ports (the
+    loader has already checked that the name exists), whose container port is its target_port."""
     if isinstance(ref, int):
         return ref
-    return int(next(p.port for p in ports if p.name == ref))
+    return int(next(p.container_port for p in ports if p.name == ref))
 
 
 def command(probe: Probe, ports: list[PortSpec]) -> list[str]:

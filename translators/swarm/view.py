@@ -178,6 +178,10 @@ def _service(spec: LoadedSpec, name: str, svc: Service, report: Report,
         replicas = svc.autoscale.min
     if svc.route is not None:
         report.note("route", at + ("route",))
+    for i, p in enumerate(svc.ports):
+        if p.container_port != p.port:
+            report.note("target_port", at + ("ports", i, "target_port"), f"callers use {name}:{p.container_port} "
+                        f"instead of {name}:{p.port}")
     update, rollback = _update(svc, health is not None, report, at)
     constraints, spread = placement.placement(svc.placement, report, at + ("placement",))
     condition = "any" if svc.restart == "always" else "on-failure"
@@ -188,7 +192,7 @@ def _service(spec: LoadedSpec, name: str, svc: Service, report: Report,
         labels=_labels(app, name, svc.labels),
         restart_condition=condition, resources=_resources(svc.resources), update=update, rollback=rollback,
         constraints=constraints, spread=spread, healthcheck=health,
-        ports=[PortView(p.port, p.published_port, p.protocol) for p in svc.ports if p.publish],
+        ports=[PortView(p.container_port, p.published_port, p.protocol) for p in svc.ports if p.publish],
         configs=mounts.configs, secrets=mounts.secrets, volumes=mounts.volumes, extension=svc.x_swarm,
         runtime=runtime(svc, at, report), aliases=aliases,
     )

@@ -22,6 +22,28 @@ job "edge" {
       provider = "nomad"
       port     = "web"
       tags     = ["traefik.enable=true", "traefik.http.routers.edge-docs.rule=Host(`docs.example.com`)"]
+
+      check {
+        name     = "readiness"
+        type     = "http"
+        path     = "/ready"
+        port     = "web"
+        interval = "10s"
+        timeout  = "1s"
+      }
+
+      check {
+        name     = "liveness"
+        type     = "tcp"
+        port     = "web"
+        interval = "10s"
+        timeout  = "1s"
+
+        check_restart {
+          limit = 3
+          grace = "0s"
+        }
+      }
     }
 
     update {
@@ -90,6 +112,11 @@ job "edge" {
         to     = 8443
       }
 
+      port "admin" {
+        static = 9443
+        to     = 9901
+      }
+
       port "dns" {
         to = 5353
       }
@@ -122,6 +149,12 @@ job "edge" {
       name     = "edge-gateway-metrics"
       provider = "nomad"
       port     = "metrics"
+    }
+
+    service {
+      name     = "edge-gateway-admin"
+      provider = "nomad"
+      port     = "admin"
     }
 
     update {
@@ -165,7 +198,7 @@ job "edge" {
 
       config {
         image = "edge/gateway:2.0"
-        ports = ["http", "https", "dns", "metrics"]
+        ports = ["http", "https", "dns", "metrics", "admin"]
       }
     }
   }
