@@ -79,7 +79,7 @@ def pick_service(spec: LoadedSpec, wanted: str | None) -> tuple[str, Service, in
         (p for p in svc.ports if p.publish), None) or (svc.ports[0] if svc.ports else None)
     if port is None:
         raise InputError(f"service {name} has no port to call over HTTP")
-    return name, svc, int(port.port), str(port.name)
+    return name, svc, port.container_port, str(port.name)
 
 
 def _reachable(target: str, adapter: Any, own_namespace: bool) -> dict[str, str]:

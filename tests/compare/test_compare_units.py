@@ -101,3 +101,11 @@ def test_local_docker_unreachable_says_why(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:1")
     with pytest.raises(NotReachable, match="no Docker Engine reachable"):
         chaos.local_docker()
+
+
+def test_pick_service_calls_the_container_port(tmp_path: Path) -> None:
+    """The prober reaches a replica, not the Service: a port with target_port is called there."""
+    (tmp_path / "a.yaml").write_text(SPEC.replace("{name: web, port: 8080, publish: true}",
+                                                  "{name: web, port: 80, target_port: 8080, publish: true}"))
+    name, _, port, port_name = pick_service(load(str(tmp_path / "a.yaml")), None)
+    assert (name, port, port_name) == ("b-api", 8080, "web")

@@ -296,3 +296,14 @@ def test_import_secrets_nomad(capsys: pytest.CaptureFixture[str], tmp_path: Path
     mounted = {m["path"]: m["secret"] for m in web["secrets"] if "path" in m}
     assert set(mounted) == {"/local/settings.yml"} and "from_env" in doc["secrets"][mounted["/local/settings.yml"]]
     assert [f["path"] for f in web["files"]] == ["/local/nginx.conf"]
+
+
+def test_import_secrets_compose_source_never_a_shell_variable(capsys: pytest.CaptureFixture[str],
+                                                             tmp_path: Path) -> None:
+    """A secret read from $PWD or $HOME would take the current folder or the home folder as its
+    value in any shell: the source gets a name of its own, and the report says which."""
+    folder = _compose(tmp_path, "services:\n  a:\n    image: nginx:1.27\n    environment:\n      DB_PASSWORD: ${PWD}\n"
+                      "    secrets: [s]\nsecrets:\n  s:\n    environment: HOME\n")
+    doc, printed = _import(capsys, tmp_path, str(folder / "compose.yaml"))
+    assert _from_env(doc) == {"SECRET_PWD", "SECRET_HOME"}
+    assert "read from SECRET_PWD instead" in printed and "read from SECRET_HOME instead" in printed

@@ -19,7 +19,7 @@ from typing import Any
 from crossdock.errors import InputError
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers import compose_units as units
-from crossdock.translators.importers.base import outside
+from crossdock.translators.importers.base import outside, safe_env_source
 from crossdock.translators.importers.compose_context import Context, spec_path
 from crossdock.specs.classify import Verdict
 from crossdock.translators.importers.compose_interp import ONLY_REF, parse_dotenv, references
@@ -98,7 +98,10 @@ def _path(at: Path, origin: Path) -> Path:
 def _env_secret(ctx: Context, service: str, key: str, value: str, ref: str | None, origin: Path, at: Path,
                 verdict: Verdict) -> str:
     where = f"{origin[1]}:{origin[2]}" if origin[0] == "@file" else ctx.where(origin)
-    source = ref or key
+    source = safe_env_source(ref or key)
+    if ref is not None and source != ref:
+        ctx.loss(_path(at, origin), f"its variable {ref} is one the shell always sets: the secret is read from "
+                 f"{source} instead (set it to the value compose would have taken from {ref})", "changed")
     if ref is None:  # the same name with another value in another service: a variable of its own
         digest = ctx.secret_digest(value)
         if ctx.env_secret_digests.setdefault(source, digest) != digest:

@@ -29,6 +29,7 @@ from crossdock.specs.classify import classify_file
 from crossdock.specs.types import carriable
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers import compose_units as units
+from crossdock.translators.importers.base import safe_env_source
 from crossdock.translators.importers.compose_context import Context
 
 SECRETS_DIR = "/run/secrets"
@@ -379,7 +380,10 @@ def declare_secret(ctx: Context, source: str, sec: Any) -> str | None:
         entry = {"from_file": file}
         ctx.comments[("secrets", name)] = f"from {ctx.where(at)}: read from {file} (relative to the spec's folder)"
     elif "environment" in sec:
-        entry = {"from_env": str(sec["environment"])}
+        entry = {"from_env": safe_env_source(str(sec["environment"]))}
+        if entry["from_env"] != str(sec["environment"]):
+            ctx.loss(at + ("environment",), f"{sec['environment']} is a variable the shell always sets: the secret "
+                     f"is read from {entry['from_env']} instead", "changed")
     else:
         ctx.loss(at, "a secret needs file:, environment: or external:; not carried")
         return None
