@@ -136,10 +136,12 @@ def _mentioned(service: str, feature: str, losses: str) -> bool:
     return any(w.lower() in ln.lower() for ln in lines for w in words)
 
 
-def kompose_gaps(kompose: str, case: Case, outcome: Outcome, tmp: Path) -> dict[str, list[str]]:
+def kompose_gaps(kompose: str, case: Case, outcome: Outcome, tmp: Path,
+                 outputs_only: bool = False) -> dict[str, list[str]]:
     """Per container: what kompose's Kubernetes output sets that crossdock's does not, and the
-    loss report does not mention (``{"?": ["kompose failed: ..."]}`` if kompose refused it).
-    Compared only where crossdock rendered (the other cases already count as failures)."""
+    loss report does not mention (``{"?": ["kompose failed: ..."]}`` if kompose refused it);
+    with ``outputs_only``, whatever the loss report says.  Compared only where crossdock
+    rendered (the other cases already count as failures)."""
     work = tmp / "kompose" / case.name
     if case.source.is_dir():
         shutil.copytree(case.source, work)
@@ -156,7 +158,7 @@ def kompose_gaps(kompose: str, case: Case, outcome: Outcome, tmp: Path) -> dict[
     ours_docs = [d for text in outcome.outputs.get("kubernetes", {}).values()
                  for d in yaml.safe_load_all(text) if isinstance(d, dict)]
     ours = _pod_containers(ours_docs)
-    losses = outcome.import_err + outcome.render_err
+    losses = "" if outputs_only else outcome.import_err + outcome.render_err
     gaps: dict[str, list[str]] = {}
     for name, (pod, container) in sorted(theirs.items()):
         if name not in ours:
@@ -213,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", action="store_true", help="one line per case")
     parser.add_argument("--json", action="store_true", help="the counts and the cases as JSON")
     parser.add_argument("--kompose", metavar="PATH", help="a kompose binary to compare compose cases with")
+    parser.add_argument("--outputs-only", action="store_true",
+                        help="with --kompose: count what kompose keeps and crossdock's output lacks, loss lines or not")
     args = parser.parse_args(argv)
     report: dict[str, Any] = {}
     for folder in args.folders:
@@ -223,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
                 outcome = run_case(case, Path(tmp))
                 row = measure(case, outcome)
                 if args.kompose and case.kind == "compose" and outcome.rendered:
-                    row.kompose_only = kompose_gaps(args.kompose, case, outcome, Path(tmp))
+                    row.kompose_only = kompose_gaps(args.kompose, case, outcome, Path(tmp), args.outputs_only)
                 rows.append(row)
         report[str(folder)] = {"summary": summary(rows), "cases": [asdict(r) for r in rows]}
         if not args.json:
