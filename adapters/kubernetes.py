@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import queue
-import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator
@@ -39,6 +37,7 @@ from crossdock.adapters.kubernetes_diff import (
     changed_paths, claim_pattern, documents, previous_template, shorten, subset_paths,
 )
 from crossdock.adapters.kubernetes_lock import LeaseLock
+from crossdock.adapters.kubernetes_logs import pod_logs
 from crossdock.adapters.lock import TTL, held
 from crossdock.adapters.model import AppStatus, Change, Plan
 from crossdock.errors import DeployFailed, PlatformError, PlatformRejected, PlatformTimeout
@@ -375,47 +374,7 @@ class KubernetesAdapter:
         """The log lines of the workload's pods (its main container), prefixed with the pod name
         when there are several; with ``follow``, until the pods end or the caller stops.
         Raises PlatformRejected (no such workload), PlatformError."""
-        pods = self.conn.request("listing pods", "GET", PODS.path(self.namespace),
-                                 query={"labelSelector": owner_selector(app, workload)})["items"]
-        if not pods:
-            raise PlatformRejected(f"app {app} has no pods of workload {workload} in namespace {self.namespace}")
-        sources: list[tuple[str, Callable[[], Iterator[str]]]] = []
-        for p in sorted(pods, key=lambda p: str(p["metadata"]["name"])):
-            name = str(p["metadata"]["name"])
-            query = {"container": p["spec"]["containers"][0]["name"], "follow": "true" if follow else None}
-            prefix = f"{name}: " if len(pods) > 1 else ""
-            sources.append((prefix, functools.partial(self.conn.stream_lines, f"reading the log of pod {name}",
-                                                      PODS.path(self.namespace, name) + "/log", query)))
-        if not follow or len(sources) == 1:
-            for prefix, lines in sources:
-                yield from (prefix + line for line in lines())
-            return
-        yield from _merged(sources)
-
-
-def _merged(sources: list[tuple[str, Callable[[], Iterator[str]]]]) -> Iterator[str]:
-    """Lines of several followed logs as they come (one reader thread per pod)."""
-    q: queue.Queue[tuple[str, Any]] = queue.Queue()
-
-    def read(prefix: str, lines: Callable[[], Iterator[str]]) -> None:
-        try:
-            for line in lines():
-                q.put(("line", prefix + line))
-        except PlatformError as e:
-            q.put(("error", e))
-        q.put(("end", None))
-
-    for prefix, lines in sources:
-        threading.Thread(target=read, args=(prefix, lines), daemon=True).start()
-    ended = 0
-    while ended < len(sources):
-        what, value = q.get()
-        if what == "line":
-            yield str(value)
-        elif what == "error":
-            raise value
-        else:
-            ended += 1
+        return pod_logs(self.conn, self.namespace, app, workload, follow)
 
 
 class _redacting:

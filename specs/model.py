@@ -12,10 +12,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from crossdock.specs.schedule import Cron, Timezone
 from crossdock.specs.types import (
-    AbsPath, Alias, AppName, Bool, Capability, Count, Cpu, Cron, Duration, EnvKey, EnvName, EnvValue,
+    AbsPath, Alias, AppName, Bool, Capability, Count, Cpu, Duration, EnvKey, EnvName, EnvValue,
     FileMode, Hostname, HttpPath, Image, LabelKey, LabelValue, Memory, ObjectName, Percent, Port, PortName,
-    PortRef, PositiveCount, Replicas, Signal, Size, Text, Timezone, UserRef, WorkloadName,
+    PortRef, PositiveCount, Replicas, Signal, Size, Text, UserRef, WorkloadName,
 )
 
 API_VERSION = "crossdock/v1"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from crossdock.specs.types import CRON_PATTERN, cron_matches, cron_problem
+from crossdock.specs.schedule import CRON_PATTERN, cron_matches, cron_problem
 
 VALID_CRON = [
     "0 3 * * *", "*/5 * * * *", "30 2 * * 1-5", "0 0 1,15 * *", "0 8-18/2 * * MON-FRI",
@@ -94,7 +94,7 @@ def test_is_zone_agrees_with_available_timezones() -> None:
     the posix/ and right/ copies it leaves out and paths that are no names."""
     import os
 
-    from crossdock.specs.types import _NOT_ZONES, is_zone
+    from crossdock.specs.schedule import _NOT_ZONES, is_zone
 
     zones = zoneinfo.available_timezones() - _NOT_ZONES
     names = set(zones) | set(_NOT_ZONES) | {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from crossdock.specs.types import cron_problem
+from crossdock.specs.schedule import cron_problem
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers.kubernetes_pod import PodReader
 from crossdock.translators.importers.kubernetes_read import Manifest
