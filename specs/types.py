@@ -190,43 +190,31 @@ FileMode = Annotated[int, BeforeValidator(_mode), WithJsonSchema(
     {"anyOf": [{"type": "integer", "minimum": 0, "maximum": 0o7777}, {"type": "string", "pattern": "^0?[0-7]{3,4}$"}]})]
 Port = bounded_int(1, 65535)
 
-_PORT_NAME = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
+def number_or_name(lo: int, hi: int, name: str, name_max: int, schema_pattern: str, expected: str) -> Any:
+    """An integer lo-hi or a name matching ``name`` (at most ``name_max`` characters), as one
+    type rather than a union, so that a wrong value gives one message, not one per branch."""
+    rx = re.compile(name)
+
+    def check(v: Any) -> Any:
+        if isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi:
+            return v
+        if isinstance(v, str) and rx.fullmatch(v) and len(v) <= name_max:
+            return v
+        raise fail(expected, v)
+
+    return Annotated[int | str, BeforeValidator(check), WithJsonSchema(
+        {"anyOf": [{"type": "integer", "minimum": lo, "maximum": hi},
+                   {"type": "string", "pattern": schema_pattern, "maxLength": name_max}]})]
 
 
-def _port_ref(v: Any) -> Any:
-    if isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 65535:
-        return v
-    if isinstance(v, str) and _PORT_NAME.fullmatch(v) and len(v) <= 15:
-        return v
-    raise fail("a port name declared under ports (e.g. 'http') or a port number 1-65535", v)
-
-
-# One type rather than a union, so that a wrong value gives one message, not one per branch.
-PortRef = Annotated[
-    int | str,
-    BeforeValidator(_port_ref),
-    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1, "maximum": 65535},
-                              {"type": "string", "pattern": _PORT_NAME.pattern, "maxLength": 15}]}),
-]
-_USER_NAME = re.compile(r"[a-z_][a-z0-9_.-]*\$?")
-
-
-def _user_ref(v: Any) -> Any:
-    if isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 2147483647:
-        return v
-    if isinstance(v, str) and _USER_NAME.fullmatch(v) and len(v) <= 32:
-        return v
-    raise fail("a numeric id 0-2147483647 or a name such as 'postgres'", v)
-
-
+_PORT_NAME = r"[a-z]([-a-z0-9]*[a-z0-9])?"
+PortRef = number_or_name(1, 65535, _PORT_NAME, 15, _PORT_NAME,
+                         "a port name declared under ports (e.g. 'http') or a port number 1-65535")
 # A user or group: a numeric id, or a name the image's /etc/passwd resolves (Kubernetes can run
 # only as a number; its translator says so for a name).
-UserRef = Annotated[
-    int | str,
-    BeforeValidator(_user_ref),
-    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0, "maximum": 2147483647},
-                              {"type": "string", "pattern": f"^(?=.{{1,32}}$)(?:{_USER_NAME.pattern})$"}]}),
-]
+_USER_NAME = r"[a-z_][a-z0-9_.-]*\$?"
+UserRef = number_or_name(0, 2147483647, _USER_NAME, 32, f"^(?:{_USER_NAME})$",
+                         "a numeric id 0-2147483647 or a name such as 'postgres'")
 Replicas = bounded_int(0, 10000)
 Percent = bounded_int(1, 100)
 Count = bounded_int(0)
