@@ -135,3 +135,22 @@ def test_nomad_import_task_network_beside_a_group_network_is_reported() -> None:
                      '    network {\n      port "db" {\n        to = 6379\n      }\n    }\n'))
     assert [p["port"] for p in both.doc["services"]["web"]["ports"]] == [6379]
     assert any("task network beside the group's" in str(loss) for loss in both.losses)
+
+
+def test_nomad_import_task_with_its_own_network_is_a_service_of_its_own() -> None:
+    """Nomad's sock shop guide: a group runs a service and its database as two tasks, each with
+    a task network and a registration of its own: two containers with two addresses, not one
+    network namespace with a sidecar."""
+    def task(name: str, image: str, port: int) -> str:
+        return (f'    task "{name}" {{\n      driver = "docker"\n      config {{\n        image = "{image}"\n'
+                f'        port_map {{\n          p = {port}\n        }}\n      }}\n'
+                f'      resources {{\n        network {{\n          port "p" {{}}\n        }}\n      }}\n'
+                f'      service {{\n        name = "{name}"\n        port = "p"\n      }}\n    }}\n')
+    result = imp(job('  group "user" {\n' + task("user", "weaveworksdemos/user:0.4.4", 80)
+                     + task("user-db", "weaveworksdemos/user-db:0.4.0", 27017) + '  }'))
+    services = result.doc["services"]
+    assert sorted(services) == ["user", "user-db"]
+    assert [p["port"] for p in services["user"]["ports"]] == [80]
+    assert [p["port"] for p in services["user-db"]["ports"]] == [27017]
+    assert "sidecars" not in services["user"]
+    assert any("a network of its own becomes a service of its own" in str(loss) for loss in result.losses)

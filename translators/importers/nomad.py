@@ -213,6 +213,8 @@ def _job(ctx: Ctx, job: dict[str, Any], sections: dict[str, dict[str, Any]], tak
                  "deploy; payload and dispatch meta are not carried over")
     kind = "services" if jtype in ("service", "system") else ("cron_jobs" if periodic else "jobs")
     groups = [g for g in job.get("TaskGroups") or [] if isinstance(g, dict)]
+    if kind == "services":
+        groups = [part for g in groups for part in _separated(ctx, g, f"{path}.group.{g.get('Name')}")]
     for group in groups:
         gname = str(group.get("Name") or "group")
         if kind == "services":
@@ -245,6 +247,15 @@ def _job(ctx: Ctx, job: dict[str, Any], sections: dict[str, dict[str, Any]], tak
         if key not in _OWN_META and meta[key] != app_meta.get(key):
             ctx.loss(ctx.key_line(job, "Meta", key), f"{path}.meta.{key}",
                      "job meta differing from the app's: not carried over")
+
+
+def _separated(ctx: Ctx, group: dict[str, Any], path: str) -> list[dict[str, Any]]:
+    parts = nomad_groups.separate(group)
+    for part in parts[1:]:
+        ctx.loss(part["Tasks"][0], f"{path}.task.{part.get('Name')}", "a task with a network of its own "
+                 "becomes a service of its own (not a sidecar sharing the main task's network); Nomad places the "
+                 "group's tasks on one node, the spec does not", "changed")
+    return parts
 
 
 def _per_node(ctx: Ctx, group: dict[str, Any], w: dict[str, Any], path: str) -> None:

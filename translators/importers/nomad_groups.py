@@ -67,6 +67,23 @@ def workload(job: dict[str, Any], group: dict[str, Any], kind: str, path: str, c
     return out
 
 
+def separate(group: dict[str, Any]) -> list[dict[str, Any]]:
+    """The group, and a group of its own for each further task that has its own network (a
+    task-level one, Nomad before 0.12): such tasks are separate containers with their own
+    address and registrations (a service and its database), not sidecars sharing the main task's
+    network namespace.  Nomad places them on one node, which the spec cannot say (the caller
+    reports it)."""
+    if group.get("Networks"):
+        return [group]
+    main, _, sidecars, _ = nomad_tasks.split(group)
+    own = [t for t in sidecars if not t.get("Lifecycle") and (t.get("Resources") or {}).get("Networks")]
+    if main is None or not own:
+        return [group]
+    rest = [t for t in group.get("Tasks") or [] if not any(t is o for o in own)]
+    return [{**group, "Tasks": rest}] + [{**group, "Name": t.get("Name"), "Tasks": [t], "Services": []}
+                                         for t in own]
+
+
 def _labels(group: dict[str, Any], path: str, ctx: Ctx) -> dict[str, str]:
     """Group meta as the workload's labels; what cannot be a label stays Nomad meta (x-nomad)."""
     labels: dict[str, str] = {}
