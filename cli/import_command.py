@@ -62,6 +62,7 @@ def import_command(paths: Sequence[str], source: str, output: str, name: str | N
       crossdock import jobs/web.nomad.hcl -o app.yaml
       crossdock import compose.yml --not-secret AUTH_KEY_ID --secret LICENSE -o app.yaml
     """
+    from crossdock.specs import files
     from crossdock.specs.classify import SecretRules
     from crossdock.translators.importers import base
     from crossdock.translators.importers.spec_writer import rebase_paths
@@ -85,6 +86,12 @@ def import_command(paths: Sequence[str], source: str, output: str, name: str | N
     spec_dir = None if output == "-" else os.path.dirname(os.path.abspath(output))
     outside = [] if spec_dir is None else rebase_paths(result.doc, os.getcwd(), spec_dir)
     text = base.write_spec(result)
+    size = len(text.encode("utf-8"))
+    if size > files.MAX_SPEC_BYTES:  # every part under its own cap, the whole over the spec's
+        raise InputError(f"{', '.join(shown(s) for s in result.sources)}: the spec this import would write is "
+                         f"{size / 2**20:.1f} MiB, over the {files.MAX_SPEC_BYTES // 2**20} MiB a spec may be "
+                         "(what the files hold together, once YAML aliases, extends and env files are expanded); split the app "
+                         "or import fewer files; nothing was written")
     try:
         base.check_spec(text, base_dir=spec_dir, allowed=(*sources.roots, *sources.allowed))
     except SpecError as e:

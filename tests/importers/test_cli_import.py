@@ -69,6 +69,20 @@ def test_cli_import_writes_output_file(capsys: pytest.CaptureFixture[str], proje
     assert [p.name for p in project.iterdir() if p.name.startswith(".crossdock-import-")] == []
 
 
+def test_cli_import_spec_over_the_spec_cap_is_refused(capsys: pytest.CaptureFixture[str], project: Path) -> None:
+    """Two compose files, each under the 4 MiB a file may be, that together make a spec over it:
+    exit 2 and one message, where the spec check would have called it a bug in the importer."""
+    blob = "x" * 900_000
+    for name, services in (("compose.yaml", "abc"), ("compose.override.yaml", "def")):
+        (project / name).write_text("services:\n" + "".join(
+            f"  {s}:\n    image: nginx:1.27\n    environment:\n      BLOB: \"{blob}\"\n" for s in services))
+    target = project / "app.yaml"
+    code, out, err = run(capsys, "import", "shop", "-o", str(target))
+    assert code == 2 and out == "" and not target.exists()
+    assert "the spec this import would write is 5.2 MiB, over the 4 MiB a spec may be" in err
+    assert "bug" not in err and blob[:100] not in err
+
+
 def test_cli_import_strict_writes_nothing(capsys: pytest.CaptureFixture[str], project: Path) -> None:
     target = project / "app.yaml"
     target.write_text("previous\n")
