@@ -21,12 +21,9 @@ import os
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, TypeVar
 
-from crossdock.adapters import deferred
-
-deferred.charset_normalizer()  # before requests (see adapters.deferred)
-import nomad  # type: ignore[import-untyped]  # noqa: E402
-import nomad.api.exceptions as nomad_errors  # type: ignore[import-untyped]  # noqa: E402
-import requests  # noqa: E402
+import nomad  # type: ignore[import-untyped]
+import nomad.api.exceptions as nomad_errors  # type: ignore[import-untyped]
+import requests
 
 from crossdock.errors import (PlatformError, PlatformForbidden, PlatformRejected, PlatformTimeout,
                               PlatformUnauthorized, PlatformUnreachable)

@@ -13,13 +13,10 @@ import subprocess
 from contextlib import contextmanager
 from typing import Any, Iterator, Mapping
 
-from crossdock.adapters import deferred
-
-deferred.charset_normalizer()  # before requests (see adapters.deferred)
-import docker  # type: ignore[import-untyped]  # docker-py ships no type information  # noqa: E402
-import docker.context.config  # type: ignore[import-untyped]  # noqa: E402
-import docker.errors  # type: ignore[import-untyped]  # noqa: E402
-import requests  # noqa: E402
+import docker  # type: ignore[import-untyped]  # docker-py ships no type information
+import docker.context.config  # type: ignore[import-untyped]
+import docker.errors  # type: ignore[import-untyped]
+import requests
 
 from crossdock.errors import (
     PlatformError,

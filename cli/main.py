@@ -7,7 +7,6 @@ message in exactly one place, ``main()``; nothing below prints a traceback.
 
 from __future__ import annotations
 
-import gc
 import io
 import os
 import sys
@@ -279,57 +278,36 @@ from crossdock.cli.compare.command import compare as compare_command  # noqa: E4
 cli.add_command(compare_command)
 
 
-GC_YOUNG_THRESHOLD = 100_000  # see main()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; the one place where errors become a message and an exit code.
 
-    With ``argv`` None the run takes the process's own arguments and owns the process (the
-    ``crossdock`` command, ``python -m crossdock``), which ends when it returns: what is still
-    alive is then frozen (``gc.freeze``), so the interpreter's last garbage collection at exit
-    does not walk every imported module's objects again (pydantic's schemas above all), about a
-    tenth of a cold ``crossdock render``; and the interpreter's teardown (finalizing every module)
-    is skipped with ``os._exit`` once the output is flushed, about as much again.  In-process
-    callers (tests) pass ``argv``, keep their collector as it was, and get the code returned.
-
-    The owned process also collects its youngest generation after every ``GC_YOUNG_THRESHOLD``
-    net allocations instead of 700: the imports of a platform command (pydantic, Jinja2,
-    docker-py...) otherwise set off ~85 collections, ~14 ms of the ~0.3 s a `crossdock deploy`
-    spends before its first platform call, for next to no garbage (class and function objects
-    live until exit).  A long ``wait`` or ``logs --follow`` still collects, only less often;
-    the spec loader and the translators pause the collector anyway
-    (``yamlsrc.gc_paused``, ``base.gc_paused``).
-
-    The command also tells pydantic not to look for plugins (``PYDANTIC_DISABLE_PLUGINS``,
+    With ``argv`` None the run takes the process's own arguments (the ``crossdock`` command,
+    ``python -m crossdock``); in-process callers (tests) pass ``argv``.  Either way the code is
+    returned and the process ends the ordinary way, so that the libraries' exit handlers run
+    (the kubernetes client deletes there the temporary files that hold a kubeconfig's client
+    key).  The command tells pydantic not to look for plugins (``PYDANTIC_DISABLE_PLUGINS``,
     unless the environment sets it): the spec model needs none, and the search reads the
-    metadata of every installed distribution when the model is built, in every run.  With the
-    search off, ``importlib.metadata`` (which pydantic's plugin loader imports for it, and with
-    it ``email``, ``zipfile``, ``csv``...: ~25 ms of a cold render) is deferred until something
-    uses it (``adapters.deferred``); urllib3, under the platform clients, only binds its
-    ``version`` at import.
+    metadata of every installed distribution in every run.
     """
     if argv is None:
-        gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
         os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-        if os.environ["PYDANTIC_DISABLE_PLUGINS"] in ("__all__", "1", "true"):
-            from crossdock.adapters import deferred
+    code = _main(argv)
+    if argv is None:
+        _flush_or_silence()
+    return code
 
-            deferred.defer("importlib.metadata", entry_points=deferred.calling("importlib.metadata", "entry_points"),
-                           version=deferred.calling("importlib.metadata", "version"))  # urllib3.http2 binds it
-    code = EXIT_RUNTIME
+
+def _flush_or_silence() -> None:
+    """Flush the output before the interpreter does; when the reader has gone (``crossdock ... |
+    head``), point stdout at /dev/null so that the interpreter's own flush at exit does not print
+    a BrokenPipeError (the Python documentation's recipe for SIGPIPE)."""
     try:
-        code = _main(argv)
-        return code
-    finally:
-        if argv is None:
-            gc.freeze()
-            for stream in (sys.stdout, sys.stderr):
-                try:
-                    stream.flush()
-                except (OSError, ValueError):  # a closed pipe: nothing more can be said
-                    pass
-            os._exit(code)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # a closed stream: nothing more can be said
+        pass
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -362,8 +340,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return 0
     except Exception as e:  # noqa: BLE001 - the promise is: never a traceback
         if os.environ.get("CROSSDOCK_DEBUG", "") not in ("", "0"):
-            # printed here, not re-raised: main() ends the process with os._exit, which would
-            # come before the interpreter printed an exception escaping it
+            # printed, not re-raised: the promise is one message and an exit code
             import traceback
             traceback.print_exc()
             return EXIT_RUNTIME

@@ -56,9 +56,8 @@ def load(file: str, *, env: str | None = None, overlays: Sequence[str] = (),
     validate, render and explain write or show no value, so they need none.
     Raises SpecError with every problem found (file:line:col, spec path, hint).
     """
-    with yamlsrc.gc_paused():
-        return _load(file, env, overlays, set_vars, os.environ if environ is None else environ, text, allowed,
-                     require_secret_values)
+    return _load(file, env, overlays, set_vars, os.environ if environ is None else environ, text, allowed,
+                 require_secret_values)
 
 
 def _load(file: str, env: str | None, overlays: Sequence[str], set_vars: Mapping[str, str] | None,

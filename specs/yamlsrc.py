@@ -11,11 +11,9 @@ a size cap; ``yamlconvert`` then refuses alias expansion past a budget of values
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 from yaml.reader import ReaderError
@@ -65,22 +63,6 @@ class Located:
             probe = probe[:-1]
             key = False
         return Location(*self.values.get((), (self.file, 1, 1)))
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a spec is built.  Building tens of thousands of
-    containers (nodes, data, the model) sets off full collections that walk everything built so
-    far, again and again: half the time of loading a 1,000-service spec (bench/README.md), to
-    find no garbage, as these trees hold no cycles.  Nested uses leave it to the outermost."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def read_text(file: str, text: str | bytes | None = None) -> str:
@@ -172,27 +154,25 @@ def parse(file: str, text: str | bytes | None = None, *, tag_hint: str | None = 
 
     ``tag_hint`` replaces the hint given for a YAML tag crossdock does not read."""
     source = read_text(file, text)
-    with gc_paused():
-        nodes = _nodes(file, source)
-        if not nodes:
-            raise SpecError([Problem("", "the file is empty", Location(file, 1, 1),
-                                     "start with 'apiVersion: crossdock/v1'")])
-        if len(nodes) > 1:
-            mark = nodes[1].start_mark
-            raise SpecError([Problem("", "more than one YAML document",
-                                     Location(file, mark.line + 1, mark.column + 1),
-                                     "one app per file; remove the '---' and what follows")])
-        return _located(Converter(file, source, tag_hint=tag_hint), nodes[0])
+    nodes = _nodes(file, source)
+    if not nodes:
+        raise SpecError([Problem("", "the file is empty", Location(file, 1, 1),
+                                 "start with 'apiVersion: crossdock/v1'")])
+    if len(nodes) > 1:
+        mark = nodes[1].start_mark
+        raise SpecError([Problem("", "more than one YAML document",
+                                 Location(file, mark.line + 1, mark.column + 1),
+                                 "one app per file; remove the '---' and what follows")])
+    return _located(Converter(file, source, tag_hint=tag_hint), nodes[0])
 
 
 def parse_all(file: str, source: str, *, tag_hint: str | None = None) -> list[tuple[Located, yaml.Node]]:
     """Every document of a file (a manifest file holds many), each read with locations, with
     one alias budget for the whole file.  ``source`` comes from ``read_text``.  Raises
     SpecError listing the problems of the first document that has some."""
-    with gc_paused():
-        budget = AliasBudget()
-        return [(_located(Converter(file, source, budget, tag_hint), node), node)
-                for node in _nodes(file, source)]
+    budget = AliasBudget()
+    return [(_located(Converter(file, source, budget, tag_hint), node), node)
+            for node in _nodes(file, source)]
 
 
 def _nodes(file: str, source: str) -> list[yaml.Node]:

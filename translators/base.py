@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import functools
-import gc
 from dataclasses import dataclass, field
-from typing import Callable, ParamSpec, Protocol, TypeVar
+from typing import Protocol
 
 from crossdock.errors import shown
 from crossdock.specs.loader import LoadedSpec
@@ -102,31 +100,6 @@ def alias_clash(app: App, owner: str, alias: str) -> str | None:
     return None
 
 
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def gc_paused(fn: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run ``fn`` with Python's cyclic garbage collector paused (unless it already is).
-
-    A translation allocates a few hundred thousand small objects (views, lines, strings) that
-    all live until it returns, and makes almost no reference cycles; the collector's passes over
-    them, and over the loaded spec, were about a quarter of the render time of a 1,000-service
-    app.  Reference counting still frees everything as usual, and what cycles there are are
-    collected after the call.  Threads: another thread's allocations also go uncollected while a
-    translation runs, nothing worse."""
-
-    @functools.wraps(fn)
-    def paused(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        if not gc.isenabled():
-            return fn(*args, **kwargs)
-        gc.disable()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            gc.enable()
-
-    return paused
 
 
 def get(target: str) -> Translator:

@@ -85,39 +85,6 @@ def test_redacting_hides_secret_values_plain_and_base64() -> None:
     assert isinstance(err.value.__cause__, KeyError)
 
 
-def _run_python(code: str) -> str:
-    import subprocess
-    import sys
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
-
-
-def test_kubernetes_client_imports_only_client_and_config() -> None:
-    out = _run_python(
-        "import sys, crossdock.adapters.kubernetes\n"
-        "print(sorted({m.split('.')[1] for m in sys.modules if m.startswith('kubernetes.')}))")
-    loaded = set(eval(out))
-    assert {"client", "config"} <= loaded
-    assert not loaded & {"dynamic", "stream", "watch", "informer", "leaderelection"}
-
-
-def test_kubernetes_client_package_completes_for_other_code() -> None:
-    # Code elsewhere in the process that wants the whole package gets it, __init__ and all.
-    out = _run_python(
-        "import crossdock.adapters.kubernetes\n"
-        "import kubernetes\n"
-        "from kubernetes import dynamic, watch\n"
-        "import kubernetes.client\n"
-        "print(kubernetes.__version__, kubernetes.stream.__name__, watch.Watch.__name__, dynamic.__name__,\n"
-        "      kubernetes.client.ApiClient.__name__, hasattr(kubernetes, '__getattr__'))")
-    version, stream, watch, dynamic, api_client, lazy = out.split()
-    import kubernetes
-    assert version == kubernetes.__version__
-    assert (stream, watch, dynamic, api_client, lazy) == ("kubernetes.stream", "Watch", "kubernetes.dynamic",
-                                                         "ApiClient", "False")
-
-
 def test_conn_gather_keeps_order_and_raises_the_first_failure_in_order() -> None:
     import threading
     import time

@@ -152,3 +152,25 @@ def test_cli_platform_commands_use_the_compiled_template_cache(target: str, tmp_
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     cached = list((tmp_path / "cache" / "crossdock").glob("templates-*/*.cache"))
     assert cached, proc.stderr
+
+
+@pytest.mark.platform
+def test_cli_kubernetes_command_leaves_no_temporary_files(kubernetes: Any, tmp_path: Path) -> None:
+    """The kubernetes client writes a kubeconfig's embedded certificate data (the CA's here; a
+    client key's for other clusters) to temporary files and deletes them at exit: the command
+    must end the ordinary way, so that nothing of it stays behind in the temporary folder."""
+    import os
+    import subprocess
+
+    from platforms_fixtures import KUBECONFIG
+
+    assert "certificate-authority-data:" in KUBECONFIG.read_text()  # what makes the client write one
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp), "KUBECONFIG": str(KUBECONFIG)}
+    proc = subprocess.run([sys.executable, "-m", "crossdock", "status", f"gone-{uuid.uuid4().hex[:6]}",
+                           "-t", "kubernetes", "--namespace", "default", "-o", "json"],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["workloads"] == []
+    assert sorted(p.name for p in temp.iterdir()) == []

@@ -378,37 +378,6 @@ def test_yamlsrc_nesting_past_the_composer_guard_is_found_at_its_place() -> None
     assert problems == ["app.yaml:5:72: nesting deeper than 64 levels (a spec is never this deep)"]
 
 
-@pytest.mark.parametrize("fails", [False, True])
-def test_yamlsrc_load_pauses_the_garbage_collector_and_restores_it(fails: bool) -> None:
-    import gc
-
-    seen: list[bool] = []
-    original = variables.expand
-
-    def spy(*args: Any, **kw: Any) -> Any:
-        seen.append(gc.isenabled())
-        return original(*args, **kw)
-
-    text = HEAD + "services:\n  web:\n    image: nginx\n" + ("    replicas: many\n" if fails else "")
-    variables.expand = spy  # type: ignore[assignment]
-    try:
-        assert gc.isenabled()
-        if fails:
-            _problems(text)
-        else:
-            _load(text)
-        assert seen == [False] and gc.isenabled()
-        gc.disable()  # a caller that paused it itself keeps it paused
-        try:
-            seen.clear()
-            _problems(text) if fails else _load(text)
-            assert seen == [False] and not gc.isenabled()
-        finally:
-            gc.enable()
-    finally:
-        variables.expand = original  # type: ignore[assignment]
-
-
 def test_loader_secret_value_substituted_into_a_bad_field_is_redacted(tmp_path: Path) -> None:
     marker = "SECRET-MARKER-0123456789-abcdefghijklmnopqrstuvwxyz"
     spec = tmp_path / "app.yaml"

@@ -80,33 +80,6 @@ def test_jsontext_dumps_refuses_circular_references() -> None:
         jsontext.dumps(loop)
 
 
-def test_gc_paused_restores_the_collector() -> None:
-    import gc
-
-    from crossdock.translators.base import gc_paused
-
-    @gc_paused
-    def seen() -> bool:
-        return gc.isenabled()
-
-    @gc_paused
-    def fails() -> None:
-        raise RuntimeError("boom")
-
-    assert gc.isenabled()
-    assert seen() is False
-    assert gc.isenabled()
-    with pytest.raises(RuntimeError):
-        fails()
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        assert seen() is False
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
-
-
 def test_bytecode_cache_recompiles_edited_and_damaged_templates(tmp_path: Any) -> None:
     import subprocess
     import sys

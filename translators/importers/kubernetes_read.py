@@ -191,8 +191,7 @@ def parse_file(path: str, text: str) -> list[Manifest]:
     mapping; refuses what the spec loader refuses (aliases past a budget, deep nesting).
     """
     try:
-        with yamlsrc.gc_paused():
-            return _parse_file(path, yamlsrc.read_text(path, text))
+        return _parse_file(path, yamlsrc.read_text(path, text))
     except SpecError as e:
         message = "\n".join(str(p) for p in e.problems)
         if "{{" in text and "YAML syntax error" in message:

@@ -62,7 +62,7 @@ from typing import Literal
 
 from crossdock.errors import shown
 from crossdock.specs.loader import LoadedSpec
-from crossdock.translators.base import Bundle, Report, WithheldSecret, gc_paused
+from crossdock.translators.base import Bundle, Report, WithheldSecret
 from crossdock.translators.kubernetes.extensions import Doc, apply_app_extension, patch_doc
 from crossdock.translators.kubernetes.pod import SECRET_KEY
 from crossdock.translators.kubernetes.view import MANAGED_BY, NAME, PART_OF, ViewBuilder
@@ -82,7 +82,6 @@ class KubernetesTranslator:
         self.layout = layout
         self.secret_values = secret_values
 
-    @gc_paused
     def translate(self, spec: LoadedSpec) -> Bundle:
         """Render ``spec``; pure. Raises nothing for a valid spec: problems become warnings."""
         report = Report("kubernetes")

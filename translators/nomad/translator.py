@@ -47,7 +47,7 @@ from typing import Any
 
 from crossdock.specs.loader import LoadedSpec
 from crossdock.translators import jsontext
-from crossdock.translators.base import Bundle, Report, gc_paused
+from crossdock.translators.base import Bundle, Report
 from crossdock.translators.nomad import hcl, view
 from crossdock.translators.render import render
 from crossdock.translators.support import Target
@@ -59,7 +59,6 @@ _OTHER_TARGETS = frozenset({"x-kubernetes", "x-swarm"})
 class NomadTranslator:
     name: Target = "nomad"
 
-    @gc_paused
     def translate(self, spec: LoadedSpec) -> Bundle:
         """Render ``spec`` as Nomad jobs, each in HCL and JSON. Pure; raises nothing for a spec
         the loader accepted."""

@@ -25,7 +25,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crossdock.specs.loader import LoadedSpec
-from crossdock.translators.base import Bundle, Report, gc_paused
+from crossdock.translators.base import Bundle, Report
 from crossdock.translators.render import render
 from crossdock.translators.support import Target
 from crossdock.translators.swarm import extend, view
@@ -36,7 +36,6 @@ _PACKAGE = str(Path(__file__).parent)
 class SwarmTranslator:
     name: Target = "swarm"
 
-    @gc_paused
     def translate(self, spec: LoadedSpec) -> Bundle:
         """Render ``spec`` as a stack file and its config files. Pure; raises nothing for a
         spec the loader accepted."""
