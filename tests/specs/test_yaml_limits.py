@@ -7,7 +7,6 @@ refused with exit 2, at the place that crosses the budget, fast and in little me
 
 from __future__ import annotations
 
-import os
 import resource
 import subprocess
 import sys
@@ -33,18 +32,27 @@ def _limit_cpu() -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (60, 60))  # a run that never ends is killed, not waited on
 
 
+# The command as `python -m crossdock` runs it, reporting its own peak memory at exit: VmHWM of
+# /proc/self/status belongs to the process's memory map since exec.  (ru_maxrss would not do:
+# Linux carries it over the fork from the test process, whose size it would then measure.)
+_PEAK = ("import runpy, sys\n"
+         "sys.argv = ['crossdock', *sys.argv[2:]]\n"
+         "try:\n"
+         "    runpy.run_module('crossdock', run_name='__main__', alter_sys=True)\n"
+         "finally:\n"
+         "    with open('/proc/self/status') as f, open(sys.argv_peak, 'w') as out:\n"
+         "        out.write(next(line for line in f if line.startswith('VmHWM:')).split()[1])\n")
+
+
 def _run(tmp_path: Path, *argv: str) -> tuple[int, str, float, int]:
     """Exit code, stderr, seconds and peak memory (KiB, this child's own) of ``crossdock *argv``."""
+    peak = tmp_path / ".peak"
+    code = _PEAK.replace("sys.argv_peak", repr(str(peak)))
     start = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "crossdock", *argv], cwd=tmp_path, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, preexec_fn=_limit_cpu)
-    _, status, usage = os.wait4(proc.pid, 0)  # (the messages are short: the pipes cannot fill)
+    proc = subprocess.run([sys.executable, "-c", code, "-", *argv], cwd=tmp_path, capture_output=True, text=True,
+                          preexec_fn=_limit_cpu, check=False)
     seconds = time.monotonic() - start
-    assert proc.stdout is not None and proc.stderr is not None
-    err = proc.stderr.read()
-    proc.stdout.close()
-    proc.stderr.close()
-    return os.waitstatus_to_exitcode(status), err, seconds, usage.ru_maxrss
+    return proc.returncode, proc.stderr, seconds, int(peak.read_text())
 
 
 def _assert_clean_refusal(code: int, err: str, want: str) -> None:
