@@ -9,7 +9,6 @@ with the user's ``--secret``/``--not-secret``) calls secret.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -23,6 +22,7 @@ from crossdock.specs.types import (
 )
 from crossdock.specs.yamlsrc import Path
 from crossdock.translators.importers.base import Loss, safe_env_source
+from crossdock.translators.importers.name_fit import shorten
 from crossdock.translators.importers.kubernetes_read import Manifest
 
 SECRET_KEY = "value"  # the key crossdock's own Secrets hold their value under
@@ -71,12 +71,9 @@ def dns_name(text: str, limit: int, letter_first: bool, cut: bool = False) -> st
 
 def short_name(name: str, limit: int, seed: str = "") -> str:
     """``name`` when it fits in ``limit`` characters, else its first characters, '-' and four hex
-    digits of a hash of ``seed`` (default ``name``): deterministic, still a DNS label, and two
-    names that share a long prefix stay apart.  ``limit`` is at least 6."""
-    if len(name) <= limit:
-        return name
-    digest = hashlib.sha256((seed or name).encode()).hexdigest()[:4]
-    return name[: limit - 5].rstrip("-") + "-" + digest
+    digits of a hash of ``seed`` (default ``name``): name_fit.shorten with the Kubernetes
+    importer's shorter hash.  ``limit`` is at least 6."""
+    return shorten(name, limit, digits=4, seed=seed)
 
 
 def env_name(text: str) -> str:

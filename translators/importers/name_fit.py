@@ -28,17 +28,18 @@ APP_NAME_MIN = 16
 _HASH = 6  # hex digits of sha256: 16.7 million values, for names that share a long prefix
 
 
-def shorten(name: str, limit: int) -> str:
-    """``name`` if it has at most ``limit`` characters, else its head, '-' and 6 hex digits of the
-    full name's sha256, in ``limit`` characters.  Deterministic; a DNS label (lowercase letters,
-    digits, '-') stays one, and a name starting with a letter still does when ``limit`` >= 8."""
+def shorten(name: str, limit: int, *, digits: int = _HASH, seed: str = "") -> str:
+    """``name`` if it has at most ``limit`` characters, else its head, '-' and ``digits`` hex digits
+    of the sha256 of ``seed`` (default: the full name), in ``limit`` characters.  Deterministic;
+    a DNS label (lowercase letters, digits, '-') stays one, and a name starting with a letter
+    still does when ``limit`` >= ``digits`` + 2."""
     if len(name) <= limit:
         return name
-    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()
-    if limit <= _HASH + 1:
+    digest = hashlib.sha256((seed or name).encode("utf-8")).hexdigest()
+    if limit <= digits + 1:
         return (name[:1] + digest)[:limit]
-    head = name[: limit - _HASH - 1].rstrip("-_.")
-    return f"{head}-{digest[:_HASH]}" if head else digest[:limit]
+    head = name[: limit - digits - 1].rstrip("-_.")
+    return f"{head}-{digest[:digits]}" if head else digest[:limit]
 
 
 # (spec path a person would change, length of the derived name without the app's name, limit, how)
