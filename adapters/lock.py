@@ -1,7 +1,7 @@
 """The deploy lock: one crossdock deploy of an app at a time, held on the platform itself.
 
-Each adapter wraps ``deploy`` in ``held(app, backend)``; the backend (``kubernetes_lock``,
-``swarm_lock``, ``nomad_lock``) stores one lock object per app with create-if-absent
+Each adapter wraps ``deploy`` in ``held(app, backend)``; the backend (``kubernetes.lock``,
+``swarm.lock``, ``nomad.lock``) stores one lock object per app with create-if-absent
 semantics, which the platform makes atomic:
 
 - Kubernetes: a ``coordination.k8s.io/v1`` Lease ``crossdock-<app>`` in the namespace;

@@ -126,7 +126,7 @@ class Kubernetes:
             env=self.env)
 
     def library(self, spec: Path, ns: str) -> None:
-        from crossdock.adapters.kubernetes import KubernetesAdapter
+        from crossdock.adapters.kubernetes.adapter import KubernetesAdapter
         in_process(KubernetesAdapter(namespace=ns, kubeconfig=KUBECONFIG), spec, "kubernetes")
 
     def native(self, rendered: Path, ns: str) -> None:
@@ -150,7 +150,7 @@ class Swarm:
         run([command, "deploy", str(spec), "--target", "swarm", "--wait", "--timeout", "5m"])
 
     def library(self, spec: Path, app: str) -> None:
-        from crossdock.adapters.swarm import SwarmAdapter
+        from crossdock.adapters.swarm.adapter import SwarmAdapter
         in_process(SwarmAdapter(), spec, "swarm")
 
     def native(self, rendered: Path, app: str) -> None:

@@ -76,7 +76,7 @@ def deploy(target: str, app: str, services: int, tmp: Path) -> tuple[Any, list[s
     spec = load(str(spec_file))
     adapter: Any
     if target == "kubernetes":
-        from crossdock.adapters.kubernetes import KubernetesAdapter
+        from crossdock.adapters.kubernetes.adapter import KubernetesAdapter
         ns = f"bench-{app}"
         subprocess.run([KUBECTL, "--kubeconfig", KUBECONFIG, "create", "namespace", ns], check=True,
                        capture_output=True)
@@ -92,7 +92,7 @@ def deploy(target: str, app: str, services: int, tmp: Path) -> tuple[Any, list[s
                     raise
                 time.sleep(0.5)
     else:
-        from crossdock.adapters.swarm import SwarmAdapter
+        from crossdock.adapters.swarm.adapter import SwarmAdapter
         adapter, cli = SwarmAdapter(), []
     adapter.deploy(spec, get(target).translate(spec))
     adapter.wait(app, 600)

@@ -51,18 +51,18 @@ def make_adapter(target: str, context: str | None, namespace: str | None, kubeco
     a connection option the target has no use for (--kubeconfig but on Kubernetes, --namespace
     on Swarm, --context on Nomad), rather than ignoring it."""
     if target == "kubernetes":
-        from crossdock.adapters.kubernetes import KubernetesAdapter
+        from crossdock.adapters.kubernetes.adapter import KubernetesAdapter
         return KubernetesAdapter(namespace=namespace, context=context, kubeconfig=kubeconfig)
     if kubeconfig is not None:
         raise InputError(f"--kubeconfig is for -t kubernetes only ({_CONNECTS_THROUGH[target]})")
     if target == "swarm":
         if namespace is not None:
             raise InputError("--namespace is for -t kubernetes and -t nomad (a Swarm stack is named after the app)")
-        from crossdock.adapters.swarm import SwarmAdapter
+        from crossdock.adapters.swarm.adapter import SwarmAdapter
         return SwarmAdapter(context=context)
     if context is not None:
         raise InputError(f"--context is for -t kubernetes and -t swarm ({_CONNECTS_THROUGH[target]})")
-    from crossdock.adapters.nomad import NomadAdapter
+    from crossdock.adapters.nomad.adapter import NomadAdapter
     return NomadAdapter(namespace=namespace)
 
 

@@ -50,12 +50,12 @@ class Options:
 def make_adapter(target: str, context: str | None, namespace: str | None) -> Any:
     """The target's adapter, as the CLI's platform commands make it."""
     if target == "kubernetes":
-        from crossdock.adapters.kubernetes import KubernetesAdapter
+        from crossdock.adapters.kubernetes.adapter import KubernetesAdapter
         return KubernetesAdapter(namespace=namespace, context=context, poll_interval=0.25)
     if target == "swarm":
-        from crossdock.adapters.swarm import SwarmAdapter
+        from crossdock.adapters.swarm.adapter import SwarmAdapter
         return SwarmAdapter(context=context, poll_interval=0.25)
-    from crossdock.adapters.nomad import NomadAdapter
+    from crossdock.adapters.nomad.adapter import NomadAdapter
     return NomadAdapter(namespace=namespace, poll_interval=0.25)
 
 

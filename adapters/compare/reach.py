@@ -63,7 +63,7 @@ def http_get(url: str, timeout: float) -> tuple[int, str]:
 
 def kubernetes_endpoint(conn: Any, namespace: str, app: str, service: str, port: int, port_name: str | None) -> Endpoint:
     """The nodePort of a Service of ``service`` that exposes ``port``. Raises NotReachable."""
-    from crossdock.adapters.kubernetes_conn import owner_selector
+    from crossdock.adapters.kubernetes.conn import owner_selector
 
     listed = conn.request("listing services", "GET", f"/api/v1/namespaces/{namespace}/services",
                           query={"labelSelector": owner_selector(app, service)})

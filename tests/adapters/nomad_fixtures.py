@@ -10,7 +10,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from crossdock.adapters.nomad import NomadAdapter
+from crossdock.adapters.nomad.adapter import NomadAdapter
 from crossdock.specs.loader import LoadedSpec, load
 from crossdock.translators.base import Bundle, get
 from nomad_standin import NomadStandIn, Validator, basic_problems

@@ -17,7 +17,7 @@ import pytest
 from kubernetes import client
 
 from platforms_fixtures import HTTPD_IMAGE, JOB_IMAGE, KUBECONFIG, http_get, wait_for
-from crossdock.adapters.kubernetes import KubernetesAdapter
+from crossdock.adapters.kubernetes.adapter import KubernetesAdapter
 from crossdock.adapters.model import AppStatus
 from crossdock.errors import DeployFailed
 from crossdock.specs.loader import LoadedSpec, load

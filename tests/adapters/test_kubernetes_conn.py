@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crossdock.adapters.kubernetes import KubernetesAdapter, _redacting
+from crossdock.adapters.kubernetes.adapter import KubernetesAdapter, _redacting
 from crossdock.errors import PlatformError, PlatformRejected
 from crossdock.specs.loader import load
 from crossdock.translators.base import get
@@ -89,7 +89,7 @@ def test_conn_gather_keeps_order_and_raises_the_first_failure_in_order() -> None
     import threading
     import time
 
-    from crossdock.adapters.kubernetes_conn import Conn
+    from crossdock.adapters.kubernetes.conn import Conn
 
     conn = Conn(None, "nowhere")  # type: ignore[arg-type]  # gather sends nothing itself
     started: list[str] = []

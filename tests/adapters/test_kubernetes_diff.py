@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import urllib3
 
-from crossdock.adapters.kubernetes_conn import kind_of, owner_selector, raise_for, raise_transport
-from crossdock.adapters.kubernetes_diff import (
+from crossdock.adapters.kubernetes.conn import kind_of, owner_selector, raise_for, raise_transport
+from crossdock.adapters.kubernetes.diff import (
     MAX_FIELDS,
     changed_paths,
     claim_pattern,

@@ -18,7 +18,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import OpenApiException
 
 from platforms_fixtures import HTTPD_IMAGE, KUBECONFIG
-from crossdock.adapters.kubernetes import KubernetesAdapter
+from crossdock.adapters.kubernetes.adapter import KubernetesAdapter
 from crossdock.errors import (
     CrossdockError,
     PlatformError,

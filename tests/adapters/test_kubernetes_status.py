@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from crossdock.adapters.kubernetes_status import Snapshot, build, failures, pod_message, rollout_pending, settled
+from crossdock.adapters.kubernetes.status import Snapshot, build, failures, pod_message, rollout_pending, settled
 
 LABELS = {"app.kubernetes.io/managed-by": "crossdock", "app.kubernetes.io/part-of": "shop"}
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from early_spec import EARLY
 
-from crossdock.adapters import kubernetes_status as ks
-from crossdock.adapters.kubernetes_wait import (
+from crossdock.adapters.kubernetes import status as ks
+from crossdock.adapters.kubernetes.wait import (
     REPORT_GRACE, UNSCHEDULABLE_CONFIRM, Judge, auto_rollback, current_pods, pod_failure,
 )
 
@@ -140,7 +140,7 @@ LONG = 180.0
 
 def adapter_for(namespace: str) -> Any:
     from platforms_fixtures import KUBECONFIG
-    from crossdock.adapters.kubernetes import KubernetesAdapter
+    from crossdock.adapters.kubernetes.adapter import KubernetesAdapter
     return KubernetesAdapter(namespace=namespace, kubeconfig=str(KUBECONFIG), poll_interval=0.5)
 
 

@@ -17,8 +17,8 @@ import pytest
 from kubernetes import client
 
 from platforms_fixtures import HTTPD_IMAGE, KUBECONFIG
-from crossdock.adapters.kubernetes import KubernetesAdapter
-from crossdock.adapters.kubernetes_lock import LeaseLock
+from crossdock.adapters.kubernetes.adapter import KubernetesAdapter
+from crossdock.adapters.kubernetes.lock import LeaseLock
 from crossdock.adapters.lock import Holder
 from crossdock.errors import PlatformRejected
 from crossdock.specs.loader import LoadedSpec, load
@@ -118,7 +118,7 @@ def test_lock_kubernetes_gone_after_failed_deploy_and_stale_taken_over(
 
 CHILD = """
 import sys, threading, time
-from crossdock.adapters.kubernetes import KubernetesAdapter
+from crossdock.adapters.kubernetes.adapter import KubernetesAdapter
 from crossdock.specs.loader import load
 from crossdock.translators.base import get
 spec = load({spec!r})

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from crossdock.adapters.lock import Holder
-from crossdock.adapters.nomad import NomadAdapter
-from crossdock.adapters.nomad_lock import VariableLock
+from crossdock.adapters.nomad.adapter import NomadAdapter
+from crossdock.adapters.nomad.lock import VariableLock
 from crossdock.errors import PlatformRejected
 from nomad_fixtures import adapter, settle, shop, standin  # noqa: F401 - fixtures
 from nomad_standin import NomadStandIn
@@ -107,7 +107,7 @@ def test_nomad_standin_lock_live_refused_names_holder(standin: NomadStandIn, ada
 CHILD = """
 import sys, time
 sys.path[:0] = {paths!r}
-from crossdock.adapters.nomad import NomadAdapter
+from crossdock.adapters.nomad.adapter import NomadAdapter
 from nomad_fixtures import shop
 a = NomadAdapter(address={address!r}, token={token!r}, timeout=5)
 a.lock_ttl = 2.0

@@ -17,9 +17,9 @@ import pytest
 
 from platforms_fixtures import HTTPD_IMAGE, stack_name, swarm  # noqa: F401 - fixtures
 from crossdock.adapters.lock import Holder
-from crossdock.adapters.swarm import SwarmAdapter
-from crossdock.adapters.swarm_lock import ConfigLock
-from crossdock.adapters.swarm_stack import NAMESPACE_LABEL
+from crossdock.adapters.swarm.adapter import SwarmAdapter
+from crossdock.adapters.swarm.lock import ConfigLock
+from crossdock.adapters.swarm.stack import NAMESPACE_LABEL
 from crossdock.errors import PlatformRejected
 from crossdock.specs.loader import LoadedSpec, load
 from crossdock.translators.base import Bundle, get
@@ -129,7 +129,7 @@ def test_lock_swarm_renewal_keeps_lock_and_is_refused_once_taken(adapter: SwarmA
 
 CHILD = """
 import sys, time
-from crossdock.adapters.swarm import SwarmAdapter
+from crossdock.adapters.swarm.adapter import SwarmAdapter
 from crossdock.specs.loader import load
 from crossdock.translators.base import get
 spec = load({spec!r})

@@ -11,7 +11,7 @@ import logging
 import pytest
 
 from crossdock.adapters.model import AppStatus, Change
-from crossdock.adapters.nomad import NomadAdapter
+from crossdock.adapters.nomad.adapter import NomadAdapter
 from crossdock.errors import DeployFailed
 from nomad_fixtures import (SHOP_SECRET, adapter, foreign_job, many_services, put_foreign, settle, shop,  # noqa: F401
                             shop_without_cron, standin)

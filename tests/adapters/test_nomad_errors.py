@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import pytest
 
-from crossdock.adapters.nomad import NomadAdapter
+from crossdock.adapters.nomad.adapter import NomadAdapter
 from crossdock.errors import (CrossdockError, DeployFailed, PlatformError, PlatformForbidden, PlatformRejected,
                               PlatformTimeout, PlatformUnauthorized, PlatformUnreachable)
 from crossdock.translators.base import Bundle

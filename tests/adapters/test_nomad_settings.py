@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from crossdock.adapters.nomad import NomadAdapter
-from crossdock.adapters.nomad_conn import DEFAULT_ADDRESS, NomadSettings
+from crossdock.adapters.nomad.adapter import NomadAdapter
+from crossdock.adapters.nomad.conn import DEFAULT_ADDRESS, NomadSettings
 from crossdock.errors import PlatformUnreachable
 from nomad_fixtures import standin  # noqa: F401
 from nomad_standin import NomadStandIn

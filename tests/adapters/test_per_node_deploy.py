@@ -17,8 +17,8 @@ import pytest
 from crossdock.adapters.compare import scenarios
 from crossdock.adapters.compare.model import ScenarioResult
 from crossdock.adapters.model import Change
-from crossdock.adapters.nomad import NomadAdapter
-from crossdock.adapters.swarm_stack import Observed, compute_plan
+from crossdock.adapters.nomad.adapter import NomadAdapter
+from crossdock.adapters.swarm.stack import Observed, compute_plan
 from crossdock.errors import DeployFailed
 from crossdock.specs.loader import LoadedSpec, load
 from crossdock.translators.base import Bundle, get

@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 
-from crossdock.adapters import kubernetes_status as ks
-from crossdock.adapters import kubernetes_wait as kw
-from crossdock.adapters.swarm_status import build as swarm_build
-from crossdock.adapters.swarm_status import eligible_nodes
+from crossdock.adapters.kubernetes import status as ks
+from crossdock.adapters.kubernetes import wait as kw
+from crossdock.adapters.swarm.status import build as swarm_build
+from crossdock.adapters.swarm.status import eligible_nodes
 
 RECORDED = Path(__file__).parent / "recorded"
 K8S: dict[str, Any] = json.loads((RECORDED / "kubernetes_daemonset.json").read_text())

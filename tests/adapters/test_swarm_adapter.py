@@ -21,8 +21,8 @@ import pytest
 
 from platforms_fixtures import HTTPD_IMAGE, JOB_IMAGE, http_get, swarm, wait_for  # noqa: F401 - fixture
 from crossdock.adapters.model import Plan
-from crossdock.adapters.swarm import SwarmAdapter
-from crossdock.adapters.swarm_stack import NAMESPACE_LABEL
+from crossdock.adapters.swarm.adapter import SwarmAdapter
+from crossdock.adapters.swarm.stack import NAMESPACE_LABEL
 from crossdock.errors import DeployFailed, PlatformRejected
 from crossdock.specs.loader import LoadedSpec, load
 from crossdock.translators.base import Bundle, get

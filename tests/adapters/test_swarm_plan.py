@@ -16,9 +16,9 @@ import pytest
 import requests
 import yaml
 
-from crossdock.adapters import swarm_client
-from crossdock.adapters.swarm import SwarmAdapter
-from crossdock.adapters.swarm_stack import (
+from crossdock.adapters.swarm import client as swarm_client
+from crossdock.adapters.swarm.adapter import SwarmAdapter
+from crossdock.adapters.swarm.stack import (
     LAST_APPLIED_LABEL,
     Observed,
     applied_json,
@@ -27,7 +27,7 @@ from crossdock.adapters.swarm_stack import (
     desired_stack,
     secret_name,
 )
-from crossdock.adapters.swarm_status import build, not_ready_reasons
+from crossdock.adapters.swarm.status import build, not_ready_reasons
 from crossdock.errors import (
     PlatformError,
     PlatformForbidden,

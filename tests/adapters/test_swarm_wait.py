@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from early_spec import EARLY
 
-from crossdock.adapters.swarm_status import CRASH_LOOP, build
+from crossdock.adapters.swarm.status import CRASH_LOOP, build
 
 CS = {"Image": "i:1"}
 NODES = [{"ID": "n1", "Description": {"Hostname": "node-1"}, "Status": {"State": "ready"}, "Spec": {}}]
@@ -65,7 +65,7 @@ LONG = 180.0  # far above how long an early failure takes
 
 @pytest.fixture
 def swarm_app(swarm: Any, tmp_path: Path) -> Any:
-    from crossdock.adapters.swarm import SwarmAdapter
+    from crossdock.adapters.swarm.adapter import SwarmAdapter
     from crossdock.specs.loader import load
     from crossdock.translators.base import get
     name = f"cdw{uuid.uuid4().hex[:8]}"
@@ -85,7 +85,7 @@ def swarm_app(swarm: Any, tmp_path: Path) -> Any:
 
 
 def timed_failure(swarm: Any, app: str) -> tuple[float, Any]:
-    from crossdock.adapters.swarm import SwarmAdapter
+    from crossdock.adapters.swarm.adapter import SwarmAdapter
     from crossdock.errors import DeployFailed
     t0 = time.monotonic()
     with pytest.raises(DeployFailed) as err:
@@ -115,7 +115,7 @@ def test_wait_crash_loop_fails_early_with_the_exit_code(swarm: Any, swarm_app: A
 @pytest.mark.platform
 def test_wait_pauses_end_when_a_container_of_the_app_starts_and_not_for_others(swarm: Any) -> None:
     """The event stream cuts a pause short for the app's containers only, and is closed after."""
-    from crossdock.adapters.swarm import _ContainerEvents
+    from crossdock.adapters.swarm.adapter import _ContainerEvents
     app = f"cde{uuid.uuid4().hex[:8]}"
     names = [f"{app}-own", f"{app}-foreign"]
     try:

@@ -112,8 +112,8 @@ def test_cli_deploy_prints_a_stale_lock_takeover(nomad_standin_env: NomadStandIn
     import time
 
     from crossdock.adapters.lock import Holder
-    from crossdock.adapters.nomad import NomadAdapter
-    from crossdock.adapters.nomad_lock import VariableLock
+    from crossdock.adapters.nomad.adapter import NomadAdapter
+    from crossdock.adapters.nomad.lock import VariableLock
     old = time.time() - 600
     assert VariableLock(NomadAdapter().conn, "shop").create(Holder("deadhost+7+beef", old, old + 120))
     code, out, err = run(capsys, "deploy", str(SHOP), "-t", "nomad", "--no-wait")

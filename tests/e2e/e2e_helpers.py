@@ -23,9 +23,9 @@ from typing import Any
 from kubernetes import client
 
 from platforms_fixtures import HTTPD_IMAGE, JOB_IMAGE, KUBECONFIG, http_get
-from crossdock.adapters.kubernetes import KubernetesAdapter
+from crossdock.adapters.kubernetes.adapter import KubernetesAdapter
 from crossdock.adapters.model import AppStatus, Plan, WorkloadStatus
-from crossdock.adapters.swarm import SwarmAdapter
+from crossdock.adapters.swarm.adapter import SwarmAdapter
 from crossdock.specs.loader import load
 from crossdock.translators.base import get
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from crossdock.adapters.kubernetes_conn import NAME
+from crossdock.adapters.kubernetes.conn import NAME
 from crossdock.adapters.model import AppStatus, Instance, InstanceState, Run, RunState, WorkloadKind, WorkloadStatus
 
 Obj = dict[str, Any]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crossdock.adapters import kubernetes_status as ks
+from crossdock.adapters.kubernetes import status as ks
 from crossdock.adapters.model import AppStatus
 
 Obj = dict[str, Any]

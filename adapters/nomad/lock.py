@@ -12,7 +12,7 @@ from typing import Any
 import requests
 
 from crossdock.adapters.lock import Holder, number
-from crossdock.adapters.nomad_conn import Connection, not_found
+from crossdock.adapters.nomad.conn import Connection, not_found
 from crossdock.errors import PlatformError
 
 

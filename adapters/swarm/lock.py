@@ -14,9 +14,9 @@ from typing import Any
 
 import docker.errors  # type: ignore[import-untyped]
 
-from crossdock.adapters import swarm_client as sc
+from crossdock.adapters.swarm import client as sc
 from crossdock.adapters.lock import Holder, number
-from crossdock.adapters.swarm_stack import MANAGED_BY_LABEL, MANAGER
+from crossdock.adapters.swarm.stack import MANAGED_BY_LABEL, MANAGER
 from crossdock.errors import PlatformRejected
 
 LOCK_APP = "crossdock.lock.app"

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from crossdock.adapters.kubernetes_conn import MANAGED_BY, PART_OF
+from crossdock.adapters.kubernetes.conn import MANAGED_BY, PART_OF
 from crossdock.errors import PlatformRejected
 
 _IGNORED_META = frozenset({"managedFields", "resourceVersion", "generation", "uid", "creationTimestamp",

@@ -1,6 +1,6 @@
 """The Nomad adapter: deploys the translator's JSON jobs through Nomad's HTTP API (python-nomad).
 
-- deploy: secret values first (Variables ``nomad/jobs/<job>``, see ``nomad_vars``), so that
+- deploy: secret values first (Variables ``nomad/jobs/<job>``, see ``nomad.vars``), so that
   templates find them when allocations start; then each ``nomad/<job>.nomad.json`` of the bundle
   is planned (``POST /v1/job/:id/plan`` with Diff) and registered only when Nomad's own diff is
   not "None" (or the job was stopped): a second deploy of the same spec registers nothing.  The
@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping
 from crossdock.adapters.base import Progress
 from crossdock.adapters.lock import TTL, held
 from crossdock.adapters.model import AppStatus, Change, ChangeAction, Plan
-from crossdock.adapters.nomad_conn import Connection, NomadSettings, not_found
-from crossdock.adapters.nomad_lock import VariableLock
-from crossdock.adapters.nomad_status import Obj, Snapshot, app_status, owned, reason, unplaced_system_services
-from crossdock.adapters.nomad_vars import ItemChange, managed, merge, referenced, variable_path
+from crossdock.adapters.nomad.conn import Connection, NomadSettings, not_found
+from crossdock.adapters.nomad.lock import VariableLock
+from crossdock.adapters.nomad.status import Obj, Snapshot, app_status, owned, reason, unplaced_system_services
+from crossdock.adapters.nomad.vars import ItemChange, managed, merge, referenced, variable_path
 from crossdock.errors import DeployFailed, InputError, PlatformError, PlatformTimeout
 
 if TYPE_CHECKING:  # annotations only: status, logs and destroy by app name load no spec model
@@ -51,7 +51,7 @@ class NomadAdapter:
                  client_key: str | None = None, skip_verify: bool | None = None, timeout: float | None = None,
                  environ: Mapping[str, str] | None = None, poll_interval: float = 1.0,
                  destroy_timeout: float = 120.0) -> None:
-        """Arguments override NOMAD_ADDR, NOMAD_TOKEN, ... (see ``nomad_conn``)."""
+        """Arguments override NOMAD_ADDR, NOMAD_TOKEN, ... (see ``nomad.conn``)."""
         self.settings = NomadSettings.resolve(environ, address=address, token=token, namespace=namespace,
                                               region=region, ca_cert=ca_cert, client_cert=client_cert,
                                               client_key=client_key, skip_verify=skip_verify, timeout=timeout)

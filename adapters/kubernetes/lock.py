@@ -11,7 +11,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from crossdock.adapters.kubernetes_conn import MANAGED_BY, Conn
+from crossdock.adapters.kubernetes.conn import MANAGED_BY, Conn
 from crossdock.adapters.lock import Holder
 from crossdock.errors import PlatformRejected
 

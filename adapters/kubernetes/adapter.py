@@ -9,7 +9,7 @@ own rollback, which a deploy is meant to override, as ``kubectl apply`` does.  F
 does not render (replicas of an autoscaled Deployment, left out by the translator, or a
 field another controller sets) are not in the applied object, so they are never taken over.
 
-Whether an object changes is decided by a server-side dry run (see ``kubernetes_diff``), so a
+Whether an object changes is decided by a server-side dry run (see ``kubernetes.diff``), so a
 second deploy of an unchanged spec writes nothing and returns an empty Plan.  A Job's pod
 template is immutable: a changed Job is deleted and created again (``Change.recreate``).
 Deployments do not roll back by themselves; ``wait`` does what ``kubectl rollout undo`` does
@@ -24,20 +24,20 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from crossdock.adapters import kubernetes_status as ks
-from crossdock.adapters import kubernetes_wait as kw
+from crossdock.adapters.kubernetes import status as ks
+from crossdock.adapters.kubernetes import wait as kw
 from crossdock.adapters import polling
 from crossdock.adapters.base import Progress
-from crossdock.adapters.kubernetes_client import client
-from crossdock.adapters.kubernetes_conn import (
+from crossdock.adapters.kubernetes.client import client
+from crossdock.adapters.kubernetes.conn import (
     EVENTS, FIELD_MANAGER, KINDS, MANAGED_BY, PART_OF, PODS, REPLICA_SETS, Conn, Kind, connect, kind_of,
     owner_selector,
 )
-from crossdock.adapters.kubernetes_diff import (
+from crossdock.adapters.kubernetes.diff import (
     changed_paths, claim_pattern, documents, previous_template, shorten, subset_paths,
 )
-from crossdock.adapters.kubernetes_lock import LeaseLock
-from crossdock.adapters.kubernetes_logs import pod_logs
+from crossdock.adapters.kubernetes.lock import LeaseLock
+from crossdock.adapters.kubernetes.logs import pod_logs
 from crossdock.adapters.lock import TTL, held
 from crossdock.adapters.model import AppStatus, Change, Plan
 from crossdock.errors import DeployFailed, PlatformError, PlatformRejected, PlatformTimeout
@@ -121,7 +121,7 @@ class KubernetesAdapter:
         docs = documents(bundle.files, bundle.primary, app)
         for doc in docs:
             if doc["kind"] == "Deployment" and doc["metadata"]["name"] in rollback:
-                # wait() of any process reads it from the live object (kubernetes_wait)
+                # wait() of any process reads it from the live object (kubernetes.wait)
                 doc["metadata"].setdefault("annotations", {})[kw.AUTO_ROLLBACK] = "true"
         kinds = [kind_of(d["apiVersion"], d["kind"]) for d in docs]
         listed = list(dict.fromkeys(list(KINDS) + kinds))
@@ -272,7 +272,7 @@ class KubernetesAdapter:
         Raises DeployFailed naming each failing workload and the platform's reason: early when
         a Job fails, a Deployment passes its progress deadline or a pod of a workload's current
         version cannot come up (image missing, crash loop, unschedulable; see
-        ``kubernetes_wait``), else when ``timeout`` seconds pass (a failing health check is
+        ``kubernetes.wait``), else when ``timeout`` seconds pass (a failing health check is
         then the reason).  Deployments applied with ``auto_rollback`` (their annotation, so any
         process knows) are rolled back to their previous template first, and the message says
         so.  Raises PlatformError when the API fails."""

@@ -7,7 +7,7 @@ import queue
 import threading
 from typing import Any, Callable, Iterator
 
-from crossdock.adapters.kubernetes_conn import PODS, Conn, owner_selector
+from crossdock.adapters.kubernetes.conn import PODS, Conn, owner_selector
 from crossdock.errors import PlatformError, PlatformRejected
 
 

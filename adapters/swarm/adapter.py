@@ -12,7 +12,7 @@ secret versions, status, wait, destroy and logs.  Unchanged services are never s
 second deploy of an unchanged spec calls nothing and a job that did not change does not run
 again.  Names and labels are the CLI's (``<app>_<name>``, ``com.docker.stack.namespace``),
 plus crossdock's ownership labels, so ``docker stack ps/rm <app>`` work too.  See
-``swarm_stack`` for naming, versioned secrets and the plan, ``swarm_status`` for counting.
+``swarm.stack`` for naming, versioned secrets and the plan, ``swarm.status`` for counting.
 
 The routing mesh is the user's business: ports are published as the stack says (``ingress``
 unless an ``x-swarm`` block says ``mode: host``).
@@ -29,12 +29,12 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 
 from crossdock.adapters import polling
-from crossdock.adapters import swarm_client as sc
+from crossdock.adapters.swarm import client as sc
 from crossdock.adapters.base import Progress
 from crossdock.adapters.lock import TTL, held
 from crossdock.adapters.model import AppStatus, Plan
-from crossdock.adapters.swarm_lock import ConfigLock
-from crossdock.adapters.swarm_stack import (
+from crossdock.adapters.swarm.lock import ConfigLock
+from crossdock.adapters.swarm.stack import (
     NAMESPACE_LABEL,
     SECRET_KEY_LABEL,
     DeployPlan,
@@ -46,7 +46,7 @@ from crossdock.adapters.swarm_stack import (
     owner_labels,
     scoped,
 )
-from crossdock.adapters.swarm_status import Snapshot, build, not_ready_reasons
+from crossdock.adapters.swarm.status import Snapshot, build, not_ready_reasons
 from crossdock.errors import DeployFailed, PlatformError, PlatformRejected, PlatformTimeout
 
 if TYPE_CHECKING:  # annotations only: status, logs and destroy by app name load no spec model
@@ -68,7 +68,7 @@ class SwarmAdapter:
     """Deploys to the Swarm manager that the docker CLI would use: the ``context`` argument,
     else DOCKER_HOST / DOCKER_TLS_VERIFY / DOCKER_CERT_PATH in ``environ`` (default: the
     process environment), else DOCKER_CONTEXT or the CLI's current context
-    (``swarm_client.resolve_context``).  ``client``, a ``docker.DockerClient``, replaces the
+    (``swarm.client.resolve_context``).  ``client``, a ``docker.DockerClient``, replaces the
     API connection (tests).  Raises nothing on construction: the engine is first contacted by
     the first call."""
 
@@ -197,7 +197,7 @@ class SwarmAdapter:
 
         Raises DeployFailed naming each failing workload with Swarm's reason: early when a job
         runs out of retries, a rolling update pauses or rolls back, a service's image is not on
-        the node or its tasks keep failing (``swarm_status``), after ``REPORT_GRACE`` at most
+        the node or its tasks keep failing (``swarm.status``), after ``REPORT_GRACE`` at most
         for the other workloads to show theirs; else when ``timeout`` seconds pass.
         PlatformError for platform failures.  Between polls, the app's container events cut
         the pause short (``_ContainerEvents``)."""

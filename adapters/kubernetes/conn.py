@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, NoReturn, Sequence, TypeVar
 
 import urllib3
-from crossdock.adapters.kubernetes_client import ApiException, ConfigException, OpenApiException, client, config
+from crossdock.adapters.kubernetes.client import ApiException, ConfigException, OpenApiException, client, config
 from crossdock.errors import (
     PlatformError,
     PlatformForbidden,
