@@ -16,13 +16,13 @@ from crossdock.adapters.model import AppStatus, Plan
 if TYPE_CHECKING:  # annotations only: status, logs and destroy by app name load no spec model
     from crossdock.specs.loader import LoadedSpec
     from crossdock.translators.base import Bundle
-    from crossdock.translators.support import Target
 
 Progress = Callable[[AppStatus], None]
 
 
 class Adapter(Protocol):
-    target: Target
+    target: str  # the registered target's name
+    last_lock_note: str | None  # set when the last deploy took over a stale lock (adapters.lock)
 
     def plan(self, spec: LoadedSpec, bundle: Bundle) -> Plan:
         """What ``deploy`` would change (server-side dry run where the platform has one).

@@ -103,14 +103,7 @@ def alias_clash(app: App, owner: str, alias: str) -> str | None:
 
 
 def get(target: str) -> Translator:
-    """The translator for ``target``; imported on demand so a CLI run loads only what it uses."""
-    if target == "kubernetes":
-        from crossdock.translators.kubernetes.translator import KubernetesTranslator
-        return KubernetesTranslator()
-    if target == "swarm":
-        from crossdock.translators.swarm.translator import SwarmTranslator
-        return SwarmTranslator()
-    if target == "nomad":
-        from crossdock.translators.nomad.translator import NomadTranslator
-        return NomadTranslator()
-    raise KeyError(target)
+    """The translator of the registered ``target``; its package is imported only now.
+    Raises InputError for a name no installed distribution registers."""
+    from crossdock import targets
+    return targets.get(target).translator()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Target = Literal["kubernetes", "swarm", "nomad"]
+Target = str  # a registered target's name (crossdock.targets)
 TARGETS: tuple[Target, ...] = ("kubernetes", "swarm", "nomad")
 Level = Literal["native", "approximated", "unsupported"]
 
@@ -220,3 +220,8 @@ def matrix_markdown() -> str:
     for f in FEATURES:
         rows.append(f"| {f.title} | " + " | ".join(words[f.on(t).level] for t in TARGETS) + " |")
     return "\n".join(rows) + "\n"
+
+
+def column(target: str) -> dict[str, Support]:
+    """The built-in ``target``'s column of the support matrix: feature id -> support."""
+    return {f.id: f.on(target) for f in FEATURES}

@@ -120,7 +120,7 @@ def compare(file: str, targets_text: str, scenarios_text: str, repeat: int, repo
     if not probe_path.startswith("/"):
         raise InputError(f"--probe-path {probe_path!r}: expected a path starting with '/'")
     _load(file, env, set_vars, overlays)  # bad --set values and spec problems: exit 2 before anything runs
-    opts = Options(file, _list("--targets", targets_text, TARGETS), live, repeat, env,  # type: ignore[arg-type]
+    opts = Options(file, _list("--targets", targets_text, TARGETS), live, repeat, env,
                    dict(item.split("=", 1) for item in set_vars), tuple(overlays), name, service, scale_to, update_env, probe_path,
                    namespace, context, parse_timeout(timeout),
                    allowed=tuple(click.get_current_context().meta.get(ALLOWED_META, ())))
