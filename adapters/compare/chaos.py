@@ -2,16 +2,15 @@
 
 The container is killed (SIGKILL) through the Docker Engine that runs it, as a crashed process
 or an OOM kill would end it: the orchestrator is not told, it has to notice.  On these
-machines both platforms run their containers on the local engine: Swarm tasks carry
-``com.docker.swarm.task.id``, Kubernetes pods (through cri-dockerd) ``io.kubernetes.pod.name``
-/ ``io.kubernetes.pod.namespace`` / ``io.kubernetes.container.name``, Nomad allocations
-(docker driver) ``com.hashicorp.nomad.alloc_id``.  Where the instance's container is not on
-an engine this machine reaches, the scenario is not measured and says so.
+machines the platforms run their containers on the local engine, labelled so that each
+target's ``CompareHooks.kill_filters`` finds the container of one instance (a Swarm task, a
+Kubernetes pod through cri-dockerd, a Nomad allocation).  Where the instance's container is
+not on an engine this machine reaches, the scenario is not measured and says so.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 from crossdock.adapters.compare.reach import NotReachable
 
@@ -28,21 +27,12 @@ def local_docker() -> Any:
         raise NotReachable(f"no Docker Engine reachable from this machine to kill a container with ({e})") from e
 
 
-def _filters(target: str, instance: str, namespace: str | None, container: str) -> list[dict[str, Any]]:
-    if target == "swarm":
-        return [{"label": f"com.docker.swarm.task.id={instance}", "status": "running"}]
-    if target == "kubernetes":
-        return [{"label": [f"io.kubernetes.pod.name={instance}", f"io.kubernetes.pod.namespace={namespace}",
-                           f"io.kubernetes.container.name={container}"], "status": "running"}]
-    return [{"label": [f"com.hashicorp.nomad.alloc_id={instance}", f"com.hashicorp.nomad.task_name={container}"],
-             "status": "running"}]
-
-
-def kill_instance(api: Any, target: str, instance: str, namespace: str | None, container: str) -> str:
-    """SIGKILL the main container of one instance (task, pod, allocation); returns its id.
+def kill_instance(api: Any, filters: Sequence[Mapping[str, Any]], instance: str) -> str:
+    """SIGKILL the first running container that one of ``filters`` finds (the target's
+    ``CompareHooks.kill_filters`` for the instance, tried in order); returns its id.
     Raises NotReachable when no such container runs on the engine this machine reaches."""
-    for flt in _filters(target, instance, namespace, container):
-        found = api.containers(filters=flt)
+    for flt in filters:
+        found = api.containers(filters=dict(flt))
         if found:
             cid = str(found[0]["Id"])
             api.kill(cid, signal="SIGKILL")

@@ -14,22 +14,23 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
-from crossdock.adapters.compare import envinfo, namespace, scenarios
+from crossdock import targets
+from crossdock.adapters.compare import envinfo, scenarios
 from crossdock.adapters.compare.model import SCENARIOS, CompareResult, ScenarioResult, TargetResult
 from crossdock.adapters.compare.session import REVISION_VAR, Guard, Interrupted, Session
 from crossdock.adapters.compare.static import compare_static
 from crossdock.errors import CrossdockError, InputError
 from crossdock.specs.loader import LoadedSpec, load
 from crossdock.specs.model import Service
-from crossdock.translators.support import Target
+from crossdock.targets import Connection
 
 
 @dataclass
 class Options:
     spec_file: str
-    targets: Sequence[Target]
+    targets: Sequence[str]  # registered targets' names
     scenarios: Sequence[str] = SCENARIOS
     repeat: int = 3
     env: str | None = None
@@ -45,18 +46,6 @@ class Options:
     timeout: float = 300.0
     allowed: tuple[str, ...] = ()  # --allow-path folders
     poll: float = 0.25  # seconds between status polls: the resolution of every timing
-
-
-def make_adapter(target: str, context: str | None, namespace: str | None) -> Any:
-    """The target's adapter, as the CLI's platform commands make it."""
-    if target == "kubernetes":
-        from crossdock.adapters.kubernetes.adapter import KubernetesAdapter
-        return KubernetesAdapter(namespace=namespace, context=context, poll_interval=0.25)
-    if target == "swarm":
-        from crossdock.adapters.swarm.adapter import SwarmAdapter
-        return SwarmAdapter(context=context, poll_interval=0.25)
-    from crossdock.adapters.nomad.adapter import NomadAdapter
-    return NomadAdapter(namespace=namespace, poll_interval=0.25)
 
 
 def pick_service(spec: LoadedSpec, wanted: str | None) -> tuple[str, Service, int, str | None]:
@@ -82,28 +71,6 @@ def pick_service(spec: LoadedSpec, wanted: str | None) -> tuple[str, Service, in
     return name, svc, port.container_port, str(port.name)
 
 
-def _reachable(target: str, adapter: Any, own_namespace: bool) -> dict[str, str]:
-    """The platform's versions; raises CrossdockError (or the client's error) when it does not
-    answer.  On Kubernetes, creates the run's own namespace when ``own_namespace``."""
-    if target == "kubernetes":
-        info = envinfo.kubernetes_versions(adapter.conn)
-        if own_namespace:
-            namespace.create(adapter.conn, adapter.namespace)
-        else:
-            adapter.conn.request("reading the namespace", "GET", f"/api/v1/namespaces/{adapter.namespace}")
-        return info
-    if target == "swarm":
-        info = envinfo.swarm_versions(adapter.api)
-        if not info["swarm"].startswith("active"):
-            raise CrossdockError(f"this Docker Engine is not part of a swarm ({info['swarm']})")
-        return info
-    version = envinfo.nomad_version(adapter.conn.call("reading the agent", adapter.conn.client.agent.get_agent))
-    if version is None:
-        raise CrossdockError(f"the API at {adapter.settings.address} did not identify itself as a Nomad agent "
-                             "(/v1/agent/self reports no Nomad release version)")
-    return {"nomad": f"Nomad {version}"}
-
-
 def compare(opts: Options, guard: Guard, say: Callable[[str], None]) -> CompareResult:
     """Run the comparison. Raises SpecError/InputError for bad input, Interrupted when the
     caller's signal handler raises it (after the teardown of the target being measured)."""
@@ -122,55 +89,48 @@ def compare(opts: Options, guard: Guard, say: Callable[[str], None]) -> CompareR
     if not live:
         return result
     base = opts.name or f"{spec.app.name[:40]}-cmp-{secrets.token_hex(2)}"
-    for target in opts.targets:
-        tr = TargetResult(target, app=base)
+    for name in opts.targets:
+        tr = TargetResult(name, app=base)
         result.targets.append(tr)
+        factory = targets.get(name).compare
         if guard.interrupted:
             tr.reason = "not measured: the run was interrupted"
             continue
-        own_ns = target == "kubernetes" and opts.namespace is None
-        adapter = make_adapter(target, opts.context, base if own_ns else opts.namespace)
+        if factory is None:
+            tr.reason = f"not measured: {name} has no live comparison (its target registers no compare hooks)"
+            continue
+        hooks = factory(Connection(context=opts.context, namespace=opts.namespace, poll_interval=opts.poll))
         try:
-            tr.platform = _reachable(target, adapter, own_ns)
+            tr.platform = hooks.versions(base)
         except Interrupted:
             guard.interrupted = result.interrupted = True
             tr.reason = "not measured: the run was interrupted"
-            if own_ns:
-                _forget_namespace(adapter, tr)
+            tr.leftovers += hooks.cleanup()
             continue
         except Exception as e:  # noqa: BLE001 - any failure to reach a platform is a reason, not a crash
-            tr.reason = f"not measured: {target} is not reachable ({e})"
-            say(f"{target}: {tr.reason}")
+            tr.reason = f"not measured: {name} is not reachable ({e})"
+            tr.leftovers += hooks.cleanup()
+            say(f"{name}: {tr.reason}")
             continue
         tr.measured = True
-        tr.namespace = adapter.namespace if target == "kubernetes" else None
+        tr.namespace = hooks.namespace
         assert svc is not None
         var = opts.update_env or REVISION_VAR
         with tempfile.TemporaryDirectory(prefix="crossdock-compare-") as tmp:
-            session = Session(target, adapter, opts.spec_file, opts.env, opts.set_vars, opts.overlays, base, Path(tmp),
+            session = Session(name, hooks, opts.spec_file, opts.env, opts.set_vars, opts.overlays, base, Path(tmp),
                               service, next(iter(sorted(spec.app.jobs)), None), svc.replicas, port, port_name,
-                              opts.probe_path, var, str(svc.env.get(var, "")), tr.namespace, opts.timeout, opts.poll,
-                              guard, _prefixed(say, target), allowed=opts.allowed, per_node=svc.mode == "per_node")
+                              opts.probe_path, var, str(svc.env.get(var, "")), opts.timeout, opts.poll,
+                              guard, _prefixed(say, name), allowed=opts.allowed, per_node=svc.mode == "per_node")
             try:
                 _run(session, tr, live, opts)
             except Interrupted:
                 guard.interrupted = True
                 tr.reason = "interrupted: the run stopped there; what was measured before is kept"
             finally:
-                _teardown(session, tr, say, own_ns)
+                _teardown(session, tr, say)
         if guard.interrupted:
             result.interrupted = True
     return result
-
-
-def _forget_namespace(adapter: Any, tr: TargetResult) -> None:
-    """Delete the run's namespace, if it was created before the run stopped."""
-    try:
-        if adapter.conn.request("reading the namespace", "GET", f"/api/v1/namespaces/{adapter.namespace}",
-                                missing_ok=True) is not None:
-            namespace.delete(adapter.conn, adapter.namespace)
-    except CrossdockError as e:
-        tr.leftovers.append(f"namespace {adapter.namespace}: {e}")
 
 
 def _prefixed(say: Callable[[str], None], target: str) -> Callable[[str], None]:
@@ -224,9 +184,9 @@ def _run(s: Session, tr: TargetResult, live: Sequence[str], opts: Options) -> No
         tr.scenarios.remove(deploy_res)
 
 
-def _teardown(s: Session, tr: TargetResult, say: Callable[[str], None], own_ns: bool) -> None:
-    """Destroy the app (and the run's own namespace); a first signal now is only noted (the
-    handler sees ``tearing_down``)."""
+def _teardown(s: Session, tr: TargetResult, say: Callable[[str], None]) -> None:
+    """Destroy the app, then what the target prepared for the run (its own namespace); a first
+    signal now is only noted (the handler sees ``tearing_down``)."""
     s.guard.tearing_down = True
     try:
         say(f"{s.target}: destroying {s.app}")
@@ -240,10 +200,6 @@ def _teardown(s: Session, tr: TargetResult, say: Callable[[str], None], own_ns: 
         except CrossdockError as e:
             tr.leftovers.append(f"destroy failed: {e}")
             say(f"{s.target}: destroy failed: {e}")
-        if own_ns and s.namespace:
-            try:
-                namespace.delete(s.adapter.conn, s.namespace)
-            except CrossdockError as e:
-                tr.leftovers.append(f"namespace {s.namespace}: {e}")
+        tr.leftovers += s.hooks.cleanup()
     finally:
         s.guard.tearing_down = False

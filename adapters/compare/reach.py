@@ -1,11 +1,8 @@
 """Reaching a service over HTTP from this machine, and the prober that measures availability.
 
-Loopback only.  Kubernetes: the nodePort of a NodePort or LoadBalancer Service of the
-workload (``<svc>-public`` for a published port), which kube-proxy serves on 127.0.0.1 here.
-Swarm: the published port through the routing mesh when it answers; otherwise (no IPVS on
-these machines, or a host-mode port) the host ports of the running task containers, found
-through the Docker API and called round-robin, refreshed while the prober runs since a rolling
-update replaces the tasks and their ports.
+Loopback only.  How a target's service is found is the target's (``CompareHooks.endpoint``,
+in adapters/<target>/compare.py): it returns an ``Endpoint`` whose lookup this module calls
+while probing, since a rolling update may replace the replicas and their ports.
 """
 
 from __future__ import annotations
@@ -15,14 +12,13 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 from urllib.parse import urlsplit
 
 from crossdock.adapters.compare.model import Answer
 from crossdock.errors import CrossdockError
 
-SWARM_SERVICE = "com.docker.swarm.service.name"
-REFRESH = 0.2  # seconds between two lookups of the Swarm task ports while probing
+REFRESH = 0.2  # seconds between two lookups of an endpoint's URLs while probing
 
 
 class NotReachable(CrossdockError):
@@ -59,64 +55,6 @@ def http_get(url: str, timeout: float) -> tuple[int, str]:
         return resp.status, resp.read().decode("utf-8", "replace")
     finally:
         conn.close()
-
-
-def kubernetes_endpoint(conn: Any, namespace: str, app: str, service: str, port: int, port_name: str | None) -> Endpoint:
-    """The nodePort of a Service of ``service`` that exposes ``port``. Raises NotReachable."""
-    from crossdock.adapters.kubernetes.conn import owner_selector
-
-    listed = conn.request("listing services", "GET", f"/api/v1/namespaces/{namespace}/services",
-                          query={"labelSelector": owner_selector(app, service)})
-    for svc in sorted(listed.get("items", []), key=lambda s: not s["metadata"]["name"].endswith("-public")):
-        for p in svc["spec"].get("ports") or []:
-            target = p.get("targetPort")
-            if p.get("nodePort") and (target == port or (port_name and target == port_name) or p.get("port") == port):
-                name = svc["metadata"]["name"]
-                url = f"http://127.0.0.1:{p['nodePort']}"
-                return Endpoint(f"Kubernetes: nodePort {p['nodePort']} of Service {name} ({svc['spec']['type']}) "
-                                "on 127.0.0.1, served by kube-proxy", lambda: [url])
-    raise NotReachable(f"no NodePort or LoadBalancer Service of {service} exposes port {port}: this machine "
-                       "cannot call it (publish the port in the spec)")
-
-
-def _task_ports(api: Any, swarm_service: str, port: int) -> list[str]:
-    """Host ports of the containers of the service's tasks that Swarm wants running: a task
-    being shut down (an old version, a scaled-away replica) still runs through its stop grace
-    period, but the routing mesh would no longer send it traffic, so neither does the prober."""
-    wanted = {str(((t.get("Status") or {}).get("ContainerStatus") or {}).get("ContainerID") or "")
-              for t in api.tasks(filters={"service": swarm_service, "desired-state": "running"})}
-    out = set()
-    for c in api.containers(filters={"label": f"{SWARM_SERVICE}={swarm_service}", "status": "running"}):
-        if c.get("Id") not in wanted:
-            continue
-        for p in c.get("Ports") or []:
-            # IPv4 bindings only: the engine may also bind [::] on another port
-            if p.get("PrivatePort") == port and p.get("PublicPort") and p.get("IP") in ("0.0.0.0", "127.0.0.1"):
-                out.add(f"http://127.0.0.1:{p['PublicPort']}")
-    return sorted(out)
-
-
-def swarm_endpoint(api: Any, app: str, service: str, port: int, path: str) -> Endpoint:
-    """The routing mesh's published port when it answers, else the tasks' host ports.
-    Raises NotReachable."""
-    name = f"{app}_{service}"
-    found = api.services(filters={"name": name})
-    spec_ports = [p for s in found if s["Spec"]["Name"] == name
-                  for p in ((s.get("Endpoint") or {}).get("Ports") or [])]
-    mesh = next((p for p in spec_ports if p.get("TargetPort") == port and p.get("PublishMode", "ingress") == "ingress"
-                 and p.get("PublishedPort")), None)
-    why = "the service publishes no ingress port"
-    if mesh is not None:
-        url = f"http://127.0.0.1:{mesh['PublishedPort']}"
-        try:
-            http_get(url + path, timeout=2.0)
-            return Endpoint(f"Swarm: published port {mesh['PublishedPort']} through the routing mesh", lambda: [url])
-        except (OSError, http.client.HTTPException):
-            why = f"the routing mesh does not answer on port {mesh['PublishedPort']} (no IPVS?)"
-    if _task_ports(api, name, port):
-        return Endpoint(f"Swarm: host-mode ports of the running tasks of {name} on 127.0.0.1, found through "
-                        f"the Docker API and called round-robin ({why})", lambda: _task_ports(api, name, port))
-    raise NotReachable(f"{why}, and no running task of {name} publishes port {port} on this machine")
 
 
 def classify(status: int, body: str, var: str, old: str, new: str) -> Answer:

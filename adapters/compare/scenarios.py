@@ -22,7 +22,7 @@ from typing import Any
 
 from crossdock.adapters.compare import chaos
 from crossdock.adapters.compare.model import ProbeResult, ScenarioResult, Timeline
-from crossdock.adapters.compare.reach import NotReachable, Prober, classify, kubernetes_endpoint, swarm_endpoint
+from crossdock.adapters.compare.reach import NotReachable, Prober, classify
 from crossdock.adapters.compare.session import RUN_VAR, ScenarioFailed, Session
 from crossdock.adapters.model import AppStatus
 
@@ -124,7 +124,7 @@ def heal(s: Session, res: ScenarioResult, repeat: int) -> None:
         s.say(f"heal {r + 1}/{repeat}: killing {victim.id}")
         t0 = time.monotonic()
         try:
-            chaos.kill_instance(s.docker, s.target, victim.id, s.namespace, s.service)
+            chaos.kill_instance(s.docker, s.hooks.kill_filters(victim.id, s.service), victim.id)
         except NotReachable as e:
             res.state, res.reason = "not measured", str(e)
             res.timelines.pop()
@@ -150,22 +150,12 @@ def heal(s: Session, res: ScenarioResult, repeat: int) -> None:
         tl.marks["healthy again"] = round(took, 3)
 
 
-def _endpoint(s: Session) -> None:
-    if s.endpoint is not None:
-        return
-    if s.target == "kubernetes":
-        s.endpoint = kubernetes_endpoint(s.adapter.conn, s.adapter.namespace, s.app, s.service, s.port, s.port_name)
-    elif s.target == "swarm":
-        s.endpoint = swarm_endpoint(s.adapter.api, s.app, s.service, s.port, s.probe_path)
-    else:
-        raise NotReachable("no way to reach a Nomad allocation's port from here is implemented")
-
-
 def update(s: Session, res: ScenarioResult, repeat: int) -> list[str]:
     """Returns notes on how the endpoint was reached (or why it was not)."""
     reach_error = ""
     try:
-        _endpoint(s)
+        if s.endpoint is None:
+            s.endpoint = s.hooks.endpoint(s.app, s.service, s.port, s.port_name, s.probe_path)
     except NotReachable as e:
         reach_error = str(e)
         res.notes.append(f"availability not measured: {e}")

@@ -14,7 +14,7 @@ import copy
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import yaml
 
@@ -24,6 +24,10 @@ from crossdock.adapters.model import AppStatus, WorkloadStatus
 from crossdock.errors import CrossdockError
 from crossdock.specs.loader import LoadedSpec, load
 from crossdock.translators.base import Bundle, get
+
+if TYPE_CHECKING:
+    from crossdock.adapters.base import Adapter
+    from crossdock.adapters.compare.hooks import CompareHooks
 
 # The env var the update scenario changes by default: ours, so no value of the app changes
 # meaning; the test image shows it at /env.
@@ -62,7 +66,7 @@ def merge(base: dict[str, Any], change: Mapping[str, Any]) -> None:
 @dataclass
 class Session:
     target: str
-    adapter: Any
+    hooks: CompareHooks  # the target's: its adapter, endpoint and kill filters
     spec_file: str
     env: str | None
     set_vars: Mapping[str, str]
@@ -77,7 +81,6 @@ class Session:
     probe_path: str
     update_var: str
     update_base: str  # the spec's value of update_var ("" when the spec does not set it)
-    namespace: str | None
     timeout: float
     poll: float
     guard: Guard
@@ -95,6 +98,10 @@ class Session:
                       "services": {self.service: {"env": {self.update_var: self.value(1)}}}}
         if self.job:
             self.state["jobs"] = {self.job: {"env": {RUN_VAR: "1"}}}
+
+    @property
+    def adapter(self) -> Adapter:
+        return self.hooks.adapter
 
     def value(self, revision: int) -> str:
         """The update variable's value at ``revision`` (1: what the first deploy sets)."""
@@ -123,7 +130,7 @@ class Session:
         return self.apply(spec, bundle)
 
     def status(self) -> AppStatus:
-        return self.adapter.status(self.app)  # type: ignore[no-any-return]
+        return self.adapter.status(self.app)
 
     def workload(self, st: AppStatus, name: str | None = None) -> WorkloadStatus | None:
         name = name or self.service

@@ -8,46 +8,41 @@ single reading would mostly measure noise).
 
 from __future__ import annotations
 
-import re
 import time
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
+from crossdock import targets
 from crossdock.adapters.compare.features import features_used
 from crossdock.adapters.compare.model import Figure, StaticResult
 from crossdock.specs.loader import LoadedSpec
-from crossdock.specs.yamlsrc import load_yaml
+from crossdock.targets import Connection
 from crossdock.translators.base import Bundle, get
-from crossdock.translators.support import BY_ID, Target
+from crossdock.translators.support import BY_ID
+
+if TYPE_CHECKING:
+    from crossdock.adapters.compare.hooks import CompareHooks
 
 RENDERS = 5
 _RANK = {"native": 0, "approximated": 1, "unsupported": 2}
-_SWARM_SECTIONS = ("services", "configs", "secrets", "volumes", "networks")
-_NOMAD_BLOCK = re.compile(r'^\s*(job|group|task)\s+"', re.MULTILINE)
-_K8S_KIND = re.compile(r"^kind:", re.MULTILINE)
+
+
+def _hooks(target: str) -> CompareHooks | None:
+    factory = targets.get(target).compare
+    return None if factory is None else factory(Connection())
 
 
 def config_files(bundle: Bundle) -> dict[str, str]:
-    """The files a person would deploy: a Nomad job's JSON twin of its HCL file is left out,
-    so the same job is not counted twice."""
-    files = bundle.files
-    return {p: t for p, t in files.items()
-            if not (p.endswith(".nomad.json") and p[: -len(".json")] + ".hcl" in files)}
+    """The files a person would deploy (a second form of the same object left out, so it is
+    not counted twice): the target's ``CompareHooks.config_files``, else every file."""
+    hooks = _hooks(bundle.target)
+    return dict(bundle.files) if hooks is None else hooks.config_files(bundle)
 
 
 def count_objects(bundle: Bundle) -> int:
-    """Platform objects in the bundle: Kubernetes documents; Swarm services, configs, secrets,
-    volumes and networks of the stack file; Nomad jobs, groups and tasks."""
-    files = config_files(bundle)
-    if bundle.target == "kubernetes":
-        return sum(len(_K8S_KIND.findall(t)) for p, t in files.items() if p.endswith((".yaml", ".yml")))
-    if bundle.target == "swarm":
-        total = 0
-        for p, t in files.items():
-            if p.endswith((".stack.yml", ".stack.yaml")):
-                doc = load_yaml(t) or {}
-                total += sum(len(doc.get(s) or {}) for s in _SWARM_SECTIONS)
-        return total
-    return sum(len(_NOMAD_BLOCK.findall(t)) for p, t in files.items() if p.endswith(".hcl"))
+    """Platform objects in the bundle: the target's ``CompareHooks.count_objects``, else one
+    per file (a target without compare hooks says nothing of what its files hold)."""
+    hooks = _hooks(bundle.target)
+    return len(bundle.files) if hooks is None else hooks.count_objects(bundle)
 
 
 def feature_levels(spec: LoadedSpec, bundle: Bundle) -> dict[str, str]:
@@ -57,8 +52,10 @@ def feature_levels(spec: LoadedSpec, bundle: Bundle) -> dict[str, str]:
     approximated is, for this spec, fully expressed, and when it is worse); a used feature
     without a warning is native on this target, unless the matrix says the target never
     expresses it (a cron job's time zone on Swarm, which drops the whole cron job with one
-    warning of its own)."""
-    levels = {f: "unsupported" if BY_ID[f].on(bundle.target).level == "unsupported" else "native"
+    warning of its own).  A feature the target's support column does not list is taken as
+    unsupported."""
+    column = targets.get(bundle.target).support()
+    levels = {f: "unsupported" if f not in column or column[f].level == "unsupported" else "native"
               for f in features_used(spec.app)}
     for w in bundle.warnings:
         if w.feature in BY_ID:
@@ -67,10 +64,11 @@ def feature_levels(spec: LoadedSpec, bundle: Bundle) -> dict[str, str]:
     return dict(sorted(levels.items()))
 
 
-def compare_static(spec: LoadedSpec, targets: Sequence[Target], renders: int = RENDERS) -> list[StaticResult]:
-    """The static comparison for each target. Raises CrossdockError if a translator does."""
+def compare_static(spec: LoadedSpec, names: Sequence[str], renders: int = RENDERS) -> list[StaticResult]:
+    """The static comparison for each registered target in ``names``. Raises CrossdockError if
+    a translator does, InputError for a name no distribution registers."""
     out: list[StaticResult] = []
-    for target in targets:
+    for target in names:
         translator = get(target)
         timing = Figure("render time", "ms")
         bundle = translator.translate(spec)

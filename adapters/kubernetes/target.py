@@ -9,6 +9,7 @@ from crossdock.targets import Connection, Target
 
 if TYPE_CHECKING:
     from crossdock.adapters.base import Adapter
+    from crossdock.adapters.compare.hooks import CompareHooks
     from crossdock.translators.base import Translator
     from crossdock.translators.support import Support
 
@@ -29,7 +30,12 @@ def _adapter(c: Connection) -> Adapter:
                              poll_interval=1.0 if c.poll_interval is None else c.poll_interval)
 
 
-TARGET = Target("kubernetes", "Kubernetes", _translator, _support, _adapter,
+def _compare(c: Connection) -> CompareHooks:
+    from crossdock.adapters.kubernetes.compare import KubernetesCompare
+    return KubernetesCompare(c)
+
+
+TARGET = Target("kubernetes", "Kubernetes", _translator, _support, _adapter, compare=_compare,
                 options=frozenset({"context", "namespace", "kubeconfig"}),
                 connects="Kubernetes connects through KUBECONFIG or ~/.kube/config, --kubeconfig FILE, --context NAME",
                 order=10)

@@ -9,6 +9,7 @@ from crossdock.targets import Connection, Target
 
 if TYPE_CHECKING:
     from crossdock.adapters.base import Adapter
+    from crossdock.adapters.compare.hooks import CompareHooks
     from crossdock.translators.base import Translator
     from crossdock.translators.support import Support
 
@@ -28,7 +29,12 @@ def _adapter(c: Connection) -> Adapter:
     return NomadAdapter(namespace=c.namespace, poll_interval=1.0 if c.poll_interval is None else c.poll_interval)
 
 
-TARGET = Target("nomad", "Nomad", _translator, _support, _adapter,
+def _compare(c: Connection) -> CompareHooks:
+    from crossdock.adapters.nomad.compare import NomadCompare
+    return NomadCompare(c)
+
+
+TARGET = Target("nomad", "Nomad", _translator, _support, _adapter, compare=_compare,
                 options=frozenset({"namespace"}),
                 connects="Nomad connects through NOMAD_ADDR and NOMAD_TOKEN",
                 order=30)

@@ -9,6 +9,7 @@ from crossdock.targets import Connection, Target
 
 if TYPE_CHECKING:
     from crossdock.adapters.base import Adapter
+    from crossdock.adapters.compare.hooks import CompareHooks
     from crossdock.translators.base import Translator
     from crossdock.translators.support import Support
 
@@ -28,7 +29,12 @@ def _adapter(c: Connection) -> Adapter:
     return SwarmAdapter(context=c.context, poll_interval=1.0 if c.poll_interval is None else c.poll_interval)
 
 
-TARGET = Target("swarm", "Docker Swarm", _translator, _support, _adapter,
+def _compare(c: Connection) -> CompareHooks:
+    from crossdock.adapters.swarm.compare import SwarmCompare
+    return SwarmCompare(c)
+
+
+TARGET = Target("swarm", "Docker Swarm", _translator, _support, _adapter, compare=_compare,
                 options=frozenset({"context"}),
                 connects="Swarm connects through DOCKER_HOST or a docker context, --context NAME; "
                          "a stack is named after the app",

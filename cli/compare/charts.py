@@ -6,15 +6,27 @@ Every function returns one ``<svg>`` element as text; all text inside is escaped
 
 from __future__ import annotations
 
+from functools import cache
 from html import escape
 from typing import Callable, Sequence
 
 from crossdock.adapters.compare.model import CompareResult, ProbeResult, Timeline
+from crossdock.targets import Connection, all_targets
 
-COLOR = {"kubernetes": "#326ce5", "swarm": "#e8710a", "nomad": "#00a37a"}
+GREY = "#555"  # a target without compare hooks (it has no live figures to draw, only a legend)
 ANSWER_COLOR = {"old": "#8c9bab", "new": "#2e9d4f", "failed": "#d93025", "other": "#f2c94c"}
 W, H = 640, 220
 LEFT, RIGHT, TOP, BOTTOM = 44, 16, 16, 34
+
+
+@cache
+def _colors() -> dict[str, str]:
+    return {t.name: t.compare(Connection()).color for t in all_targets() if t.compare is not None}
+
+
+def target_color(target: str) -> str:
+    """The target's colour in every chart: its compare hooks' ``color``."""
+    return _colors().get(target, GREY)
 
 
 def _t(x: float, y: float, text: str, anchor: str = "start", size: int = 11, color: str = "#333") -> str:
@@ -64,7 +76,7 @@ def timeline(lines: Sequence[tuple[str, Timeline]], title: str) -> str:
         out.append(f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{TOP}" y2="{H - BOTTOM}" stroke="#f0f0f0"/>')
         out.append(_t(x(tick), H - BOTTOM + 14, f"{tick:g}s", "middle"))
     for target, tl in lines:
-        color = COLOR.get(target, "#555")
+        color = target_color(target)
         healthy = _steps([(t, h) for t, h, _ in tl.samples], x, y)
         out.append(f'<polyline points="{healthy}" fill="none" stroke="{color}" stroke-width="2.5"/>')
         desired = _steps([(t, d) for t, _, d in tl.samples], x, y)
@@ -75,7 +87,7 @@ def timeline(lines: Sequence[tuple[str, Timeline]], title: str) -> str:
                        f'{escape(name)} at {t:.2f}s</title></circle>')
     lx = LEFT
     for target, _ in lines:
-        out.append(f'<rect x="{lx}" y="{H - 12}" width="12" height="4" fill="{COLOR.get(target, "#555")}"/>')
+        out.append(f'<rect x="{lx}" y="{H - 12}" width="12" height="4" fill="{target_color(target)}"/>')
         out.append(_t(lx + 16, H - 7, target))
         lx += 110
     out.append(_t(W - RIGHT, H - 7, "solid: healthy, dashed: desired", "end", 10, "#777"))
@@ -113,7 +125,7 @@ def bars(result: CompareResult, unit: str = "s") -> str:
             row = next((r for r in rows if r[0] == label and r[1] == target), None)
             if row is not None:
                 _, _, med, lo, hi = row
-                color = COLOR.get(target, "#555")
+                color = target_color(target)
                 out.append(f'<rect x="{label_w}" y="{yy + 1}" width="{max(1.0, x(med) - label_w):.1f}" '
                            f'height="{bar_h - 2}" fill="{color}"><title>{escape(target)}: median {med:g}{unit}'
                            f'</title></rect>')
@@ -126,7 +138,7 @@ def bars(result: CompareResult, unit: str = "s") -> str:
         out.append(_t(x(v), height - BOTTOM + 14, f"{v:g}{unit}", "middle", 10, "#777"))
     lx = label_w
     for target in targets:
-        out.append(f'<rect x="{lx}" y="{height - 12}" width="12" height="6" fill="{COLOR.get(target, "#555")}"/>')
+        out.append(f'<rect x="{lx}" y="{height - 12}" width="12" height="6" fill="{target_color(target)}"/>')
         out.append(_t(lx + 16, height - 6, target))
         lx += 110
     out.append("</svg>")

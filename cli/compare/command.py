@@ -18,10 +18,10 @@ from typing import Any, Sequence
 
 import click
 
+from crossdock import targets
 from crossdock.cli.options import ALLOWED_META, allow_path_option
 from crossdock.errors import InputError
 
-TARGETS = ("kubernetes", "swarm", "nomad")
 SCENARIO_NAMES = ("deploy", "status", "scale", "heal", "update", "job")
 EPILOG = ("Exit codes: 0 compared (unreachable platforms are listed as not measured), 1 a scenario failed on a "
           "reachable platform, 2 invalid input, 130 interrupted (the app is destroyed first).")
@@ -65,8 +65,10 @@ class _Signals:
 
 @click.command(epilog=EPILOG)
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--targets", "targets_text", default=",".join(TARGETS), show_default=True,
-              help="Comma-separated platforms to compare.")
+@click.option("--targets", "targets_text", default=lambda: ",".join(targets.names()),
+              show_default="every registered target",
+              help="Comma-separated targets to compare; a target registered without compare hooks gets the "
+                   "static comparison only, and the live run lists it as not measured.")
 @click.option("--scenarios", "scenarios_text", default="all", show_default=True,
               help="Comma-separated live scenarios: deploy, status, scale, heal, update, job; "
                    "'all', or 'none' for the static comparison only.")
@@ -120,7 +122,7 @@ def compare(file: str, targets_text: str, scenarios_text: str, repeat: int, repo
     if not probe_path.startswith("/"):
         raise InputError(f"--probe-path {probe_path!r}: expected a path starting with '/'")
     _load(file, env, set_vars, overlays)  # bad --set values and spec problems: exit 2 before anything runs
-    opts = Options(file, _list("--targets", targets_text, TARGETS), live, repeat, env,
+    opts = Options(file, _list("--targets", targets_text, targets.names()), live, repeat, env,
                    dict(item.split("=", 1) for item in set_vars), tuple(overlays), name, service, scale_to, update_env, probe_path,
                    namespace, context, parse_timeout(timeout),
                    allowed=tuple(click.get_current_context().meta.get(ALLOWED_META, ())))

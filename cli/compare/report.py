@@ -12,7 +12,7 @@ from markupsafe import Markup
 from crossdock.adapters.compare.model import CompareResult
 from crossdock.cli.compare import charts
 from crossdock.cli.compare.rows import WORD, Row, live_rows, reasons, static_rows, targets
-from crossdock.cli.compare.table import TITLE, markdown, update_counts
+from crossdock.cli.compare.table import markdown, target_title, update_counts
 from crossdock.errors import InputError
 from crossdock.translators.support import FEATURES
 
@@ -24,7 +24,7 @@ TIMELINES = (("deploy", "Deploy: replicas healthy after the deploy call"),
 
 
 def _table(rows: list[Row], cols: list[str]) -> Markup:
-    head = "<tr><th></th>" + "".join(f"<th>{Markup.escape(TITLE.get(t, t))}</th>" for t in cols) + "</tr>"
+    head = "<tr><th></th>" + "".join(f"<th>{Markup.escape(target_title(t))}</th>" for t in cols) + "</tr>"
     body = "".join(
         f"<tr><td>{Markup.escape(r.label)}</td>" + "".join(
             f'<td{" class=best" if t in r.winners else ""}>{Markup.escape(r.cells.get(t, "-"))}</td>' for t in cols)
@@ -53,7 +53,7 @@ def html(result: CompareResult) -> str:
             if svg:
                 strips.append((t.target, p.run, update_counts(p), Markup(svg)))
     return env.get_template("report.html.j2").render(
-        r=result, cols=cols, titles={t: TITLE.get(t, t) for t in [*cols, *(x.target for x in result.targets)]},
+        r=result, cols=cols, titles={t: target_title(t) for t in [*cols, *(x.target for x in result.targets)]},
         css=Markup((_HERE / "static" / "report.css").read_text(encoding="utf-8")),
         table=lambda rows: _table(rows, cols), static_rows=static_rows(result),
         live_rows=live_rows(result) if result.targets else [], reasons=reasons(result),

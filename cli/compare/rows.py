@@ -114,15 +114,12 @@ def reasons(result: CompareResult) -> list[str]:
     """Why something was not measured or failed, one line each."""
     out: list[str] = []
     for t in result.targets:
-        if not t.measured:
-            out.append(f"{t.target}: {t.reason}")
-            continue
-        if t.reason:
+        if t.reason or not t.measured:
             out.append(f"{t.target}: {t.reason}")
         for s in t.scenarios:
             if s.state != "ok":
                 out.append(f"{t.target} {s.name}: {s.state}: {s.reason}")
-        out += [f"{t.target}: left behind: {x}" for x in t.leftovers]
+        out += [f"{t.target}: left behind: {x}" for x in t.leftovers]  # a run stopped halfway leaves some too
     return out
 
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from crossdock.adapters.compare.model import CompareResult, ProbeResult
 from crossdock.cli.compare.rows import Row, live_rows, reasons, static_rows, targets
+from crossdock.targets import all_targets
 
 MARK = "*"
-TITLE = {"kubernetes": "Kubernetes", "swarm": "Docker Swarm", "nomad": "Nomad"}
+
+
+def target_title(target: str) -> str:
+    """The registered target's title ("Docker Swarm"), or its name when none is registered so."""
+    return next((t.title for t in all_targets() if t.name == target), target)
 
 
 def _mark(row: Row, target: str) -> str:
@@ -41,7 +46,7 @@ def _probe_lines(result: CompareResult) -> list[str]:
 def text(result: CompareResult) -> str:
     """The terminal table, then the raw figures, the update answers and every reason."""
     cols = list(targets(result))
-    header = ["", *[TITLE.get(t, t) for t in cols]]
+    header = ["", *[target_title(t) for t in cols]]
     lines = [f"crossdock compare: {result.app}" + (f" (--env {result.env})" if result.env else "")
              + f", {result.repeat} repeat(s); median (min-max); {MARK} best of the row", ""]
     lines += _grid(header, [[r.label, *(_mark(r, t) for t in cols)] for r in static_rows(result)])
@@ -71,7 +76,7 @@ def _md_escape(s: str) -> str:
 
 def markdown(result: CompareResult) -> str:
     cols = list(targets(result))
-    head = "| | " + " | ".join(TITLE.get(t, t) for t in cols) + " |\n|---|" + "---|" * len(cols) + "\n"
+    head = "| | " + " | ".join(target_title(t) for t in cols) + " |\n|---|" + "---|" * len(cols) + "\n"
 
     def table(rows: list[Row]) -> str:
         return head + "".join(

@@ -58,5 +58,5 @@ def test_static_result_portability_score(levels: dict[str, str], score: float) -
     ("not json", None),
 ])
 def test_nomad_version_only_from_a_real_agent(answer: object, version: str | None) -> None:
-    from crossdock.adapters.compare.envinfo import nomad_version
+    from crossdock.adapters.nomad.compare import nomad_version
     assert nomad_version(answer) == version

@@ -13,6 +13,7 @@ from crossdock.adapters.compare.engine import pick_service
 from crossdock.adapters.compare.reach import NotReachable, classify
 from crossdock.errors import InputError
 from crossdock.specs.loader import load
+from crossdock.targets import Connection, get
 
 SHOP = Path(__file__).resolve().parents[2] / "examples" / "shop" / "app.yaml"
 SPEC = """\
@@ -83,7 +84,8 @@ class FakeDocker:
 ])
 def test_kill_instance_by_labels(target: str, labels: list[str]) -> None:
     api = FakeDocker([{"Id": "c0ffee"}])
-    assert chaos.kill_instance(api, target, "t1", "ns", "web") == "c0ffee"
+    hooks = get(target).compare(Connection(namespace="ns"))  # type: ignore[misc]
+    assert chaos.kill_instance(api, hooks.kill_filters("t1", "web"), "t1") == "c0ffee"
     assert api.killed == [("c0ffee", "SIGKILL")]
     label = api.listed[0]["label"]
     assert (label if isinstance(label, list) else [label]) == labels
@@ -93,7 +95,8 @@ def test_kill_instance_by_labels(target: str, labels: list[str]) -> None:
 def test_kill_instance_not_on_this_engine_is_not_measured() -> None:
     api = FakeDocker([])
     with pytest.raises(NotReachable, match="not reachable from here"):
-        chaos.kill_instance(api, "kubernetes", "web-1", "ns", "web")
+        chaos.kill_instance(api, get("kubernetes").compare(Connection(namespace="ns")).kill_filters(  # type: ignore[misc]
+            "web-1", "web"), "web-1")
     assert api.killed == []
 
 
