@@ -6,6 +6,7 @@ Every function returns one ``<svg>`` element as text; all text inside is escaped
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from html import escape
 from typing import Callable, Sequence
@@ -13,6 +14,7 @@ from typing import Callable, Sequence
 from crossdock.adapters.compare.model import CompareResult, ProbeResult, Timeline
 from crossdock.targets import Connection, all_targets
 
+_RGB = re.compile(r"#[0-9a-fA-F]{6}")
 GREY = "#555"  # a target without compare hooks (it has no live figures to draw, only a legend)
 ANSWER_COLOR = {"old": "#8c9bab", "new": "#2e9d4f", "failed": "#d93025", "other": "#f2c94c"}
 W, H = 640, 220
@@ -21,11 +23,13 @@ LEFT, RIGHT, TOP, BOTTOM = 44, 16, 16, 34
 
 @cache
 def _colors() -> dict[str, str]:
-    return {t.name: t.compare(Connection()).color for t in all_targets() if t.compare is not None}
+    hooks = {t.name: t.compare(Connection()) for t in all_targets() if t.compare is not None}
+    return {name: h.color for name, h in hooks.items() if _RGB.fullmatch(h.color)}
 
 
 def target_color(target: str) -> str:
-    """The target's colour in every chart: its compare hooks' ``color``."""
+    """The target's colour in every chart and heading: its compare hooks' ``color`` (grey for
+    one without hooks, or whose colour is not ``#rrggbb``: it is written into markup as is)."""
     return _colors().get(target, GREY)
 
 

@@ -34,6 +34,7 @@ def _table(rows: list[Row], cols: list[str]) -> Markup:
 
 def html(result: CompareResult) -> str:
     cols = list(targets(result))
+    named = [*cols, *(x.target for x in result.targets)]
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(_HERE / "templates")), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     used = {f for s in result.static for f in s.features}
@@ -53,7 +54,7 @@ def html(result: CompareResult) -> str:
             if svg:
                 strips.append((t.target, p.run, update_counts(p), Markup(svg)))
     return env.get_template("report.html.j2").render(
-        r=result, cols=cols, titles={t: target_title(t) for t in [*cols, *(x.target for x in result.targets)]},
+        r=result, cols=cols, titles={t: target_title(t) for t in named}, colors={t: charts.target_color(t) for t in named},
         css=Markup((_HERE / "static" / "report.css").read_text(encoding="utf-8")),
         table=lambda rows: _table(rows, cols), static_rows=static_rows(result),
         live_rows=live_rows(result) if result.targets else [], reasons=reasons(result),

@@ -32,7 +32,7 @@ pytestmark = pytest.mark.platform
 
 SHOP = Path(__file__).resolve().parents[2] / "examples" / "shop" / "app.yaml"
 PART_OF = "app.kubernetes.io/part-of"
-K8S_BLUE, SWARM_ORANGE = (0x32, 0x6C, 0xE5), (0xE8, 0x71, 0x0A)  # cli/compare/charts.COLOR
+K8S_BLUE, SWARM_ORANGE = (0x32, 0x6C, 0xE5), (0xE8, 0x71, 0x0A)  # the compare hooks' colours (adapters/<target>/compare.py COLOR)
 ENV = {**os.environ, "KUBECONFIG": str(KUBECONFIG), "NOMAD_ADDR": "http://127.0.0.1:1"}
 
 
