@@ -21,17 +21,10 @@ from crossdock.errors import CrossdockError
 from crossdock.specs.loader import LoadedSpec, load
 from crossdock.targets import Connection, Target
 from crossdock.translators.base import Bundle, Translator, get
+from test_compare_cli import KUBECONFIG  # an API server on a closed port
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOP = ROOT / "examples" / "shop" / "app.yaml"
-KUBECONFIG = """\
-apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]
-users: [{name: u, user: {token: t}}]
-contexts: [{name: x, context: {cluster: c, user: u}}]
-current-context: x
-"""
 
 
 class PlainTranslator:
