@@ -17,7 +17,7 @@ from crossdock.adapters.compare.model import Figure, StaticResult
 from crossdock.specs.loader import LoadedSpec
 from crossdock.specs.yamlsrc import load_yaml
 from crossdock.translators.base import Bundle, get
-from crossdock.translators.support import BY_ID, Target
+from crossdock.translators.support import BY_ID, Target, on
 
 RENDERS = 5
 _RANK = {"native": 0, "approximated": 1, "unsupported": 2}
@@ -58,7 +58,7 @@ def feature_levels(spec: LoadedSpec, bundle: Bundle) -> dict[str, str]:
     without a warning is native on this target, unless the matrix says the target never
     expresses it (a cron job's time zone on Swarm, which drops the whole cron job with one
     warning of its own)."""
-    levels = {f: "unsupported" if BY_ID[f].on(bundle.target).level == "unsupported" else "native"
+    levels = {f: "unsupported" if on(f, bundle.target).level == "unsupported" else "native"
               for f in features_used(spec.app)}
     for w in bundle.warnings:
         if w.feature in BY_ID:
