@@ -18,7 +18,8 @@ The rule shared by all three:
   a CI job can retry).
 - A lock whose ``expires`` has passed was left by a deploy that died (killed, machine gone):
   it is taken over with a compare-and-set on the stale object (two takers cannot both win),
-  and ``Lock.note`` says so (the adapter keeps it in ``last_lock_note`` and the command prints it; the lock logs it at info level only, so it is shown once).
+  and ``Lock.note`` says so (the adapter keeps it in ``last_lock_note``, which the command
+  prints; the lock logs it at info level only, so that it is shown once).
   Expiry compares the platform object's times with this machine's clock; clocks skewed by
   more than ``TTL`` could take a live lock over.
 - The lock is deleted when the deploy ends, also when it raised (a failure to delete it then

@@ -24,7 +24,7 @@ def allow_path_option(fn: Callable[..., Any]) -> Callable[..., Any]:
                         "folder); repeatable.")(fn)
 
 
-class TargetChoice(click.Choice):
+class TargetChoice(click.Choice[str]):
     """``-t NAME``: a registered target's name (crossdock.targets), plus ``extra`` (``all``).
 
     The names are read from the registry when a value is checked or help is shown, not when
@@ -36,7 +36,7 @@ class TargetChoice(click.Choice):
         super().__init__((), case_sensitive=True)
         self._extra = tuple(extra)
 
-    @property  # type: ignore[override]
+    @property
     def choices(self) -> Sequence[str]:
         from crossdock import targets
         return (*targets.names(), *self._extra)

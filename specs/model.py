@@ -1,16 +1,20 @@
 """The crossdock app spec (``apiVersion: crossdock/v1``) as a typed model.
 
 The model is the contract: ``crossdock schema`` prints the JSON Schema generated from it, and
-the loader validates against it.  It knows nothing of Kubernetes, Swarm or Nomad; the
-``x-kubernetes``/``x-swarm``/``x-nomad`` blocks are opaque mappings that only the matching
-translator reads.
+the loader validates against it.  It knows nothing of Kubernetes, Swarm or Nomad; an
+``x-<target>`` block (one per registered target, ``crossdock.targets``) is an opaque mapping
+that only that target's translator reads (``extension(target)``).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from functools import cache
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticKnownError
+
+from crossdock import targets
 
 from crossdock.specs.schedule import Cron, Timezone
 from crossdock.specs.types import (
@@ -31,12 +35,64 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
-class _Extensible(_Model):
-    """Blocks merged verbatim into one target's output: the escape hatch."""
+@cache
+def extension_keys() -> frozenset[str]:
+    """``x-<name>`` for every registered target: the keys an extensible mapping may hold
+    beside its fields."""
+    return frozenset(f"x-{name}" for name in targets.names())
 
-    x_kubernetes: dict[str, Any] | None = Field(None, alias="x-kubernetes")
-    x_swarm: dict[str, Any] | None = Field(None, alias="x-swarm")
-    x_nomad: dict[str, Any] | None = Field(None, alias="x-nomad")
+
+class _Unknown:
+    """A key that is neither a field nor a registered target's block, marked by
+    ``_Extensible._mark_unknown`` for ``_refuse_unknown``."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _refuse_unknown(value: Any) -> Any:
+    if isinstance(value, _Unknown):
+        raise PydanticKnownError("extra_forbidden")
+    return value
+
+
+class _Extensible(_Model):
+    """Blocks merged verbatim into one target's output: the escape hatch, ``x-<target>``.
+
+    The model's fields cannot list them (the targets are whatever is installed), so the
+    mapping takes extra keys, each validated as a block (a mapping, or empty) where it stands;
+    a key that is neither a field nor ``x-<registered target>`` is marked before validation
+    and refused by the same check, as pydantic's ``extra="forbid"`` refuses it elsewhere: one
+    ``unknown field`` error at the key's own place, among the mapping's other errors."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, Annotated[dict[str, Any] | None, BeforeValidator(_refuse_unknown)]] = Field(
+        init=False)
+    _keys: ClassVar[dict[type, frozenset[str]]] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mark_unknown(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        known = cls._keys.get(cls)
+        if known is None:
+            known = cls._keys[cls] = frozenset(f.alias or n for n, f in cls.model_fields.items())
+        blocks = extension_keys()
+        if all(k in known or k in blocks for k in data):
+            return data
+        return {k: v if k in known or k in blocks else _Unknown(v) for k, v in data.items()}
+
+    def extension(self, target: str) -> dict[str, Any] | None:
+        """The spec's ``x-<target>`` block here, None when it has none."""
+        extra = self.__pydantic_extra__
+        return extra.get(f"x-{target}") if extra else None
+
+    def extensions(self) -> dict[str, dict[str, Any]]:
+        """Every non-empty ``x-<target>`` block here, by target name."""
+        return {k[2:]: v for k, v in (self.__pydantic_extra__ or {}).items() if v}
 
 
 # ---- rules across a mapping's fields, stated twice: as a validator (the message a person
