@@ -311,14 +311,13 @@ class _StderrHandler(logging.Handler):
 def _configure_logging() -> None:
     """The one place logging is set up: the ``crossdock`` loggers' warnings (a deploy lock that
     could not be renewed or deleted) go to stderr once, through this handler and not also
-    through Python's last-resort one; info and debug are not shown.  What a command reports to
+    through Python's last-resort one (which only speaks when no handler is found); info and
+    debug are not shown.  What a command reports to
     the person (a stale lock taken over: ``Adapter.last_lock_note``) it prints itself, so the
     adapters log that at info level only.  Idempotent: in-process callers run main() often."""
     logger = logging.getLogger("crossdock")
     if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
-        logger.addHandler(_StderrHandler())
-    logger.setLevel(logging.WARNING)
-    logger.propagate = False
+        logger.addHandler(_StderrHandler(logging.WARNING))
 
 
 def _flush_or_silence() -> None:
