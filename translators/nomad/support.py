@@ -1,6 +1,5 @@
-"""Nomad: its column of the support matrix, how it expresses each spec feature
-(``translators.support.FEATURES``).  Its registration returns it (adapters/nomad/target.py);
-a translator's ``Report.note`` takes the level and the wording from here."""
+"""How Nomad expresses each spec feature: its support-matrix column, which its registration
+(adapters/nomad/target.py) returns and ``Report.note`` reads."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""Docker Swarm: its column of the support matrix, how it expresses each spec feature
-(``translators.support.FEATURES``).  Its registration returns it (adapters/swarm/target.py);
-a translator's ``Report.note`` takes the level and the wording from here."""
+"""How Docker Swarm expresses each spec feature: its support-matrix column, which its registration
+(adapters/swarm/target.py) returns and ``Report.note`` reads."""
 
 from __future__ import annotations
 
