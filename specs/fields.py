@@ -9,7 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from crossdock.specs.model import App, Workload, extension_keys
+from crossdock.specs.model import App, Workload
+from crossdock.specs.xblocks import extension_keys
 
 _UNKNOWN = object()
 

@@ -20,7 +20,8 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from crossdock.specs.model import App, Workload, extension_keys
+from crossdock.specs.model import App, Workload
+from crossdock.specs.xblocks import extension_keys
 from golden_cases import case_dirs, case_options, load_case
 
 

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from crossdock.specs.loader import LoadedSpec
-from crossdock.specs.model import extension_keys
+from crossdock.specs.xblocks import extension_keys
 from crossdock.translators import jsontext
 from crossdock.translators.base import Bundle, Report
 from crossdock.translators.nomad import hcl, view
