@@ -18,7 +18,8 @@ The rule shared by all three:
   a CI job can retry).
 - A lock whose ``expires`` has passed was left by a deploy that died (killed, machine gone):
   it is taken over with a compare-and-set on the stale object (two takers cannot both win),
-  and ``Lock.note`` says so (the adapter keeps it in ``last_lock_note`` and logs a warning).
+  and ``Lock.note`` says so (the adapter keeps it in ``last_lock_note``, which the command
+  prints; the lock logs it at info level only, so that it is shown once).
   Expiry compares the platform object's times with this machine's clock; clocks skewed by
   more than ``TTL`` could take a live lock over.
 - The lock is deleted when the deploy ends, also when it raised (a failure to delete it then
@@ -175,7 +176,7 @@ def acquire(app: str, backend: LockBackend, ttl: float = TTL) -> Lock:
         stored = backend.replace(current, mine)
         if stored is not None:
             note = takeover_message(app, current, backend.where)
-            log.warning("%s", note)
+            log.info("%s", note)  # the command prints it (Adapter.last_lock_note): once
             return Lock(app, backend, stored, ttl, note)
     raise PlatformRejected(f"could not take the deploy lock of {app} ({backend.where}): it kept changing; "
                            f"another crossdock deploy of {app} is probably starting")

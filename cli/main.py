@@ -8,6 +8,7 @@ message in exactly one place, ``main()``; nothing below prints a traceback.
 from __future__ import annotations
 
 import io
+import logging
 import os
 import sys
 from typing import Any, Callable, Sequence
@@ -15,11 +16,9 @@ from typing import Any, Callable, Sequence
 import click
 
 from crossdock import __version__
-from crossdock.cli.options import ALLOWED_META, allow_path_option
+from crossdock.cli.options import ALLOWED_META, TargetChoice, allow_path_option
 from crossdock.errors import (EXIT_RUNTIME, CrossdockError, InputError, Problem, SpecError, StrictModeError,
                               shown, shown_lines)
-
-TARGET_CHOICES = ["kubernetes", "swarm", "nomad", "all"]
 
 EPILOG_EXIT = "Exit codes: 0 ok, 1 runtime/platform error, 2 invalid input, 3 --strict and warnings."
 
@@ -66,8 +65,9 @@ def _cache_templates() -> None:
 
 
 def _targets(target: str) -> list[str]:
-    from crossdock.translators.support import TARGETS
-    return list(TARGETS) if target == "all" else [target]
+    """``-t NAME``, or every registered target for ``-t all``."""
+    from crossdock import targets
+    return targets.names() if target == "all" else [target]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -133,8 +133,8 @@ def _environment_names(spec: Any) -> list[str]:
 
 @cli.command(epilog=EPILOG_EXIT)
 @_spec_options
-@click.option("-t", "--target", type=click.Choice(TARGET_CHOICES), required=True,
-              help="Which platform to render for.")
+@click.option("-t", "--target", type=TargetChoice(extra=["all"]), required=True,
+              help="Which platform to render for (all: every registered target).")
 @click.option("-o", "--output", default="-", show_default=True, metavar="DIR|-",
               help="A folder (files go to DIR/<target>/, replaced whole) or - for standard output.")
 @click.option("--strict", is_flag=True, help="Fail (exit 3, nothing written) if any target cannot "
@@ -222,11 +222,10 @@ def explain(file: str, env: str | None, set_vars: Sequence[str], overlays: Seque
     """
     from crossdock.cli import report
     from crossdock.translators import base
-    from crossdock.translators.support import TARGETS
 
     spec = _load(file, env, set_vars, overlays, secret_values=False)
     _cache_templates()
-    warnings = [w for t in TARGETS for w in base.get(t).translate(spec).warnings]
+    warnings = [w for t in _targets("all") for w in base.get(t).translate(spec).warnings]
     text = report.as_json(warnings) if fmt == "json" else report.as_table(warnings, markdown=fmt == "markdown")
     click.echo(text, nl=False)
     if strict and warnings:
@@ -291,10 +290,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     if argv is None:
         os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    _configure_logging()
     code = _main(argv)
     if argv is None:
         _flush_or_silence()
     return code
+
+
+class _StderrHandler(logging.Handler):
+    """``crossdock: <message>`` on the standard error stream of the moment (click's, so that a
+    test capturing it sees it too), each line escaped as every other message is."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            click.echo(f"crossdock: {shown_lines(self.format(record))}", err=True)
+        except Exception:  # noqa: BLE001 - logging's own contract: report, never raise
+            self.handleError(record)
+
+
+def _configure_logging() -> None:
+    """The one place logging is set up: the ``crossdock`` loggers' warnings (a deploy lock that
+    could not be renewed or deleted) go to stderr once, through this handler and not also
+    through Python's last-resort one (which only speaks when no handler is found); info and
+    debug are not shown.  What a command reports to
+    the person (a stale lock taken over: ``Adapter.last_lock_note``) it prints itself, so the
+    adapters log that at info level only.  Idempotent: in-process callers run main() often."""
+    logger = logging.getLogger("crossdock")
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        logger.addHandler(_StderrHandler(logging.WARNING))
 
 
 def _flush_or_silence() -> None:

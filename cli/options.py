@@ -22,3 +22,25 @@ def allow_path_option(fn: Callable[..., Any]) -> Callable[..., Any]:
                         type=click.Path(exists=True, file_okay=False), callback=_remember_allowed,
                         help="Also read files the spec names under DIR (by default only under the spec's "
                         "folder); repeatable.")(fn)
+
+
+class TargetChoice(click.Choice[str]):
+    """``-t NAME``: a registered target's name (crossdock.targets), plus ``extra`` (``all``).
+
+    The names are read from the registry when a value is checked or help is shown, not when
+    the command is defined: ``crossdock --help`` and a command that takes no ``-t`` never read
+    the installed distributions' entry points.  A name not registered is click's usage error
+    (exit 2) listing the choices."""
+
+    def __init__(self, extra: Sequence[str] = ()) -> None:
+        super().__init__((), case_sensitive=True)
+        self._extra = tuple(extra)
+
+    @property
+    def choices(self) -> Sequence[str]:
+        from crossdock import targets
+        return (*targets.names(), *self._extra)
+
+    @choices.setter
+    def choices(self, value: Sequence[str]) -> None:
+        """click.Choice.__init__ assigns the (empty) tuple it was given: the registry is the source."""

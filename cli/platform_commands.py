@@ -11,14 +11,19 @@ import json
 import re
 import sys
 import time
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import click
 
-from crossdock.cli.options import allow_path_option
+from crossdock.cli.options import TargetChoice, allow_path_option
 from crossdock.errors import EXIT_INVALID, CrossdockError, DeployFailed, InputError
 
-PLATFORM_TARGETS = ["kubernetes", "swarm", "nomad"]
+if TYPE_CHECKING:  # annotations only: the adapter and its model load with the command
+    from crossdock.adapters.base import Adapter
+    from crossdock.adapters.model import AppStatus, Plan
+    from crossdock.specs.loader import LoadedSpec
+    from crossdock.translators.base import Bundle
+
 EPILOG = ("Exit codes: 0 ok, 1 runtime/platform error (unreachable, refused, not healthy in time), "
           "2 invalid input. diff --detailed-exitcode: 0 no changes, 2 changes.")
 
@@ -28,7 +33,7 @@ def _connection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     fn = click.option("--context", help="kubeconfig context (Kubernetes) or docker context (Swarm).")(fn)
     fn = click.option("--kubeconfig", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
                       help="Kubernetes: this kubeconfig file instead of KUBECONFIG or ~/.kube/config.")(fn)
-    fn = click.option("-t", "--target", type=click.Choice(PLATFORM_TARGETS), required=True,
+    fn = click.option("-t", "--target", type=TargetChoice(), required=True,
                       help="Which platform.")(fn)
     return fn
 
@@ -42,28 +47,22 @@ def _render_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--env", help="Apply the spec's environments.NAME overlay.")(fn)
 
 
-_CONNECTS_THROUGH = {"swarm": "Swarm connects through DOCKER_HOST or a docker context, --context NAME",
-                     "nomad": "Nomad connects through NOMAD_ADDR and NOMAD_TOKEN"}
-
-
-def make_adapter(target: str, context: str | None, namespace: str | None, kubeconfig: str | None = None) -> Any:
-    """The adapter for ``target``; imports its client library only now.  Raises InputError for
-    a connection option the target has no use for (--kubeconfig but on Kubernetes, --namespace
-    on Swarm, --context on Nomad), rather than ignoring it."""
-    if target == "kubernetes":
-        from crossdock.adapters.kubernetes.adapter import KubernetesAdapter
-        return KubernetesAdapter(namespace=namespace, context=context, kubeconfig=kubeconfig)
-    if kubeconfig is not None:
-        raise InputError(f"--kubeconfig is for -t kubernetes only ({_CONNECTS_THROUGH[target]})")
-    if target == "swarm":
-        if namespace is not None:
-            raise InputError("--namespace is for -t kubernetes and -t nomad (a Swarm stack is named after the app)")
-        from crossdock.adapters.swarm.adapter import SwarmAdapter
-        return SwarmAdapter(context=context)
-    if context is not None:
-        raise InputError(f"--context is for -t kubernetes and -t swarm ({_CONNECTS_THROUGH[target]})")
-    from crossdock.adapters.nomad.adapter import NomadAdapter
-    return NomadAdapter(namespace=namespace)
+def make_adapter(target: str, context: str | None, namespace: str | None, kubeconfig: str | None = None) -> Adapter:
+    """The registered ``target``'s adapter; its client library is imported only now.  Raises
+    InputError for a target that only renders (it registers no adapter), and for a connection
+    option the target has no use for (``--kubeconfig`` but on Kubernetes, ``--namespace`` on
+    Swarm, ``--context`` on Nomad: not in its ``Target.options``), rather than ignoring it."""
+    from crossdock import targets
+    found = targets.get(target)
+    if found.adapter is None:
+        raise InputError(f"-t {target}: {found.title} renders only (it registers no adapter): "
+                         f"use `crossdock render -t {target}` and deploy the files by hand")
+    for option, value in (("kubeconfig", kubeconfig), ("namespace", namespace), ("context", context)):
+        if value is not None and option not in found.options:
+            takes = [f"-t {t.name}" for t in targets.all_targets() if option in t.options]
+            which = " and ".join(takes) + (" only" if len(takes) == 1 else "") if takes else "no target"
+            raise InputError(f"--{option} is for {which} ({found.connects})")
+    return found.adapter(targets.Connection(context=context, namespace=namespace, kubeconfig=kubeconfig))
 
 
 def parse_timeout(text: str) -> float:
@@ -73,7 +72,8 @@ def parse_timeout(text: str) -> float:
     return duration_seconds(text)
 
 
-def _render(file: str, target: str, env: str | None, set_vars: Sequence[str], overlays: Sequence[str]) -> Any:
+def _render(file: str, target: str, env: str | None, set_vars: Sequence[str],
+            overlays: Sequence[str]) -> tuple[LoadedSpec, Bundle]:
     from crossdock.cli.main import _cache_templates, _load
     from crossdock.translators import base
     spec = _load(file, env, set_vars, overlays)
@@ -91,7 +91,7 @@ def _app_name(file_or_app: str, env: str | None, set_vars: Sequence[str], overla
     return str(_load(file_or_app, env, set_vars, overlays, secret_values=False).app.name)
 
 
-def _print_plan(plan: Any, dry_run: bool = False) -> None:
+def _print_plan(plan: Plan, dry_run: bool = False) -> None:
     if plan.empty:
         click.echo(f"{plan.app} on {plan.target}: no changes")
         return
@@ -99,7 +99,7 @@ def _print_plan(plan: Any, dry_run: bool = False) -> None:
     click.echo(f"{plan.app} on {plan.target}: {verb} {len(plan.changes)} object(s)")
     sign = {"create": "+", "update": "~", "delete": "-"}
     for c in plan.changes:
-        extra = " (deleted and created again)" if getattr(c, "recreate", False) else ""
+        extra = " (deleted and created again)" if c.recreate else ""
         click.echo(f"  {sign[c.action]} {c.kind} {c.name}{extra}")
         for f in c.fields:
             click.echo(f"      {f}")
@@ -114,7 +114,7 @@ class _Progress:
         self.last: dict[str, str] = {}
         self.lines = 0
 
-    def __call__(self, status: Any) -> None:
+    def __call__(self, status: AppStatus) -> None:
         rows = {w.name: f"{w.name:<24} {w.kind:<8} desired {w.desired:>3}  running {w.running:>3}  "
                         f"healthy {w.healthy:>3}" for w in status.workloads}
         if self.tty:
@@ -155,9 +155,8 @@ def deploy(file: str, target: str, context: str | None, kubeconfig: str | None, 
         _print_plan(adapter.plan(spec, bundle), dry_run=True)
         return
     plan = adapter.deploy(spec, bundle)
-    note = getattr(adapter, "last_lock_note", None)
-    if note:
-        click.echo(f"note: {note}", err=True)
+    if adapter.last_lock_note:
+        click.echo(f"note: {adapter.last_lock_note}", err=True)
     _print_plan(plan)
     if not wait:
         return

@@ -6,20 +6,22 @@ import json
 from typing import Sequence
 
 from crossdock.translators.base import PortabilityWarning
-from crossdock.translators.support import BY_ID, TARGETS
+from crossdock import targets
+from crossdock.translators.support import BY_ID, on
 
 _WORD = {"native": "native", "approximated": "approximated", "unsupported": "not supported"}
 
 
 def rows(warnings: Sequence[PortabilityWarning]) -> list[dict[str, object]]:
     """One row per (spec path, feature) that some target does not express natively."""
+    names = targets.names()
     keyed: dict[tuple[str, str], dict[str, object]] = {}
     for w in sorted(warnings):
         row = keyed.setdefault((w.path, w.feature), {
             "path": w.path, "feature": w.feature,
             "title": BY_ID[w.feature].title if w.feature in BY_ID else w.feature,
-            **{t: {"level": BY_ID[w.feature].on(t).level if w.feature in BY_ID else "native", "message": ""}
-               for t in TARGETS}})
+            **{t: {"level": on(w.feature, t).level if w.feature in BY_ID else "native", "message": ""}
+               for t in names}})
         row[w.target] = {"level": w.level, "message": w.message}
     return [keyed[k] for k in sorted(keyed)]
 
@@ -33,8 +35,9 @@ def as_table(warnings: Sequence[PortabilityWarning], markdown: bool = False) -> 
     data = rows(warnings)
     if not data:
         return "Every target expresses this spec natively.\n"
-    header = ["spec path", "feature", *TARGETS]
-    body = [[str(r["path"]), str(r["title"]), *(_WORD[r[t]["level"]] for t in TARGETS)]  # type: ignore[index]
+    names = targets.names()
+    header = ["spec path", "feature", *names]
+    body = [[str(r["path"]), str(r["title"]), *(_WORD[r[t]["level"]] for t in names)]  # type: ignore[index]
             for r in data]
     if markdown:
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]

@@ -9,7 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from crossdock.specs.model import App
+from crossdock.specs.model import App, Workload
+from crossdock.specs.xblocks import extension_keys
 
 _UNKNOWN = object()
 
@@ -33,6 +34,8 @@ def _type_at(loc: tuple[Any, ...]) -> Any:
         tp = _unwrap(tp)
         if isinstance(tp, type) and issubclass(tp, BaseModel):
             fields = {(f.alias or n): f.annotation for n, f in tp.model_fields.items()}
+            if part in extension_keys() and _extensible(tp):
+                fields[part] = dict[str, Any]
             if part not in fields:
                 return _UNKNOWN
             tp = fields[part]
@@ -47,8 +50,14 @@ def allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     """The keys the mapping at ``loc`` may hold; [] where it is free-form or unknown."""
     tp = _type_at(loc)
     if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return sorted((f.alias or n) for n, f in tp.model_fields.items() if not f.exclude)
+        keys = [(f.alias or n) for n, f in tp.model_fields.items() if not f.exclude]
+        return sorted(keys + list(extension_keys()) if _extensible(tp) else keys)
     return []
+
+
+def _extensible(tp: type) -> bool:
+    """Whether the model takes ``x-<target>`` blocks (the app and every workload)."""
+    return tp is App or issubclass(tp, Workload)
 
 
 def scalar_kind(loc: tuple[Any, ...]) -> Literal["typed", "text", "free"]:

@@ -1,23 +1,25 @@
 """The crossdock app spec (``apiVersion: crossdock/v1``) as a typed model.
 
 The model is the contract: ``crossdock schema`` prints the JSON Schema generated from it, and
-the loader validates against it.  It knows nothing of Kubernetes, Swarm or Nomad; the
-``x-kubernetes``/``x-swarm``/``x-nomad`` blocks are opaque mappings that only the matching
-translator reads.
+the loader validates against it.  It knows nothing of Kubernetes, Swarm or Nomad; an
+``x-<target>`` block (one per registered target, ``crossdock.targets``) is an opaque mapping
+that only that target's translator reads (``extension(target)``).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from crossdock.specs.rules import exactly_one, given, one_of, requires, rules
 from crossdock.specs.schedule import Cron, Timezone
 from crossdock.specs.types import (
     AbsPath, Alias, AppName, Bool, Capability, Count, Cpu, Duration, EnvKey, EnvName, EnvValue,
     FileMode, Hostname, HttpPath, Image, LabelKey, LabelValue, Memory, ObjectName, Percent, Port, PortName,
     PortRef, PositiveCount, Replicas, Signal, Size, Text, UserRef, WorkloadName,
 )
+from crossdock.specs.xblocks import XBlock, mark_unknown
 
 API_VERSION = "crossdock/v1"
 
@@ -32,39 +34,29 @@ class _Model(BaseModel):
 
 
 class _Extensible(_Model):
-    """Blocks merged verbatim into one target's output: the escape hatch."""
+    """Blocks merged verbatim into one target's output: the escape hatch, ``x-<target>``, taken
+    as extra keys (specs/xblocks.py says why and how the other keys are still refused)."""
 
-    x_kubernetes: dict[str, Any] | None = Field(None, alias="x-kubernetes")
-    x_swarm: dict[str, Any] | None = Field(None, alias="x-swarm")
-    x_nomad: dict[str, Any] | None = Field(None, alias="x-nomad")
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, XBlock] = Field(init=False)
+    _keys: ClassVar[dict[type, frozenset[str]]] = {}
 
+    @model_validator(mode="before")
+    @classmethod
+    def _mark_unknown(cls, data: Any) -> Any:
+        known = cls._keys.get(cls)
+        if known is None:
+            known = cls._keys[cls] = frozenset(f.alias or n for n, f in cls.model_fields.items())
+        return mark_unknown(data, known)
 
-# ---- rules across a mapping's fields, stated twice: as a validator (the message a person
-# sees) and in the JSON Schema (`json_schema_extra`), which test_schema holds to the same answers.
+    def extension(self, target: str) -> dict[str, Any] | None:
+        """The spec's ``x-<target>`` block here, None when it has none."""
+        extra = self.__pydantic_extra__
+        return extra.get(f"x-{target}") if extra else None
 
-def _given(name: str, flag: bool = False) -> dict[str, Any]:
-    """Schema: the field is set (for a flag: set to true), as the validators count it."""
-    unset: list[Any] = [None, False] if flag else [None]
-    return {"required": [name], "properties": {name: {"not": {"enum": unset}}}}
-
-
-def _one_of(*names: str, flags: tuple[str, ...] = ()) -> dict[str, Any]:
-    return {"oneOf": [_given(n, n in flags) for n in names]}
-
-
-def _requires(name: str, other: str, flag: bool = False) -> dict[str, Any]:
-    return {"if": _given(name), "then": _given(other, flag)}
-
-
-def _rules(*rules: dict[str, Any]) -> ConfigDict:
-    return ConfigDict(json_schema_extra=rules[0] if len(rules) == 1 else {"allOf": list(rules)})
-
-
-def _exactly_one(model: BaseModel, names: tuple[str, ...], what: str) -> None:
-    given = [n for n in names if getattr(model, n) not in (None, False)]
-    if len(given) != 1:
-        listed = ", ".join(f"'{n}'" for n in names)
-        raise ValueError(f"expected exactly one of {listed} {what}, got {len(given)}")
+    def extensions(self) -> dict[str, dict[str, Any]]:
+        """Every non-empty ``x-<target>`` block here, by target name."""
+        return {k[2:]: v for k, v in (self.__pydantic_extra__ or {}).items() if v}
 
 
 class Metadata(_Model):
@@ -76,7 +68,7 @@ class Metadata(_Model):
 class SecretDef(_Model):
     """A named secret: its value comes from an env var, a file, or is already on the platform."""
 
-    model_config = _rules(_one_of("from_env", "from_file", "external", flags=("external",)))
+    model_config = rules(one_of("from_env", "from_file", "external", flags=("external",)))
 
     from_env: EnvName | None = None
     from_file: Text | None = None
@@ -85,7 +77,7 @@ class SecretDef(_Model):
 
     @model_validator(mode="after")
     def _one_source(self) -> SecretDef:
-        _exactly_one(self, ("from_env", "from_file", "external"), "as the secret's source")
+        exactly_one(self, ("from_env", "from_file", "external"), "as the secret's source")
         return self
 
 
@@ -98,7 +90,7 @@ class VolumeDef(_Model):
 
 
 class SecretMount(_Model):
-    model_config = _rules(_one_of("env", "path"), _requires("mode", "path"))
+    model_config = rules(one_of("env", "path"), requires("mode", "path"))
 
     secret: ObjectName
     env: EnvKey | None = None
@@ -107,14 +99,14 @@ class SecretMount(_Model):
 
     @model_validator(mode="after")
     def _one_target(self) -> SecretMount:
-        _exactly_one(self, ("env", "path"), "to say how the secret is delivered")
+        exactly_one(self, ("env", "path"), "to say how the secret is delivered")
         if self.mode is not None and self.path is None:
             raise ValueError("'mode' applies only to a secret delivered as a file ('path')")
         return self
 
 
 class ConfigFile(_Model):
-    model_config = _rules(_one_of("content", "file"))
+    model_config = rules(one_of("content", "file"))
 
     path: AbsPath
     content: Text | None = None
@@ -123,12 +115,12 @@ class ConfigFile(_Model):
 
     @model_validator(mode="after")
     def _one_source(self) -> ConfigFile:
-        _exactly_one(self, ("content", "file"), "as the file's content")
+        exactly_one(self, ("content", "file"), "as the file's content")
         return self
 
 
 class VolumeMount(_Model):
-    model_config = _rules(_one_of("volume", "scratch", flags=("scratch",)), _requires("size", "scratch", flag=True))
+    model_config = rules(one_of("volume", "scratch", flags=("scratch",)), requires("size", "scratch", flag=True))
 
     path: AbsPath
     volume: ObjectName | None = None
@@ -138,14 +130,14 @@ class VolumeMount(_Model):
 
     @model_validator(mode="after")
     def _one_kind(self) -> VolumeMount:
-        _exactly_one(self, ("volume", "scratch"), "(a named volume or scratch space)")
+        exactly_one(self, ("volume", "scratch"), "(a named volume or scratch space)")
         if self.size is not None and not self.scratch:
             raise ValueError("'size' applies only to scratch space; a named volume's size is set under volumes:")
         return self
 
 
 class PortSpec(_Model):
-    model_config = _rules(_requires("published_port", "publish", flag=True))
+    model_config = rules(requires("published_port", "publish", flag=True))
 
     """One port of a service.
 
@@ -184,7 +176,7 @@ class TcpCheck(_Model):
 
 
 class Probe(_Model):
-    model_config = _rules(_one_of("http", "tcp", "exec"))
+    model_config = rules(one_of("http", "tcp", "exec"))
 
     http: HttpCheck | None = None
     tcp: TcpCheck | None = None
@@ -196,7 +188,7 @@ class Probe(_Model):
 
     @model_validator(mode="after")
     def _one_kind(self) -> Probe:
-        _exactly_one(self, ("http", "tcp", "exec"), "as the check")
+        exactly_one(self, ("http", "tcp", "exec"), "as the check")
         return self
 
 
@@ -323,9 +315,9 @@ class _Workload(_Extensible):
 class Service(_Workload):
     """A long-running workload."""
 
-    model_config = _rules({"not": {"allOf": [_given("replicas"), _given("autoscale")]}},
+    model_config = rules({"not": {"allOf": [given("replicas"), given("autoscale")]}},
                           {"if": {"required": ["mode"], "properties": {"mode": {"const": "per_node"}}},
-                           "then": {"not": {"anyOf": [_given("replicas"), _given("autoscale")]}}})
+                           "then": {"not": {"anyOf": [given("replicas"), given("autoscale")]}}})
 
     # replicated: `replicas` copies wherever the platform places them; per_node: one copy on
     # every node that matches the placement (a DaemonSet, a Swarm global service, a Nomad

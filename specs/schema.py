@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from crossdock.specs.model import App
+from crossdock import targets
+from crossdock.specs.model import App, Workload
 
 SCHEMA_ID = "https://crossdock.dev/schema/crossdock-v1.json"
 
@@ -30,6 +31,7 @@ DESCRIPTION = ("A crossdock application, validated as written (before ${NAME} su
 
 def json_schema() -> dict[str, Any]:
     schema = App.model_json_schema(by_alias=True, mode="validation")
+    _extension_properties(schema)
     _close_pattern_maps(schema)
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
             "title": "crossdock app spec (apiVersion crossdock/v1)", **schema, "description": DESCRIPTION}
@@ -37,6 +39,24 @@ def json_schema() -> dict[str, Any]:
 
 def json_schema_text() -> str:
     return json.dumps(json_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _extension_properties(schema: dict[str, Any]) -> None:
+    """One ``x-<target>`` property per registered target on the app and every workload, and no
+    other extra key: the model takes them as extra keys (the targets are whatever is installed),
+    which pydantic describes as ``additionalProperties``."""
+    names = {"App"}
+    todo: list[type] = [Workload]
+    while todo:
+        cls = todo.pop()
+        names.add(cls.__name__)
+        todo.extend(cls.__subclasses__())
+    block = {"anyOf": [{"additionalProperties": True, "type": "object"}, {"type": "null"}], "default": None}
+    defs = schema.get("$defs", {})
+    for node in [schema, *(defs[n] for n in sorted(names) if n in defs)]:
+        node["additionalProperties"] = False
+        node.setdefault("properties", {}).update(
+            {f"x-{t.name}": {**block, "title": f"x-{t.name}".title()} for t in targets.all_targets()})
 
 
 def _close_pattern_maps(node: Any) -> None:

@@ -1,5 +1,6 @@
 """Golden files: the main translator test.  `pytest --update-golden` rewrites them; review
-the diff like code."""
+the diff like code.  Every registered target has its golden files in each case (a new
+target adds tests/golden/<case>/expected/<target>/ and its lines in warnings.txt)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from crossdock.translators import base
-from crossdock.translators.support import TARGETS
+from crossdock import targets
 from golden_cases import case_dirs, load_case
 
 
@@ -19,7 +20,7 @@ def _read_tree(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("target", targets.names())
 @pytest.mark.parametrize("case", case_dirs(), ids=lambda p: p.name)
 def test_golden_output(case: Path, target: str, update_golden: bool) -> None:
     spec = load_case(case)
@@ -41,7 +42,7 @@ def test_golden_output(case: Path, target: str, update_golden: bool) -> None:
 @pytest.mark.parametrize("case", case_dirs(), ids=lambda p: p.name)
 def test_golden_warnings(case: Path, update_golden: bool) -> None:
     spec = load_case(case)
-    lines = [str(w) for t in TARGETS for w in base.get(t).translate(spec).warnings]
+    lines = [str(w) for t in targets.names() for w in base.get(t).translate(spec).warnings]
     text = "".join(line + "\n" for line in lines)
     path = case / "expected" / "warnings.txt"
     if update_golden:
@@ -50,7 +51,7 @@ def test_golden_warnings(case: Path, update_golden: bool) -> None:
     assert path.read_text(encoding="utf-8") == text
 
 
-@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("target", targets.names())
 @pytest.mark.parametrize("case", case_dirs(), ids=lambda p: p.name)
 def test_golden_deterministic(case: Path, target: str) -> None:
     first = base.get(target).translate(load_case(case))

@@ -20,7 +20,8 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from crossdock.specs.model import App
+from crossdock.specs.model import App, Workload
+from crossdock.specs.xblocks import extension_keys
 from golden_cases import case_dirs, case_options, load_case
 
 
@@ -69,6 +70,8 @@ def model_paths(model: type[BaseModel], prefix: str = "") -> set[str]:
             out |= model_paths(container[1], path + container[0] + ".")
         else:
             out.add(path)
+    if model is App or issubclass(model, Workload):  # one x-<target> block per registered target
+        out |= {prefix + key for key in extension_keys()}
     return out
 
 
@@ -76,7 +79,7 @@ def used_paths(value: BaseModel, prefix: str = "") -> set[str]:
     """The leaf field paths that ``value`` (and what it holds) sets explicitly."""
     model = type(value)
     out: set[str] = set()
-    for name in value.model_fields_set:
+    for name in value.model_fields_set & model.model_fields.keys():  # its extra keys: below
         path = prefix + _key(model, name)
         field_value = getattr(value, name)
         container = _step(model.model_fields[name].annotation)
@@ -88,6 +91,7 @@ def used_paths(value: BaseModel, prefix: str = "") -> set[str]:
                 out |= used_paths(item, path + container[0] + ".")
         else:
             out.add(path)
+    out |= {prefix + key for key in value.model_extra or {}}  # the x-<target> blocks it holds
     return out
 
 
@@ -102,7 +106,7 @@ def _case_paths(case: Path) -> set[str]:
 
 def test_model_paths_walks_lists_mappings_and_variants() -> None:
     paths = model_paths(App)
-    for path in ("metadata.name", "x-kubernetes", "services.*.health.liveness.http.port",
+    for path in ("metadata.name", "x-kubernetes", "services.*.x-nomad", "services.*.health.liveness.http.port",
                  "services.*.health.startup.tcp.port", "services.*.health.readiness.exec",
                  "jobs.*.sidecars[].command", "cron_jobs.*.init[].resources.limits.memory",
                  "cron_jobs.*.schedule", "secrets.*.from_env", "volumes.*.per_replica"):

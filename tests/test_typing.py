@@ -20,3 +20,14 @@ def test_typing_mypy_strict_on_package() -> None:
         proc = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", *targets],
                               cwd=tmp, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_typing_toy_target_meets_the_protocols() -> None:
+    """The test-only target (tests/fixtures/toy_target) is checked as a third party's would be:
+    its factories return a Translator and an Adapter, so mypy holds its classes to the protocols."""
+    with tempfile.TemporaryDirectory() as tmp:
+        os.symlink(ROOT, Path(tmp) / "crossdock")
+        env = {**os.environ, "MYPYPATH": str(ROOT / "tests" / "fixtures" / "toy_target")}
+        proc = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "-p", "crossdock_toy"],
+                              cwd=tmp, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

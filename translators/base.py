@@ -10,7 +10,7 @@ from crossdock.specs.loader import LoadedSpec
 from crossdock.specs.model import App
 from crossdock.specs.names import all_workloads
 from crossdock.specs.yamlsrc import Path, format_path
-from crossdock.translators.support import BY_ID, Level, Target
+from crossdock.translators.support import Level, Target, on
 
 
 @dataclass(frozen=True, order=True)
@@ -35,8 +35,9 @@ class Report:
     def note(self, feature: str, path: Path, detail: str | None = None, alone: bool = False) -> None:
         """Record that ``feature`` is used at ``path``; silent where the target is native.
         ``detail`` follows the feature's note, or replaces it (``alone``) where that note
-        describes another case."""
-        support = BY_ID[feature].on(self.target)
+        describes another case.  The level and the note come from the target's column of the
+        support matrix (its registration's ``support``)."""
+        support = on(feature, self.target)
         if support.level == "native" and detail is None:
             return
         message = support.note if detail is None else (

@@ -51,7 +51,7 @@ def _workload_common(w: Job | Service, used: Used) -> None:
     placement = w.placement
     _add(used, (bool(w.labels), "labels"), (bool(placement and placement.constraints), "placement_constraints"),
          (bool(placement and placement.spread), "placement_spread"), (bool(w.init), "init"),
-         (bool(w.depends_on), "depends_on"), (bool(w.x_kubernetes or w.x_swarm or w.x_nomad), "extensions"))
+         (bool(w.depends_on), "depends_on"), (bool(w.extensions()), "extensions"))
     for step in [w, *w.init, *w.sidecars]:
         _runtime(step, used)
 
@@ -126,6 +126,6 @@ def features_used(app: App) -> set[str]:
             used.add("volume_storage_class")
     if app.metadata.labels or app.metadata.annotations:
         used.add("metadata")
-    if app.x_kubernetes or app.x_swarm or app.x_nomad:
+    if app.extensions():
         used.add("extensions")
     return used

@@ -17,7 +17,7 @@ from crossdock.adapters.compare.model import Figure, StaticResult
 from crossdock.specs.loader import LoadedSpec
 from crossdock.targets import Connection
 from crossdock.translators.base import Bundle, get
-from crossdock.translators.support import BY_ID
+from crossdock.translators.support import BY_ID, on
 
 if TYPE_CHECKING:
     from crossdock.adapters.compare.hooks import CompareHooks
@@ -53,9 +53,8 @@ def feature_levels(spec: LoadedSpec, bundle: Bundle) -> dict[str, str]:
     without a warning is native on this target, unless the matrix says the target never
     expresses it (a cron job's time zone on Swarm, which drops the whole cron job with one
     warning of its own).  A feature the target's support column does not list is taken as
-    unsupported."""
-    column = targets.get(bundle.target).support()
-    levels = {f: "unsupported" if f not in column or column[f].level == "unsupported" else "native"
+    unsupported (``support.on``)."""
+    levels = {f: "unsupported" if on(f, bundle.target).level == "unsupported" else "native"
               for f in features_used(spec.app)}
     for w in bundle.warnings:
         if w.feature in BY_ID:

@@ -20,8 +20,8 @@ def _translator() -> Translator:
 
 
 def _support() -> Mapping[str, Support]:
-    from crossdock.translators.support import column
-    return column("kubernetes")
+    from crossdock.translators.kubernetes.support import COLUMN
+    return COLUMN
 
 
 def _adapter(c: Connection) -> Adapter:

@@ -69,7 +69,7 @@ def round_trip(case: Path, target: str, importer_name: str,
 def differences(original: Any, imported: Any, excluded: Sequence[str]) -> list[str]:
     """Readable lines, one per leaf that differs outside ``excluded``; empty when equal.
 
-    ``excluded`` paths may use ``*`` for any one mapping key (``services.*.x_nomad``); list
+    ``excluded`` paths may use ``*`` for any one mapping key (``services.*.x-nomad``); list
     indices stand for every item.  Empty mappings and lists count as absent, and false counts as
     absent too (a block the import left out whole, such as a security block whose one field a
     target cannot say, leaves its false flags absent; the one flag defaulting to true,

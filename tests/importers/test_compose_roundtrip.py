@@ -4,8 +4,8 @@ What a stack file cannot carry is left out of the comparison: the paths the Swar
 warns about (its portability report) and those the importer reports as lost, plus the following,
 which a stack file has no place for although the translator has nothing to warn about:
 
-- ``x_kubernetes`` / ``x_nomad``: other targets' escape hatches, not rendered for Swarm by design;
-  ``x_swarm`` is merged verbatim into the stack, where it reads as hand-written compose (the
+- ``x-kubernetes`` / ``x-nomad``: other targets' escape hatches, not rendered for Swarm by design;
+  ``x-swarm`` is merged verbatim into the stack, where it reads as hand-written compose (the
   importer reports its keys as losses or maps them like any other field);
 - ``variables``: rendering substitutes them; the values arrive in the fields that used them;
 - port names and unpublished ports: a stack lists only published ports, by number (every port is
@@ -18,7 +18,7 @@ which a stack file has no place for although the translator has nothing to warn 
 - a service's replica count: a stack writes the default (1) out;
 - a secret delivered as an env var is mounted at /run/secrets/<secret>: a mount of the same
   secret at that path without a mode is the same thing said twice;
-- a compose field written in ``x_swarm`` (``stop_grace_period``) comes back as the spec's field.
+- a compose field written in ``x-swarm`` (``stop_grace_period``) comes back as the spec's field.
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from golden_cases import case_dirs, load_case
 from roundtrip import assert_round_trip, container_ports
 
 SWARM_INEXPRESSIBLE = [
-    "x_kubernetes", "x_nomad", "x_swarm",
-    "services.*.x_kubernetes", "services.*.x_nomad", "services.*.x_swarm",
-    "jobs.*.x_kubernetes", "jobs.*.x_nomad", "jobs.*.x_swarm",
+    "x-kubernetes", "x-nomad", "x-swarm",
+    "services.*.x-kubernetes", "services.*.x-nomad", "services.*.x-swarm",
+    "jobs.*.x-kubernetes", "jobs.*.x-nomad", "jobs.*.x-swarm",
     "variables", "volumes.*.size", "secrets.*.description",
 ]
 
@@ -52,7 +52,7 @@ def _swarm_normalized(app: dict[str, Any]) -> dict[str, Any]:
     for section in ("services", "jobs", "cron_jobs"):
         for w in (app.get(section) or {}).values():
             w["labels"] = {**stamped, **(w.get("labels") or {})}
-            hatch = w.get("x_swarm") or {}
+            hatch = w.get("x-swarm") or {}
             if "stop_grace_period" in hatch:  # hand-written compose in the escape hatch: the spec's own field
                 w["stop_grace_period"] = hatch["stop_grace_period"]
             ports = w.get("ports") or []

@@ -221,7 +221,7 @@ def test_kubernetes_import_daemon_set_is_a_per_node_service() -> None:
     report = "\n".join(losses(result))
     assert "DaemonSet runs" not in report and ": kind:" not in report
     # hostNetwork is not modelled: kept for Kubernetes in x-kubernetes, and reported with its place.
-    assert app.services["node-exporter"].x_kubernetes == {"spec": {"template": {"spec": {"hostNetwork": True}}}}
+    assert app.services["node-exporter"].extension("kubernetes") == {"spec": {"template": {"spec": {"hostNetwork": True}}}}
     assert "ds.yaml:9:7: DaemonSet/node-exporter: spec.template.spec.hostNetwork: changed: kept for " in report
 
 
@@ -274,7 +274,7 @@ def test_kubernetes_import_pull_policy_kept_only_when_not_the_default(image: str
     _, app = run({"d.yaml": deployment(container=f"imagePullPolicy: {policy}\n").replace(
         "image: example/web:1.0", f"image: {image!r}".replace("'", '"'))})
     patch = {"spec": {"template": {"spec": {"containers": [{"name": "web", "imagePullPolicy": policy}]}}}}
-    assert app.services["web"].x_kubernetes == (patch if kept else None)
+    assert app.services["web"].extension("kubernetes") == (patch if kept else None)
 
 
 def test_kubernetes_import_patches_name_containers_as_rendered() -> None:
@@ -285,7 +285,7 @@ def test_kubernetes_import_patches_name_containers_as_rendered() -> None:
         """)})
     web = app.services["web"]
     assert [s.name for s in web.init] == ["web-2"]
-    assert web.x_kubernetes == {"spec": {"template": {"spec": {
+    assert web.extension("kubernetes") == {"spec": {"template": {"spec": {
         "containers": [{"name": "web", "tty": True}],
         "initContainers": [{"name": "web-2", "stdin": True}]}}}}
     assert any("a second container named 'web': renamed 'web-2'" in str(loss) for loss in result.losses)

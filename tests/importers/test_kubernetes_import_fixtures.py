@@ -111,15 +111,15 @@ def test_kubernetes_import_fixture_shop_with_ingress_hpa_cronjob() -> None:
         "15 3 * * *", "Europe/Berlin", "forbid", 2, "30m", "on-failure")
     job = app.jobs["reindex-search"]
     assert (job.completions, job.parallelism, job.retries) == (4, 2, 1)
-    assert api.x_kubernetes is not None
-    assert api.x_kubernetes["spec"]["template"]["spec"]["serviceAccountName"] == "storefront-api"
-    assert app.x_kubernetes is not None
-    assert app.x_kubernetes["resources"] == [{"apiVersion": "v1", "kind": "ServiceAccount",
+    assert api.extension("kubernetes") is not None
+    assert api.extension("kubernetes")["spec"]["template"]["spec"]["serviceAccountName"] == "storefront-api"
+    assert app.extension("kubernetes") is not None
+    assert app.extension("kubernetes")["resources"] == [{"apiVersion": "v1", "kind": "ServiceAccount",
                                               "metadata": {"name": "storefront-api"}}]
     # The Ingress's class and annotation are kept for both Ingresses crossdock renders from it.
     ingress_patch = {"metadata": {"annotations": {"nginx.ingress.kubernetes.io/proxy-body-size": "8m"}},
                      "spec": {"ingressClassName": "nginx"}}
-    assert app.x_kubernetes["patches"] == [{"kind": "Ingress", "name": "api", "patch": ingress_patch},
+    assert app.extension("kubernetes")["patches"] == [{"kind": "Ingress", "name": "api", "patch": ingress_patch},
                                            {"kind": "Ingress", "name": "frontend", "patch": ingress_patch}]
     rendered = translators.get("kubernetes").translate(spec)
     docs = [d for t in rendered.files.values() for d in yaml.safe_load_all(t) if d]

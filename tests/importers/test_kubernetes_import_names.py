@@ -84,7 +84,7 @@ def test_kubernetes_import_replica_set_and_bare_pods() -> None:
     cache = app.services["cache"]
     assert cache.image == "redis:7.2" and [p.port for p in cache.ports] == [6379]
     # A Pod's own fields are its controller's pod template's once rendered as a Deployment.
-    assert cache.x_kubernetes == {"spec": {"template": {"metadata": {"annotations": {"team": "core"}},
+    assert cache.extension("kubernetes") == {"spec": {"template": {"metadata": {"annotations": {"team": "core"}},
                                                          "spec": {"nodeName": "node-1"}}}}
     # restartPolicy OnFailure: the pod runs to completion, restarted when it fails: a job.
     assert app.jobs["seed"].restart == "on-failure" and app.jobs["seed"].retries == 0

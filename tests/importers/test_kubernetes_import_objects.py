@@ -234,7 +234,7 @@ def test_kubernetes_import_unknown_kind_is_kept_and_reported() -> None:
         spec: {size: 3}
         status: {ready: true}
         """, "d.yaml": deployment()})
-    assert app.x_kubernetes == {"resources": [{"apiVersion": "example.com/v1alpha1", "kind": "Widget",
+    assert app.extension("kubernetes") == {"resources": [{"apiVersion": "example.com/v1alpha1", "kind": "Widget",
                                                "metadata": {"name": "w1"}, "spec": {"size": 3}}]}
     report = "\n".join(losses(result))
     assert "x.yaml:1:1: Widget/w1: changed: the spec has no Widget" in report
@@ -254,7 +254,7 @@ def test_kubernetes_import_service_fields_become_patches_of_the_rendered_service
           selector: {app: web}
           ports: [{name: http, port: 443, targetPort: http}]
         """})
-    assert app.x_kubernetes == {"patches": [{"kind": "Service", "name": "web-public", "patch": {
+    assert app.extension("kubernetes") == {"patches": [{"kind": "Service", "name": "web-public", "patch": {
         "metadata": {"annotations": {"service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}},
         "spec": {"externalTrafficPolicy": "Local"}}}]}
     report = losses(result)
@@ -277,7 +277,7 @@ def test_kubernetes_import_lists_crossdock_never_renders_are_kept_whole() -> Non
           - {key: dedicated, operator: Equal, value: web, effect: NoSchedule}
         """), "c.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: platform-config}\ndata: {REGION: eu}\n"})
     assert app.services["web"].env == {"REGION": "eu"}  # the ConfigMap is in the manifests: carried
-    assert app.services["web"].x_kubernetes == {"spec": {"template": {"spec": {
+    assert app.services["web"].extension("kubernetes") == {"spec": {"template": {"spec": {
         "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "web", "effect": "NoSchedule"}],
         "containers": [{"name": "web", "envFrom": [{"secretRef": {"name": "platform-env"}}]}]}}}}
     kept = sorted(loss.path for loss in result.losses if "kept for Kubernetes only" in loss.message)

@@ -29,7 +29,7 @@ CASES = case_dirs()
 # Spec paths that no Kubernetes manifest carries and no portability warning names:
 INEXPRESSIBLE = (
     "variables",  # the loader substitutes them; the values are compared where they are used
-    "x_swarm", "x_nomad", "*.*.x_swarm", "*.*.x_nomad",  # the other targets' escape hatches: not rendered
+    "x-swarm", "x-nomad", "*.*.x-swarm", "*.*.x-nomad",  # the other targets' escape hatches: not rendered
     "secrets.*.description",  # a Kubernetes Secret reference has no place for it
     "*.*.depends_on",  # the translator warns for each entry (depends_on[0]); the list goes too
 )
@@ -54,7 +54,7 @@ def _security_patch_as_field(data: dict[str, Any]) -> dict[str, Any]:
     (the extensions case) is the spec's ``security.read_only_root``, which the importer reads it as."""
     for section in ("services", "jobs", "cron_jobs"):
         for name, w in data.get(section, {}).items():
-            pod = ((w.get("x_kubernetes") or {}).get("spec") or {}).get("template", {}).get("spec", {})
+            pod = ((w.get("x-kubernetes") or {}).get("spec") or {}).get("template", {}).get("spec", {})
             for c in pod.get("containers", []):
                 if c.get("name") == name and c.get("securityContext", {}).pop("readOnlyRootFilesystem", False):
                     w["security"] = {**(w.get("security") or _NO_SECURITY), "read_only_root": True}

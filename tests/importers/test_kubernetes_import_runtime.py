@@ -30,7 +30,7 @@ def test_kubernetes_import_container_security_context() -> None:
         user=10001, group=10001, read_only_root=True, no_new_privileges=True,
         capabilities=Capabilities(add=["NET_BIND_SERVICE", "SYS_TIME", "NET_RAW"], drop=["ALL"]))
     # Every field has its place in the spec: nothing kept for Kubernetes only, nothing reported.
-    assert app.services["web"].x_kubernetes is None
+    assert app.services["web"].extension("kubernetes") is None
     assert not [m for m in losses(result) if "securityContext" in m]
 
 
@@ -54,7 +54,7 @@ def test_kubernetes_import_pod_security_context_is_each_containers_default() -> 
     assert migrate.security == Security(user=0, group=3000, privileged=True)
     assert migrate.working_dir == "/app"
     # fsGroup and seccompProfile have no place in the spec: kept for Kubernetes, reported.
-    assert web.x_kubernetes == {"spec": {"template": {"spec": {"securityContext": {
+    assert web.extension("kubernetes") == {"spec": {"template": {"spec": {"securityContext": {
         "fsGroup": 2000, "seccompProfile": {"type": "RuntimeDefault"}}}}}}
     kept = sorted(loss.path for loss in result.losses if "kept for Kubernetes only" in loss.message)
     assert kept == ["Deployment/web: spec.template.spec.securityContext.fsGroup",
@@ -65,7 +65,7 @@ def test_kubernetes_import_run_as_non_root_without_a_user_is_reported() -> None:
     """runAsNonRoot alone asks the kubelet to refuse an image whose user is root: the spec cannot say it."""
     result, app = run({"d.yaml": deployment(container="securityContext: {runAsNonRoot: true}\n")})
     assert app.services["web"].security is None
-    assert app.services["web"].x_kubernetes == {"spec": {"template": {"spec": {"containers": [
+    assert app.services["web"].extension("kubernetes") == {"spec": {"template": {"spec": {"containers": [
         {"name": "web", "securityContext": {"runAsNonRoot": True}}]}}}}
     assert any("securityContext.runAsNonRoot: changed: kept for Kubernetes only" in m for m in losses(result))
 
@@ -76,13 +76,13 @@ def test_kubernetes_import_pod_run_as_non_root_kept_only_when_every_container_ha
         initContainers:
           - {name: setup, image: busybox:1.36, securityContext: {runAsUser: 1000}}
         """, container="securityContext: {runAsUser: 1000}\n")})
-    assert app.services["web"].x_kubernetes is None
+    assert app.services["web"].extension("kubernetes") is None
     _, app = run({"d.yaml": deployment(pod="""\
         securityContext: {runAsNonRoot: true}
         initContainers:
           - {name: setup, image: busybox:1.36}
         """, container="securityContext: {runAsUser: 1000}\n")})
-    assert app.services["web"].x_kubernetes == {"spec": {"template": {"spec": {"securityContext": {
+    assert app.services["web"].extension("kubernetes") == {"spec": {"template": {"spec": {"securityContext": {
         "runAsNonRoot": True}}}}}
 
 
@@ -107,14 +107,14 @@ def test_kubernetes_import_working_dir_hostname_and_stop() -> None:
     assert (web.working_dir, web.hostname, web.stop_grace_period, web.stop_signal) == (
         "/srv/app", "primary", "2m", "SIGQUIT")
     # preStop has no place in the spec: kept for Kubernetes beside the carried stopSignal.
-    assert web.x_kubernetes == {"spec": {"template": {"spec": {"containers": [
+    assert web.extension("kubernetes") == {"spec": {"template": {"spec": {"containers": [
         {"name": "web", "lifecycle": {"preStop": {"exec": {"command": ["/bin/drain"]}}}}]}}}}
     assert not [m for m in losses(result) if "stopSignal" in m or "hostname" in m or "workingDir" in m]
 
 
 def test_kubernetes_import_default_grace_period_is_not_written() -> None:
     _, app = run({"d.yaml": deployment(pod="terminationGracePeriodSeconds: 30\n")})
-    assert app.services["web"].stop_grace_period is None and app.services["web"].x_kubernetes is None
+    assert app.services["web"].stop_grace_period is None and app.services["web"].extension("kubernetes") is None
     _, app = run({"d.yaml": deployment(pod="terminationGracePeriodSeconds: 0\n")})
     assert app.services["web"].stop_grace_period == "0s"
 
@@ -172,13 +172,13 @@ def test_kubernetes_import_daemon_set_rolling_update() -> None:
     _, app = run(_daemon_set("  minReadySeconds: 5\n  updateStrategy:\n    type: RollingUpdate\n"
                              "    rollingUpdate: {maxSurge: 2, maxUnavailable: 0}\n"))
     agent = app.services["agent"]
-    assert (agent.update.surge, agent.update.min_ready) == (2, "5s") and agent.x_kubernetes is None
+    assert (agent.update.surge, agent.update.min_ready) == (2, "5s") and agent.extension("kubernetes") is None
 
 
 def test_kubernetes_import_daemon_set_on_delete_or_percentage_is_kept_for_kubernetes() -> None:
     result, app = run(_daemon_set("  updateStrategy: {type: OnDelete}\n"))
-    assert app.services["agent"].x_kubernetes == {"spec": {"updateStrategy": {"type": "OnDelete"}}}
+    assert app.services["agent"].extension("kubernetes") == {"spec": {"updateStrategy": {"type": "OnDelete"}}}
     result, app = run(_daemon_set("  updateStrategy: {rollingUpdate: {maxUnavailable: 10%}}\n"))
-    assert app.services["agent"].x_kubernetes == {"spec": {"updateStrategy": {"rollingUpdate": {
+    assert app.services["agent"].extension("kubernetes") == {"spec": {"updateStrategy": {"rollingUpdate": {
         "maxUnavailable": "10%"}}}}
     assert any("updateStrategy.rollingUpdate" in m and "kept for Kubernetes only" in m for m in losses(result))

@@ -101,7 +101,7 @@ def test_nomad_import_fixture_periodic() -> None:
     assert report.command == ["python", "-m"] and report.args == ["reports.weekly", "--format=pdf"]
     assert report.env == {"REPORT_TO": "team@example.com"}
     assert [(s.secret, s.env) for s in report.secrets] == [("smtp-password", "SMTP_PASSWORD")]
-    assert report.x_nomad == {"task": {"LogConfig": {"MaxFiles": 3, "MaxFileSizeMB": 5}}}
+    assert report.extension("nomad") == {"task": {"LogConfig": {"MaxFiles": 3, "MaxFileSizeMB": 5}}}
     assert app.jobs["reindex"].args == ["reindex", "--index", "${NOMAD_META_index}"]
     paths = {loss.path for loss in result.losses}
     assert "job.reindex: parameterized" in paths
@@ -122,10 +122,10 @@ def test_nomad_import_fixture_lifecycle_json() -> None:
     assert web.health.readiness.http is not None and web.health.readiness.interval == "5s"
     assert [(v.path, v.scratch, v.size) for v in web.volumes] == [("/tmp/cache", True, "64Mi")]
     assert web.resources is not None and (web.resources.requests.cpu, web.resources.limits.memory) == ("1", "1Gi")
-    assert web.x_nomad == {"group": {"EphemeralDisk": {"SizeMB": 500, "Migrate": True, "Sticky": True}}}
+    assert web.extension("nomad") == {"group": {"EphemeralDisk": {"SizeMB": 500, "Migrate": True, "Sticky": True}}}
     # KillTimeout is nanoseconds in the API's JSON (30_000_000_000 in the file): the spec's stop grace period.
     assert web.stop_grace_period == "30s"
-    assert spec.app.x_nomad == {"Datacenters": ["dc1"]}
+    assert spec.app.extension("nomad") == {"Datacenters": ["dc1"]}
     assert sorted(spec.app.secrets) == ["api-token", "database-password"]
     poststop = [loss for loss in result.losses if "task.cleanup" in loss.path]
     assert len(poststop) == 1 and poststop[0].line == 95 and poststop[0].kind == "dropped"

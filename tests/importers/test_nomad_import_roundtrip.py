@@ -33,28 +33,28 @@ SILENT: dict[str, set[str]] = {
     "example-shop-production": _SHOP,
     # x-kubernetes and x-swarm are other targets' blocks: never in a Nomad job.
     "extensions": {
-        "cron_jobs.tick.x_kubernetes.spec.successfulJobsHistoryLimit: original 1 != imported \"<absent>\"",
-        "cron_jobs.tick.x_swarm.stop_grace_period: original \"1m\" != imported \"<absent>\"",
-        "jobs.once.x_kubernetes.spec.ttlSecondsAfterFinished: original 600 != imported \"<absent>\"",
-        "jobs.once.x_swarm.stop_grace_period: original \"1m\" != imported \"<absent>\"",
-        "services.web.x_kubernetes.spec.template.spec.containers[0].name: original \"web\" != imported \"<absent>\"",
-        "services.web.x_kubernetes.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem: "
+        "cron_jobs.tick.x-kubernetes.spec.successfulJobsHistoryLimit: original 1 != imported \"<absent>\"",
+        "cron_jobs.tick.x-swarm.stop_grace_period: original \"1m\" != imported \"<absent>\"",
+        "jobs.once.x-kubernetes.spec.ttlSecondsAfterFinished: original 600 != imported \"<absent>\"",
+        "jobs.once.x-swarm.stop_grace_period: original \"1m\" != imported \"<absent>\"",
+        "services.web.x-kubernetes.spec.template.spec.containers[0].name: original \"web\" != imported \"<absent>\"",
+        "services.web.x-kubernetes.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem: "
         "original true != imported \"<absent>\"",
-        "services.web.x_kubernetes.spec.template.spec.serviceAccountName: original \"hatch-runner\" != imported "
+        "services.web.x-kubernetes.spec.template.spec.serviceAccountName: original \"hatch-runner\" != imported "
         "\"<absent>\"",
-        "services.web.x_swarm.deploy.endpoint_mode: original \"dnsrr\" != imported \"<absent>\"",
-        "services.web.x_swarm.stop_grace_period: original \"30s\" != imported \"<absent>\"",
-        "x_kubernetes.resources[0].apiVersion: original \"v1\" != imported \"<absent>\"",
-        "x_kubernetes.resources[0].kind: original \"ServiceAccount\" != imported \"<absent>\"",
-        "x_kubernetes.resources[0].metadata.name: original \"hatch-runner\" != imported \"<absent>\"",
-        "x_swarm.networks.default.attachable: original true != imported \"<absent>\"",
-        "x_swarm.networks.default.driver: original \"overlay\" != imported \"<absent>\"",
+        "services.web.x-swarm.deploy.endpoint_mode: original \"dnsrr\" != imported \"<absent>\"",
+        "services.web.x-swarm.stop_grace_period: original \"30s\" != imported \"<absent>\"",
+        "x-kubernetes.resources[0].apiVersion: original \"v1\" != imported \"<absent>\"",
+        "x-kubernetes.resources[0].kind: original \"ServiceAccount\" != imported \"<absent>\"",
+        "x-kubernetes.resources[0].metadata.name: original \"hatch-runner\" != imported \"<absent>\"",
+        "x-swarm.networks.default.attachable: original true != imported \"<absent>\"",
+        "x-swarm.networks.default.driver: original \"overlay\" != imported \"<absent>\"",
         # The case sets a task's KillTimeout through x-nomad; the importer reads a task's
         # kill_timeout as the spec's stop_grace_period (the same value, its spec field).
         "jobs.once.stop_grace_period: original \"<absent>\" != imported \"1m\"",
-        "jobs.once.x_nomad.task.KillTimeout: original 60000000000 != imported \"<absent>\"",
+        "jobs.once.x-nomad.task.KillTimeout: original 60000000000 != imported \"<absent>\"",
         "services.web.stop_grace_period: original \"<absent>\" != imported \"30s\"",
-        "services.web.x_nomad.task.KillTimeout: original 30000000000 != imported \"<absent>\"",
+        "services.web.x-nomad.task.KillTimeout: original 30000000000 != imported \"<absent>\"",
     },
     "health-checks": {
         # The translator warns about the command check ('.exec'), not the rest of that probe.

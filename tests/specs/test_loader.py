@@ -106,8 +106,8 @@ def test_variables_plain_scalars_are_retyped(line: str, value: str, expected: in
     ("    env:\n      ZIP: ${V}\n", "007", lambda w: w.env["ZIP"], "007"),
     ("    command:\n      - ${V}\n", "true", lambda w: w.command, ["true"]),
     # x- blocks are free-form: typed as YAML would type the text, unless quoted.
-    ("    x-kubernetes:\n      n: ${V}\n", "3", lambda w: w.x_kubernetes, {"n": 3}),
-    ('    x-kubernetes: {n: "${V}"}\n', "3", lambda w: w.x_kubernetes, {"n": "3"}),
+    ("    x-kubernetes:\n      n: ${V}\n", "3", lambda w: w.extension("kubernetes"), {"n": 3}),
+    ('    x-kubernetes: {n: "${V}"}\n', "3", lambda w: w.extension("kubernetes"), {"n": "3"}),
 ])
 def test_variables_whole_reference_takes_its_fields_type(line: str, value: str, get: Any, expected: Any) -> None:
     spec = _load(HEAD + "services:\n  web:\n    image: nginx\n" + line, environ={"V": value})
@@ -325,7 +325,7 @@ def test_yamlsrc_tab_inside_block_scalar_is_content() -> None:
 
 def test_yamlsrc_aliases_expand_in_place() -> None:
     spec = _load(HEAD + "x-kubernetes:\n  a: &a [1, {b: 2}]\n  c: [*a, *a]\nservices:\n  web:\n    image: nginx\n")
-    assert spec.app.x_kubernetes == {"a": [1, {"b": 2}], "c": [[1, {"b": 2}], [1, {"b": 2}]]}
+    assert spec.app.extension("kubernetes") == {"a": [1, {"b": 2}], "c": [[1, {"b": 2}], [1, {"b": 2}]]}
 
 
 def test_yamlsrc_merge_key_fills_a_workload() -> None:

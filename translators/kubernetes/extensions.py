@@ -105,7 +105,7 @@ def patch_doc(doc: Doc, patch: dict[str, Any]) -> Doc:
 
 def apply_app_extension(app: App, docs: list[Doc], report: Report) -> list[Doc]:
     """``docs`` with the app-level ``x-kubernetes`` patches applied and its resources appended."""
-    ext = app.x_kubernetes
+    ext = app.extension("kubernetes")
     if not ext:
         return docs
     where = ("x-kubernetes",)

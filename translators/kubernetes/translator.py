@@ -90,7 +90,7 @@ class KubernetesTranslator:
             # The view renders a Secret only for a secret whose value the spec carries.
             doc = Doc(r.kind, r.name, render(_HERE, r.template, obj=r.view), r.name if r.kind == "Secret" else None)
             docs.append(patch_doc(doc, r.patch) if r.patch else doc)
-        if spec.app.x_kubernetes:
+        if spec.app.extension("kubernetes"):
             report.note("extensions", ("x-kubernetes",))
         docs = apply_app_extension(spec.app, docs, report)
         warnings = report.sorted()

@@ -228,7 +228,7 @@ class ViewBuilder:
                                 self.app.volumes[v].storage_class, self.app.volumes[v].size) for v in per_replica]
             return Resource("StatefulSet", name, "statefulset.yaml.j2", StatefulSetView(
                 meta, replicas, self.selector(name), f"{name}-headless", _seconds(u.min_ready), pod, claims),
-                w.x_kubernetes)
+                w.extension("kubernetes"))
         if explicit and {"parallelism", "surge"} & u.model_fields_set:
             self.report.note("update", (*where, "update"))
         min_ready, deadline = _seconds(u.min_ready), _seconds(u.deadline)
@@ -243,7 +243,7 @@ class ViewBuilder:
         # since parallelism >= 1.
         return Resource("Deployment", name, "deployment.yaml.j2", DeploymentView(
             meta, replicas, self.selector(name), u.surge, max(u.parallelism - u.surge, 0), min_ready, deadline,
-            pod), w.x_kubernetes)
+            pod), w.extension("kubernetes"))
 
     def _daemon_set(self, name: str, w: Service) -> Resource:
         where: Path = ("services", name)
@@ -267,7 +267,7 @@ class ViewBuilder:
         pod = self.pods.build("services", name, w, self._pod_labels(name, w), self.selector(name), "Always", set())
         return Resource("DaemonSet", name, "daemonset.yaml.j2", DaemonSetView(
             self.meta(name, name, w), self.selector(name), surge, unavailable, _seconds(u.min_ready), pod),
-            w.x_kubernetes)
+            w.extension("kubernetes"))
 
     def _pod_labels(self, name: str, w: Workload) -> dict[str, str]:
         return self.meta(name, name, w).labels
@@ -336,7 +336,7 @@ class ViewBuilder:
     def _job(self, name: str, w: Job) -> Resource:
         self.report.note("jobs", ("jobs", name))
         return Resource("Job", name, "job.yaml.j2", JobView(self.meta(name, name, w), self._job_spec("jobs", name, w)),
-                        w.x_kubernetes)
+                        w.extension("kubernetes"))
 
     def _cron_job(self, name: str, w: CronJob) -> Resource:
         where: Path = ("cron_jobs", name)
@@ -349,7 +349,7 @@ class ViewBuilder:
         meta = self.meta(name, name, w)
         return Resource("CronJob", name, "cronjob.yaml.j2", CronJobView(
             meta, w.schedule, w.timezone, w.concurrency.capitalize(), w.suspend, meta,
-            self._job_spec("cron_jobs", name, w)), w.x_kubernetes)
+            self._job_spec("cron_jobs", name, w)), w.extension("kubernetes"))
 
 
 def _max_pods(w: Workload) -> int:

@@ -28,8 +28,9 @@ class Extensions:
     def __init__(self, app: App, report: Report) -> None:
         self._report = report
         self._model = app
-        self._app = self._checked(app.x_nomad, "Job", ("x-nomad",)) if app.x_nomad else None
-        if app.x_nomad:
+        block = app.extension("nomad")
+        self._app = self._checked(block, "Job", ("x-nomad",)) if block else None
+        if block:
             report.note("extensions", ("x-nomad",))
 
     def job(self, job: dict[str, Any]) -> dict[str, Any]:
@@ -39,7 +40,7 @@ class Extensions:
     def group(self, path: Path, group: dict[str, Any], task_name: str) -> dict[str, Any]:
         """``group`` with the workload's ``x-nomad`` merged into it and into its main task."""
         section, name = path
-        block = getattr(self._app_workload(section, name), "x_nomad", None)
+        block = self._app_workload(section, name).extension("nomad")
         if not block:
             return group
         xpath = path + ("x-nomad",)

@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from crossdock.specs.loader import LoadedSpec
+from crossdock.specs.xblocks import extension_keys
 from crossdock.translators import jsontext
 from crossdock.translators.base import Bundle, Report
 from crossdock.translators.nomad import hcl, view
@@ -53,7 +54,6 @@ from crossdock.translators.render import render
 from crossdock.translators.support import Target
 
 _PACKAGE = str(Path(__file__).parent)
-_OTHER_TARGETS = frozenset({"x-kubernetes", "x-swarm"})
 
 
 class NomadTranslator:
@@ -83,7 +83,7 @@ def _note_unnormalized(value: Any, path: tuple[str | int, ...], report: Report) 
             report.note("unicode", path)
     elif isinstance(value, dict):
         for k, v in value.items():
-            if k not in _OTHER_TARGETS:  # never written to a Nomad job
+            if k == "x-nomad" or k not in extension_keys():  # another target's block: never in a Nomad job
                 _note_unnormalized(v, path + (str(k),), report)
     elif isinstance(value, list):
         for i, v in enumerate(value):

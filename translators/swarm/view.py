@@ -193,7 +193,7 @@ def _service(spec: LoadedSpec, name: str, svc: Service, report: Report,
         restart_condition=condition, resources=_resources(svc.resources), update=update, rollback=rollback,
         constraints=constraints, spread=spread, healthcheck=health,
         ports=[PortView(p.container_port, p.published_port, p.protocol) for p in svc.ports if p.publish],
-        configs=mounts.configs, secrets=mounts.secrets, volumes=mounts.volumes, extension=svc.x_swarm,
+        configs=mounts.configs, secrets=mounts.secrets, volumes=mounts.volumes, extension=svc.extension("swarm"),
         runtime=runtime(svc, at, report), aliases=aliases,
     )
     out = [main]
@@ -244,7 +244,7 @@ def _job(spec: LoadedSpec, name: str, job: Job, report: Report,
         restart_condition="on-failure" if job.retries > 0 else "none",
         max_attempts=job.retries if job.retries > 0 else None,
         resources=_resources(job.resources), constraints=constraints, spread=spread,
-        configs=mounts.configs, secrets=mounts.secrets, volumes=mounts.volumes, extension=job.x_swarm,
+        configs=mounts.configs, secrets=mounts.secrets, volumes=mounts.volumes, extension=job.extension("swarm"),
         runtime=runtime(job, at, report),
     )
 
@@ -273,5 +273,5 @@ def build(spec: LoadedSpec, report: Report) -> StackView:
         secrets=storage.top_level_secrets(spec, report),
         volumes=storage.top_level_volumes(spec, report),
         owner_labels=owner_labels(app.name),
-        extension=app.x_swarm,
+        extension=app.extension("swarm"),
     )
