@@ -8,16 +8,17 @@ this one writer, with one quoting rule, close to the templates' style:
   or null by any reader, YAML 1.1 ones included (the API server's ``sigs.k8s.io/yaml`` reads
   ``y``, ``no`` and ``on`` as booleans); libyaml escapes what YAML cannot hold raw (control
   characters, NEL, LS, PS, BOM) and characters outside the Basic Multilingual Plane
-  (``\\U0001F6A2``, which go-yaml and PyYAML read back);
-- a string key is plain when it is an identifier, dots, slashes and dashes allowed
-  (``app.kubernetes.io/name``), and not one of YAML 1.1's boolean or null words, which no
-  reader types differently; any other key is double-quoted;
+  (``\\U0001F6A2``, which go-yaml, as in ``docker stack deploy``, and PyYAML read back);
+- a string key is plain when it is an identifier (dots, slashes and dashes allowed, as in
+  ``app.kubernetes.io/name``) other than YAML 1.1's boolean and null words (``y``, ``on``,
+  ``null``...): no reader types such a key as anything but a string; any other key is
+  double-quoted;
 - numbers, booleans, null and dates are written as PyYAML's safe representer writes them,
   plain (``.inf``, ``1.0e+300``, ``2024-01-01``), so a YAML reader types them back the same;
 - block collections in insertion order (a list's items at its key's indentation, as kubectl
   writes them), ``{}`` and ``[]`` for empty ones, no line folding, no anchors or aliases (a
-  value a document holds twice is written twice); a key longer than YAML's 1,024-character
-  limit for an implicit key is written as an explicit one (``? key``).
+  value a document holds twice is written twice); a key over 128 characters is written as an
+  explicit key (``? key``), since YAML limits implicit keys to 1,024.
 
 The document is turned straight into emitter events: building a node tree with PyYAML's
 representer and resolver costs about six times as much (a 1,000-service stack file: ~0.85 s

@@ -60,6 +60,18 @@ def test_dump_writes_block_style_in_order_without_aliases() -> None:
     assert "&" not in text and "*" not in text
 
 
+# go-yaml v2's resolve table (gopkg.in/yaml.v2 resolve.go), which the API server's
+# sigs.k8s.io/yaml uses: plain words it reads as booleans or null, so a key it would not
+# give back as the same string (PyYAML's resolver misses y and n).
+GO_YAML_V2_WORDS = ["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "n", "N", "no", "No",
+                    "NO", "false", "False", "FALSE", "off", "Off", "OFF", "null", "Null", "NULL", "~"]
+
+
+@pytest.mark.parametrize("word", GO_YAML_V2_WORDS)
+def test_dump_quotes_keys_go_yaml_reads_as_booleans_or_null(word: str) -> None:
+    assert dump({word: "v"}) == f'"{word}": "v"\n'
+
+
 def test_dump_never_folds_long_strings() -> None:
     value = "word " * 2000
     assert dump({"k": value}) == f'k: "{value}"\n'
