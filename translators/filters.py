@@ -1,6 +1,7 @@
 """Quoting filters: any string reaches the platform byte-for-byte unchanged.
 
-Every scalar a template writes goes through the filter of its target's syntax:
+Every scalar a template (or the Nomad HCL writer, ``nomad/hcl.py``) writes goes through the
+filter of its target's syntax:
 
 - ``yaml``: a double-quoted YAML scalar, so no string is read back as a boolean (YAML 1.1
   ``on``/``no``/``y``), a number (``0755``, ``1e3``), null (``~``) or structure (``: ``, ``#``,
@@ -90,4 +91,5 @@ def go_template_literal(text: str) -> str:
     return text.replace("{{", '{{"{{"}}')
 
 
-FILTERS = {"yaml": yaml_scalar, "compose": compose_scalar, "hcl": hcl_scalar}
+# The templates' filters (Kubernetes, Swarm, compare); the Nomad writer calls hcl_scalar itself.
+FILTERS = {"yaml": yaml_scalar, "compose": compose_scalar}

@@ -135,7 +135,7 @@ class DesiredStack:
         if only is not None:
             keep = set(only)
             doc["services"] = {k: v for k, v in (doc.get("services") or {}).items() if k in keep}
-        from crossdock.translators.swarm.extend import dump  # deploy only: status needs no YAML
+        from crossdock.translators.yamltext import dump  # deploy only: status needs no YAML
 
         return dump(doc)
 

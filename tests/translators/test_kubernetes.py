@@ -23,7 +23,7 @@ from checkers.kubernetes import validate
 from checkers.kube_expand import kube_expand
 from crossdock.specs.loader import LoadedSpec, load
 from crossdock.translators.base import Bundle
-from crossdock.translators.kubernetes.extensions import dump
+from crossdock.translators.yamltext import dump
 from crossdock.translators.kubernetes.translator import KubernetesTranslator
 from golden_cases import case_dirs, load_case
 

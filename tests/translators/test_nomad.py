@@ -162,6 +162,21 @@ def test_hostile_strings_golden_case_round_trips() -> None:
     assert {k: job["Meta"][k] for k in spec.app.metadata.annotations} == spec.app.metadata.annotations
 
 
+def test_json_form_is_readable_sorted_json() -> None:
+    # The register request as people read it in a review: keys sorted, two-space indents, text
+    # as UTF-8 (no \\u escapes of non-ASCII), one trailing newline.
+    case = next(c for c in case_dirs() if c.name == "hostile-strings")
+    spec = load_case(case)
+    texts = [t for p, t in NomadTranslator().translate(spec).files.items() if p.endswith(".json")]
+    assert texts
+    for text in texts:
+        assert text == json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    joined = "".join(texts)
+    wide = [v for v in spec.app.services["web"].env.values() if any(ord(c) > 0xFFFF for c in v)]
+    assert wide and all(json.dumps(v, ensure_ascii=False) in joined for v in wide)
+    assert "\\ud83d" not in joined.lower()
+
+
 @pytest.mark.parametrize("value", HOSTILE)
 def test_hcl_filter_reads_back(value: str) -> None:
     assert hcl_string(hcl_scalar(value)) == value

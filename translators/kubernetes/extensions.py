@@ -1,4 +1,4 @@
-"""The ``x-kubernetes`` escape hatch, and the YAML writer for documents it changes.
+"""The ``x-kubernetes`` escape hatch.
 
 Workload level: a mapping deep-merged (``translators/merge.py``) into that workload's
 controller object, the Deployment, StatefulSet, Job or CronJob; e.g. ``{spec: {template:
@@ -16,27 +16,20 @@ App level: a mapping with two optional keys:
 
 Values are written as given: the escape hatch is the user's own Kubernetes, so ``$(VAR)``
 in a patched env value is expanded by Kubernetes as usual.  A patched document is parsed,
-merged and written again by ``dump`` (block style, insertion order, every string
-double-quoted by the ``yaml`` filter); documents without patches stay template output.
-Malformed entries are reported as warnings and skipped.
+merged and written again by ``translators.yamltext.dump``, the writer ``x-swarm`` uses too;
+documents without patches stay template output.  Malformed entries are reported as warnings and skipped.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from crossdock.specs.model import App
 from crossdock.specs.yamlsrc import load_yaml
 from crossdock.translators.base import Report
-from crossdock.translators.filters import yaml_scalar
 from crossdock.translators.merge import deep_merge
-
-_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# Keys YAML 1.1 (and so the API server's YAML reader) would not read back as the same string.
-_YAML11_SPECIAL = {"y", "yes", "n", "no", "on", "off", "true", "false", "null"}
-
+from crossdock.translators.yamltext import dump
 
 @dataclass
 class Doc:
@@ -47,51 +40,6 @@ class Doc:
     name: str
     text: str
     secret: str | None = None
-
-
-def dump(doc: Any) -> str:
-    """A YAML document in the templates' style: block collections, quoted strings."""
-    if not _collection(doc):
-        return _scalar(doc) + "\n"
-    return "".join(line + "\n" for line in _block(doc, ""))
-
-
-def _collection(value: Any) -> bool:
-    return isinstance(value, (dict, list)) and bool(value)
-
-
-def _scalar(value: Any) -> str:
-    if isinstance(value, dict):
-        return "{}"
-    if isinstance(value, list):
-        return "[]"
-    return yaml_scalar(value)
-
-
-def _key(key: Any) -> str:
-    if isinstance(key, str) and _PLAIN_KEY.fullmatch(key) and key.lower() not in _YAML11_SPECIAL:
-        return key
-    return yaml_scalar(key)
-
-
-def _block(value: Any, pad: str) -> list[str]:
-    lines: list[str] = []
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if _collection(v):
-                lines.append(f"{pad}{_key(k)}:")
-                lines.extend(_block(v, pad + "  "))
-            else:
-                lines.append(f"{pad}{_key(k)}: {_scalar(v)}")
-        return lines
-    for item in value:
-        if _collection(item):
-            sub = _block(item, pad + "  ")
-            sub[0] = f"{pad}- {sub[0][len(pad) + 2:]}"
-            lines.extend(sub)
-        else:
-            lines.append(f"{pad}- {_scalar(item)}")
-    return lines
 
 
 def patch_doc(doc: Doc, patch: dict[str, Any]) -> Doc:

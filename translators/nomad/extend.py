@@ -7,7 +7,7 @@ integer nanoseconds), so it reads like ``nomad job inspect`` output.
   into its main task, e.g. ``{group: {ShutdownDelay: 5000000000}, task: {KillTimeout: 30000000000}}``.
 
 Both forms of the job carry the merged content: the HCL writer (``hcl``) knows the jobspec
-name of every key in ``hcl.SCHEMA`` (job, group, task, service, check, update, restart,
+name of every key in ``schema.SCHEMA`` (job, group, task, service, check, update, restart,
 reschedule, periodic, scaling, network, volume, template, resources...).  A key outside it
 cannot be written in HCL, so it is reported and left out of both forms rather than making
 them disagree; ``x-nomad`` keys other than ``group`` and ``task`` at workload level likewise.
@@ -20,7 +20,7 @@ from typing import Any
 from crossdock.specs.model import App
 from crossdock.translators.base import Report
 from crossdock.translators.merge import deep_merge
-from crossdock.translators.nomad.hcl import Dropped, prune
+from crossdock.translators.nomad.schema import Dropped, prune
 from crossdock.translators.nomad.tasks import Path
 
 

@@ -4,10 +4,11 @@ Each job is written twice, as the same job: ``nomad/<id>.nomad.hcl``, the jobspe
 commit and run with ``nomad job run``, and ``nomad/<id>.nomad.json``, the register request
 ``{"Job": {...}}`` that ``POST /v1/jobs`` (and ``nomad job run -json``) takes, with the API's
 PascalCase fields and durations in nanoseconds.  The JSON object is built once (``view``) and
-the HCL written from it (``hcl``), so the two cannot drift.  The service job is ``<app>``, a
-task group per service; jobs and cron jobs are ``<app>-<name>`` (a job has one type, and a
-batch job cannot share it with long-running groups).  The primary file is the service job's
-HCL, or the first batch job's when the app has no services.
+the HCL written from it (``hcl``, in Python rather than a template: see there why), so the two
+cannot drift; the JSON is ``json.dumps``'s, keys sorted, two-space indents, text kept as UTF-8.
+The service job is ``<app>``, a task group per service; jobs and cron jobs are ``<app>-<name>``
+(a job has one type, and a batch job cannot share it with long-running groups).  The primary
+file is the service job's HCL, or the first batch job's when the app has no services.
 
 Mapping (details in ``view``, ``service``, ``tasks``): services -> groups with count (or a
 scaling block for autoscale, count = min), docker tasks (entrypoint = command, args), a bridge
@@ -41,19 +42,15 @@ Autoscaler for autoscaling.
 
 from __future__ import annotations
 
+import json
 import unicodedata
-from pathlib import Path
 from typing import Any
 
 from crossdock.specs.loader import LoadedSpec
 from crossdock.specs.xblocks import extension_keys
-from crossdock.translators import jsontext
 from crossdock.translators.base import Bundle, Report
 from crossdock.translators.nomad import hcl, view
-from crossdock.translators.render import render
 from crossdock.translators.support import Target
-
-_PACKAGE = str(Path(__file__).parent)
 
 
 class NomadTranslator:
@@ -66,10 +63,11 @@ class NomadTranslator:
         files: dict[str, str] = {}
         normalized = True
         for jf in view.build(spec, report):
-            text = render(_PACKAGE, "job.nomad.hcl.j2", lines=hcl.job_lines(jf.job))
+            text = hcl.job_text(jf.job)
             normalized = normalized and unicodedata.is_normalized("NFC", text)
             files[f"nomad/{jf.id}.nomad.hcl"] = text
-            files[f"nomad/{jf.id}.nomad.json"] = jsontext.dumps({"Job": jf.job}) + "\n"
+            files[f"nomad/{jf.id}.nomad.json"] = json.dumps({"Job": jf.job}, indent=2, sort_keys=True,
+                                                            ensure_ascii=False) + "\n"
         if not normalized:  # rare: only then is the spec walked for the places
             _note_unnormalized(spec.app.model_dump(mode="json", by_alias=True, exclude_defaults=True), (), report)
         primary = next(iter(files), f"nomad/{spec.app.name}.nomad.hcl")
