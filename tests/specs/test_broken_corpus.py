@@ -115,14 +115,16 @@ Run = tuple[subprocess.CompletedProcess[str], float]
 
 def _clean_environ(extra: dict[str, str]) -> dict[str, str]:
     # Variables the corpus relies on being unset must not leak in from the caller's shell.
+    # Read in the main thread only: pytest sets PYTEST_CURRENT_TEST there while the pool's
+    # threads run, and iterating os.environ meanwhile can raise KeyError.
     env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSDOCK_")}
     return {**env, **extra}
 
 
-def _run(args: list[str], cwd: Path, environ: dict[str, str] | None = None) -> Run:
+def _run(args: list[str], cwd: Path, env: dict[str, str]) -> Run:
     start = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", "crossdock", *args], cwd=cwd, capture_output=True, text=True,
-                          env=_clean_environ(environ or {}), timeout=SUBPROCESS_TIMEOUT)
+                          env=env, timeout=SUBPROCESS_TIMEOUT)
     return proc, time.monotonic() - start
 
 
@@ -143,7 +145,7 @@ def cli_runs(request: pytest.FixtureRequest) -> Iterator[dict[str, Future[Run]]]
     selected = [item.callspec.params["case"] for item in request.session.items
                 if getattr(item, "originalname", "") == "test_corpus_cli_reports_each_problem"]
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        yield {c.name: pool.submit(_run, ["validate", c.name, *c.args], BROKEN, c.environ) for c in selected}
+        yield {c.name: pool.submit(_run, ["validate", c.name, *c.args], BROKEN, _clean_environ(c.environ or {})) for c in selected}
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
@@ -224,7 +226,7 @@ GENERATED = [
 @pytest.mark.parametrize(("name", "content", "expected"), GENERATED, ids=[g[0] for g in GENERATED])
 def test_corpus_generated_file_fails_cleanly(name: str, content: bytes, expected: str, tmp_path: Path) -> None:
     (tmp_path / name).write_bytes(content)
-    proc, seconds = _run(["validate", name], tmp_path)
+    proc, seconds = _run(["validate", name], tmp_path, _clean_environ({}))
     if "{col}" in expected:
         head, tail = expected.split("{col}")
         line = next((x for x in proc.stderr.splitlines() if x.startswith(head)), "")
@@ -244,7 +246,7 @@ def test_corpus_render_writes_nothing(name: str, tmp_path: Path) -> None:
     previous = out / "kubernetes" / "previous.yaml"
     previous.parent.mkdir(parents=True)
     previous.write_text("kept: true\n")
-    proc, _ = _run(["render", name, "-t", "all", "-o", str(out), *case.args], BROKEN, case.environ)
+    proc, _ = _run(["render", name, "-t", "all", "-o", str(out), *case.args], BROKEN, _clean_environ(case.environ or {}))
     _assert_failed_cleanly(proc, case.exit_code, [e.rendered() for e in case.expects])
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == ["kubernetes", "kubernetes/previous.yaml"]
     assert previous.read_text() == "kept: true\n"
