@@ -145,7 +145,7 @@ def cli_runs(request: pytest.FixtureRequest) -> Iterator[dict[str, Future[Run]]]
     selected = [item.callspec.params["case"] for item in request.session.items
                 if getattr(item, "originalname", "") == "test_corpus_cli_reports_each_problem"]
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        yield {c.name: pool.submit(_run, ["validate", c.name, *c.args], BROKEN, _clean_environ(c.environ or {})) for c in selected}
+        yield {c.name: pool.submit(_run, ["validate", c.name, *c.args], BROKEN, _clean_environ(c.environ)) for c in selected}
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
@@ -246,7 +246,7 @@ def test_corpus_render_writes_nothing(name: str, tmp_path: Path) -> None:
     previous = out / "kubernetes" / "previous.yaml"
     previous.parent.mkdir(parents=True)
     previous.write_text("kept: true\n")
-    proc, _ = _run(["render", name, "-t", "all", "-o", str(out), *case.args], BROKEN, _clean_environ(case.environ or {}))
+    proc, _ = _run(["render", name, "-t", "all", "-o", str(out), *case.args], BROKEN, _clean_environ(case.environ))
     _assert_failed_cleanly(proc, case.exit_code, [e.rendered() for e in case.expects])
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == ["kubernetes", "kubernetes/previous.yaml"]
     assert previous.read_text() == "kept: true\n"
