@@ -145,7 +145,8 @@ def cli_runs(request: pytest.FixtureRequest) -> Iterator[dict[str, Future[Run]]]
     selected = [item.callspec.params["case"] for item in request.session.items
                 if getattr(item, "originalname", "") == "test_corpus_cli_reports_each_problem"]
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        yield {c.name: pool.submit(_run, ["validate", c.name, *c.args], BROKEN, _clean_environ(c.environ)) for c in selected}
+        yield {c.name: pool.submit(_run, ["validate", c.name, *c.args], BROKEN, _clean_environ(c.environ))
+               for c in selected}
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
