@@ -11,7 +11,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from crossdock.adapters.kubernetes.conn import MANAGED_BY, Conn
+from crossdock.adapters.kubernetes.conn import LEASES, MANAGED_BY, Conn
 from crossdock.adapters.lock import Holder
 from crossdock.errors import PlatformRejected
 
@@ -45,7 +45,10 @@ class LeaseLock:
         self.app = app
         self.name = f"crossdock-{app}"
         self.where = f"Lease {self.name} in namespace {namespace}"
-        self._base = f"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases"
+
+    @property
+    def _base(self) -> str:
+        return self.conn.kind(LEASES).path(self.namespace)
 
     def _spec(self, h: Holder, ttl: int) -> dict[str, Any]:
         return {"holderIdentity": h.identity, "acquireTime": _micro(h.since),
