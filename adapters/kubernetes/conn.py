@@ -66,10 +66,21 @@ EVENTS = ("v1", "Event")
 REPLICA_SETS = ("apps/v1", "ReplicaSet")
 DEPLOYMENTS = ("apps/v1", "Deployment")
 LEASES = ("coordination.k8s.io/v1", "Lease")
-# Apply patches are read by the API server with a YAML reader, which takes UTF-8 text but not
-# the JSON escapes of characters outside the Basic Multilingual Plane (\ud83d\udea2): the
-# body is JSON (valid YAML) written as plain UTF-8.
 APPLY = "application/apply-patch+yaml"
+# What a YAML reader does not take raw in a quoted scalar: DEL and the C1 controls (not
+# printable), the line breaks it folds into a space (NEL, LINE and PARAGRAPH SEPARATOR), the
+# byte order mark, the non-characters U+FFFE/U+FFFF and lone surrogates.  All are in the BMP.
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+
+
+def yaml_body(doc: Any) -> bytes:
+    r"""``doc`` as the body of an apply patch, which the API server reads with a YAML reader:
+    JSON (valid YAML) in plain UTF-8.  ``json.dumps`` escapes a character outside the Basic
+    Multilingual Plane as a surrogate pair (``\ud83d\udea2``), which that reader refuses
+    (``found invalid Unicode character escape code``); raw, it reads it.  The characters it
+    would fold or refuse raw (``_YAML_UNSAFE``) keep their ``\uXXXX`` escape, JSON's and YAML's."""
+    text = json.dumps(doc, ensure_ascii=False)
+    return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
 
 
 def owner_selector(app: str, workload: str | None = None) -> str:
@@ -119,16 +130,14 @@ class Conn:
                 body: Any = None, content_type: str | None = None, missing_ok: bool = False,
                 stream: bool = False, accept: str = "application/json") -> Any:
         """Send one request; returns the decoded JSON (None for 404 when ``missing_ok``), or
-        the open response when ``stream``.  A YAML body (an apply patch) is sent as UTF-8 JSON
-        text.  Raises PlatformUnreachable, PlatformUnauthorized, PlatformForbidden,
+        the open response when ``stream``.  A YAML body (an apply patch) is sent as
+        ``yaml_body``.  Raises PlatformUnreachable, PlatformUnauthorized, PlatformForbidden,
         PlatformRejected (with the API server's message), PlatformTimeout, PlatformError."""
         headers = {"Accept": accept}
         if content_type:
             headers["Content-Type"] = content_type
             if body is not None and "yaml" in content_type:
-                # the client would send json.dumps(body): ASCII with \u escapes, surrogate
-                # pairs included, which the API server's YAML reader refuses
-                body = json.dumps(body, ensure_ascii=False).encode("utf-8")
+                body = yaml_body(body)  # the client would send json.dumps(body): see yaml_body
         params = [(k, v) for k, v in (query or {}).items() if v is not None]
         with self._count:
             self.calls += 1
