@@ -117,13 +117,14 @@ class Conn:
     def kind(self, kind: tuple[str, str]) -> Kind:
         """Where ``(apiVersion, kind)`` is served, from discovery (read once per process and
         server). Raises PlatformRejected when the server does not serve it, PlatformError."""
-        return discovery.for_server(self.api.configuration.host).kind(self._discover, *kind)
+        return discovery.for_server(self.api.configuration.host).kind(self.discover, *kind)
 
     def find(self, kind: tuple[str, str]) -> Kind | None:
         """Like ``kind``, None when the server does not serve it. Raises PlatformError."""
-        return discovery.for_server(self.api.configuration.host).find(self._discover, *kind)
+        return discovery.for_server(self.api.configuration.host).find(self.discover, *kind)
 
-    def _discover(self, path: str, accept: str) -> Any:
+    def discover(self, path: str, accept: str) -> Any:
+        """One discovery document (``accept`` chooses its form). Raises PlatformError."""
         return self.request("reading the API discovery", "GET", path, accept=accept)
 
     def request(self, what: str, method: str, path: str, *, query: Mapping[str, Any] | None = None,

@@ -52,15 +52,32 @@ def connect(kubeconfig: str | None, context: str | None) -> tuple[client.ApiClie
             source = "in-cluster service account"
         else:
             files = files or str(Path.home() / ".kube" / "config")
-            config.load_kube_config(config_file=files, context=context, client_configuration=cfg,
+            chosen = context or _first_current_context(files)
+            config.load_kube_config(config_file=files, context=chosen, client_configuration=cfg,
                                     persist_config=False)  # type: ignore[no-untyped-call]
-            namespace = _context_namespace(files, context)
+            namespace = _context_namespace(files, chosen)
             source = f"kubeconfig {files}" + (f" (context {context})" if context else "")
     except (ConfigException, yaml.YAMLError, OSError, ValueError, TypeError, KeyError, AttributeError) as e:
         raise PlatformError(f"cannot load the Kubernetes configuration: {_first_line(e)} (set KUBECONFIG, "
                             f"--kubeconfig or --context)") from e
     cfg.retries = 1  # one retry on a dropped connection; an unreachable server fails fast
     return client.ApiClient(cfg), namespace, source
+
+
+def _first_current_context(files: str) -> str | None:
+    """The ``current-context`` of a ``KUBECONFIG`` list as kubectl reads it: the first file to
+    set one wins.  The client's merger keeps the last file's instead, so with ``a:b`` it would
+    use another cluster than kubectl; everything else it merges as kubectl does."""
+    paths = [p for p in files.split(os.pathsep) if p]
+    if len(paths) < 2:
+        return None
+    for path in map(os.path.expanduser, paths):
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                doc = yaml.safe_load(f)
+            if isinstance(doc, dict) and doc.get("current-context"):
+                return str(doc["current-context"])
+    return None
 
 
 def _context_namespace(files: str, context: str | None) -> str | None:
