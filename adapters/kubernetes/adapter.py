@@ -161,9 +161,10 @@ class KubernetesAdapter:
         fields = changed_paths(live, dry)
         return _Step(doc, kind, Change("update", kind.kind, name, shorten(fields)) if fields else None)
 
-    def _served(self, kinds: tuple[tuple[str, str], ...]) -> list[Kind]:
-        """Those of ``kinds`` the cluster serves (an app owns no object of another)."""
-        return [k for k in map(self.conn.find, kinds) if k is not None]
+    def _served(self, kinds: tuple[tuple[str, str], ...], what: str = "") -> list[Kind]:
+        """Those of ``kinds`` the cluster serves (an app owns no object of another); ``what``
+        names the operation should reading discovery fail."""
+        return [k for k in (self.conn.find(pair, what) for pair in kinds) if k is not None]
 
     def _owned(self, app: str, kinds: list[Kind]) -> list[tuple[Kind, str]]:
         """The app's objects of ``kinds`` that crossdock applied (not those a controller made
@@ -239,7 +240,8 @@ class KubernetesAdapter:
         snap = ks.Snapshot()
         before = self.conn.calls
         sel = {"labelSelector": owner_selector(app)}
-        kinds = self._served(tuple(k for k in KINDS if k[1] in _STATUS_KINDS) + (PODS,))
+        # discovery is read for the first listing of a status, the Deployments'
+        kinds = self._served(tuple(k for k in KINDS if k[1] in _STATUS_KINDS) + (PODS,), "listing deployments")
         pods, events = self.conn.kind(PODS), self.conn.kind(EVENTS)
 
         def listing(kind: Kind) -> Any:

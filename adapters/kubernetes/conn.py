@@ -114,18 +114,22 @@ class Conn:
                 raise e
         return [f.result() for f in futures]
 
-    def kind(self, kind: tuple[str, str]) -> Kind:
+    def kind(self, kind: tuple[str, str], what: str = "") -> Kind:
         """Where ``(apiVersion, kind)`` is served, from discovery (read once per process and
-        server). Raises PlatformRejected when the server does not serve it, PlatformError."""
-        return discovery.for_server(self.api.configuration.host).kind(self.discover, *kind)
+        server; a failure to read it is reported as ``what``, the operation that needed it).
+        Raises PlatformRejected when the server does not serve it, PlatformError."""
+        return discovery.for_server(self.api.configuration.host).kind(self._discovery(what), *kind)
 
-    def find(self, kind: tuple[str, str]) -> Kind | None:
+    def find(self, kind: tuple[str, str], what: str = "") -> Kind | None:
         """Like ``kind``, None when the server does not serve it. Raises PlatformError."""
-        return discovery.for_server(self.api.configuration.host).find(self.discover, *kind)
+        return discovery.for_server(self.api.configuration.host).find(self._discovery(what), *kind)
 
-    def discover(self, path: str, accept: str) -> Any:
+    def discover(self, path: str, accept: str, what: str = "") -> Any:
         """One discovery document (``accept`` chooses its form). Raises PlatformError."""
-        return self.request("reading the API discovery", "GET", path, accept=accept)
+        return self.request(what or "reading the API discovery", "GET", path, accept=accept)
+
+    def _discovery(self, what: str) -> discovery.Fetch:
+        return lambda path, accept: self.discover(path, accept, what)
 
     def request(self, what: str, method: str, path: str, *, query: Mapping[str, Any] | None = None,
                 body: Any = None, content_type: str | None = None, missing_ok: bool = False,

@@ -56,7 +56,7 @@ class Server:
         self.answers = answers
         self.asked: list[tuple[str, str]] = []
 
-    def __call__(self, path: str, accept: str) -> Any:
+    def __call__(self, path: str, accept: str, what: str = "") -> Any:
         self.asked.append((path, accept))
         if path not in self.answers:
             raise PlatformRejected(f"reading the API discovery: rejected by the Kubernetes API server: {path} not found")
