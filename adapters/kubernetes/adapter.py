@@ -121,7 +121,8 @@ class KubernetesAdapter:
             if doc["kind"] == "Deployment" and doc["metadata"]["name"] in rollback:
                 # wait() of any process reads it from the live object (kubernetes.wait)
                 doc["metadata"].setdefault("annotations", {})[kw.AUTO_ROLLBACK] = "true"
-        kinds = [self.conn.kind((d["apiVersion"], d["kind"])) for d in docs]
+        kinds = [self.conn.kind((d["apiVersion"], d["kind"]), f"reading {d['kind']} {d['metadata']['name']}")
+                 for d in docs]
         listed = list(dict.fromkeys(self._served(KINDS) + kinds))
         # Every read and dry run is independent of the others: all go out at once, with the
         # listings that find what to prune (see Conn.gather).
@@ -267,7 +268,7 @@ class KubernetesAdapter:
 
     def status(self, app: str) -> AppStatus:
         """The app's workloads, pods, runs and recent Warning events, in 8 API calls whatever
-        the app's size. Raises PlatformUnreachable, PlatformUnauthorized, PlatformForbidden,
+        the app's size (and 2 for the API server's discovery, once per process). Raises PlatformUnreachable, PlatformUnauthorized, PlatformForbidden,
         PlatformError."""
         return ks.build(app, self._snapshot(app))
 
@@ -363,7 +364,7 @@ class KubernetesAdapter:
         """Delete every object carrying the app's ownership labels in the namespace (pods go
         with their controllers) and wait until they and the pods are gone; returns
         ``Kind/name`` of what was deleted. Raises PlatformTimeout, PlatformError."""
-        owned = self._owned(app, self._served(KINDS))
+        owned = self._owned(app, self._served(KINDS, "listing configmaps"))
         for kind, name in reversed(owned):
             self._delete(kind, name)
         sel = {"labelSelector": owner_selector(app)}

@@ -8,7 +8,8 @@ every resource of the cluster in two requests; an older server answers the plain
 and then the one resource list of each group-version asked for is read (``/apis/<g>/<v>``).
 What was read is kept for the life of the process, per API server: a command reads discovery
 once, however many kinds it resolves.  A kind not found is looked up once more after
-re-reading (a CRD installed since), then refused with a message naming it.
+re-reading (a CRD installed since), then refused with a message naming it (and not looked up
+again in that process).
 
 The ``DynamicClient`` of the kubernetes package resolves kinds the same way, but it writes its
 discovery cache to a file in the temporary folder on every start and reads it back in later
@@ -93,6 +94,7 @@ class Discovery:
         self._kinds: _Table = {}
         self._aggregated: bool | None = None  # None: not read yet
         self._read: set[str] = set()  # group-versions read one by one (older servers)
+        self._missing: set[tuple[str, str]] = set()  # not served, even after reading again
 
     def kind(self, fetch: Fetch, api_version: str, kind: str) -> Kind:
         """Where ``kind`` of ``api_version`` is served.  Raises PlatformRejected when the server
@@ -108,12 +110,14 @@ class Discovery:
         """Like ``kind``, None when the server does not serve it."""
         with self._lock:
             key = (api_version, kind)
-            if key in self._kinds:
-                return self._kinds[key]
+            if key in self._kinds or key in self._missing:
+                return self._kinds.get(key)
             fresh = self._aggregated is None
             self._load(fetch, api_version, refresh=False)
             if key not in self._kinds and not fresh:
                 self._load(fetch, api_version, refresh=True)  # a CRD installed since the last read
+            if key not in self._kinds:
+                self._missing.add(key)  # a status polled in a loop does not read discovery each time
             return self._kinds.get(key)
 
     def _load(self, fetch: Fetch, api_version: str, refresh: bool) -> None:

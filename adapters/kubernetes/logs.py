@@ -15,7 +15,7 @@ def pod_logs(conn: Conn, namespace: str, app: str, workload: str, follow: bool) 
     """The log lines of the workload's pods (its main container), prefixed with the pod name
     when there are several; with ``follow``, until the pods end or the caller stops.
     Raises PlatformRejected (no such workload), PlatformError."""
-    where = conn.kind(PODS)
+    where = conn.kind(PODS, "listing pods")
     pods = conn.request("listing pods", "GET", where.path(namespace),
                         query={"labelSelector": owner_selector(app, workload)})["items"]
     if not pods:

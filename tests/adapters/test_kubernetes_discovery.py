@@ -79,15 +79,19 @@ def test_discovery_aggregated_reads_the_whole_cluster_in_two_requests() -> None:
 def test_discovery_unknown_kind_is_read_again_once_then_refused() -> None:
     server, found = Server({"/api": AGG_CORE, "/apis": AGG_GROUPS}), Discovery()
     found.kind(server, "v1", "Pod")
-    with pytest.raises(PlatformRejected, match=r"does not serve kind Widget in apiVersion example.com/v1 "
-                                               r"\(`kubectl api-resources`"):
-        found.kind(server, "example.com/v1", "Widget")
-    assert len(server.asked) == 4  # the first read, then one more for a CRD installed since
+    # a CRD installed after the first read: found by reading again
     server.answers["/apis"] = {**AGG_GROUPS, "items": AGG_GROUPS["items"] + [  # type: ignore[operator]
         {"metadata": {"name": "example.com"}, "versions": [{"version": "v1", "resources": [
             resource("widgets", "Widget", "example.com", "v1")]}]}]}
     assert found.kind(server, "example.com/v1", "Widget").plural == "widgets"
-    assert found.find(server, "v1", "Pod") is not None and len(server.asked) == 6
+    assert found.find(server, "v1", "Pod") is not None and len(server.asked) == 4
+    with pytest.raises(PlatformRejected, match=r"does not serve kind Gadget in apiVersion example.com/v1 "
+                                               r"\(`kubectl api-resources`"):
+        found.kind(server, "example.com/v1", "Gadget")
+    assert len(server.asked) == 6  # read once more for it
+    for _ in range(3):  # then known as missing: a status in a loop does not read discovery each time
+        assert found.find(server, "example.com/v1", "Gadget") is None
+    assert len(server.asked) == 6
 
 
 def test_discovery_older_server_reads_one_group_version_when_needed() -> None:
