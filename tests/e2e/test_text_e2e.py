@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kubernetes import client
 
-from e2e_helpers import E2EApp, make_app
+from e2e_helpers import E2EApp, app_of_param, container_lines
 from platforms_fixtures import HTTPD_IMAGE
 from crossdock.specs.loader import load
 from crossdock.translators.base import get
@@ -50,12 +49,7 @@ PROBE = "; ".join(f"eval \"printf '%s' \\\"\\${n}\\\"\" | od -An -v -tx1 | tr -d
 
 @pytest.fixture(params=["kubernetes", "swarm"])
 def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[E2EApp]:
-    target = str(request.param)
-    a = make_app(target, request.getfixturevalue(target), tmp_path)
-    try:
-        yield a
-    finally:
-        a.cleanup()
+    yield from app_of_param(request, tmp_path)
 
 
 def quoted(text: str) -> str:
@@ -79,17 +73,6 @@ def spec_text(name: str) -> str:
             f"    files:\n      - {{path: /etc/text/file.txt, content: {quoted(FILE)}}}\n")
 
 
-def probe(app: E2EApp, kubectl: Any) -> list[str]:
-    if app.target == "swarm":
-        (c,) = app.platform.api.containers(filters={"label": f"com.docker.swarm.service.name={app.name}_web"})
-        code, out = app.platform.containers.get(c["Id"]).exec_run(["sh", "-c", PROBE])
-        assert code == 0, out
-        return str(out.decode()).split("\n")[:-1]
-    (pod,) = client.CoreV1Api(app.platform).list_namespaced_pod(
-        app.namespace, label_selector=f"app.kubernetes.io/part-of={app.name}").items
-    return str(kubectl("-n", app.namespace, "exec", pod.metadata.name, "--", "sh", "-c", PROBE).stdout).split("\n")[:-1]
-
-
 def test_text_outside_the_bmp_reaches_the_container_byte_for_byte(app: E2EApp, kubectl: Any) -> None:
     (app.dir / "app.yaml").write_text(spec_text(app.name), encoding="utf-8")
     spec = load(str(app.dir / "app.yaml"))
@@ -97,7 +80,7 @@ def test_text_outside_the_bmp_reaches_the_container_byte_for_byte(app: E2EApp, k
     app.adapter.deploy(spec, get(app.target).translate(spec))
     app.adapter.wait(app.name, WAIT)
 
-    lines = probe(app, kubectl)
+    lines = container_lines(app, kubectl, "web", PROBE)
     expected = [v.encode("utf-8").hex() for v in VALUES.values()] + [FILE.encode("utf-8").hex()]
     got = {name: bytes.fromhex(h).decode("utf-8", errors="replace") for name, h in zip([*VALUES, "file"], lines)}
     assert lines == expected, {n: (got.get(n), v) for n, v in [*VALUES.items(), ("file", FILE)] if got.get(n) != v}
