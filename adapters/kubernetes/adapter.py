@@ -30,7 +30,7 @@ from crossdock.adapters import polling
 from crossdock.adapters.base import Progress
 from crossdock.adapters.kubernetes.client import client
 from crossdock.adapters.kubernetes.conn import (
-    EVENTS, FIELD_MANAGER, KINDS, MANAGED_BY, PART_OF, PODS, REPLICA_SETS, Conn, Kind, connect, kind_of,
+    APPLY, DEPLOYMENTS, EVENTS, FIELD_MANAGER, KINDS, MANAGED_BY, PART_OF, PODS, REPLICA_SETS, Conn, Kind, connect,
     owner_selector,
 )
 from crossdock.adapters.kubernetes.diff import (
@@ -47,11 +47,9 @@ if TYPE_CHECKING:  # annotations only: status, logs and destroy by app name load
     from crossdock.translators.base import Bundle
     from crossdock.translators.support import Target
 
-APPLY = "application/apply-patch+yaml"
 # Pods get their termination grace period (30 s by default) before they are gone; two minutes
 # covers that and a slow kubelet.
 DESTROY_TIMEOUT = 120.0
-DEPLOYMENTS = kind_of("apps/v1", "Deployment")
 # Applied before the rest: what a pod needs in place when it starts (mounted, or its
 # service links and DNS name).
 _FIRST = frozenset({"ConfigMap", "Secret", "PersistentVolumeClaim", "Service", "ServiceAccount"})
@@ -123,8 +121,9 @@ class KubernetesAdapter:
             if doc["kind"] == "Deployment" and doc["metadata"]["name"] in rollback:
                 # wait() of any process reads it from the live object (kubernetes.wait)
                 doc["metadata"].setdefault("annotations", {})[kw.AUTO_ROLLBACK] = "true"
-        kinds = [kind_of(d["apiVersion"], d["kind"]) for d in docs]
-        listed = list(dict.fromkeys(list(KINDS) + kinds))
+        kinds = [self.conn.kind((d["apiVersion"], d["kind"]), f"reading {d['kind']} {d['metadata']['name']}")
+                 for d in docs]
+        listed = list(dict.fromkeys(self._served(KINDS) + kinds))
         # Every read and dry run is independent of the others: all go out at once, with the
         # listings that find what to prune (see Conn.gather).
         calls: list[Callable[[], Any]] = [functools.partial(self._examine, app, d, k) for d, k in zip(docs, kinds)]
@@ -162,6 +161,11 @@ class KubernetesAdapter:
             return _Step(doc, kind, Change("create", kind.kind, name))
         fields = changed_paths(live, dry)
         return _Step(doc, kind, Change("update", kind.kind, name, shorten(fields)) if fields else None)
+
+    def _served(self, kinds: tuple[tuple[str, str], ...], what: str = "") -> list[Kind]:
+        """Those of ``kinds`` the cluster serves (an app owns no object of another); ``what``
+        names the operation should reading discovery fail."""
+        return [k for k in (self.conn.find(pair, what) for pair in kinds) if k is not None]
 
     def _owned(self, app: str, kinds: list[Kind]) -> list[tuple[Kind, str]]:
         """The app's objects of ``kinds`` that crossdock applied (not those a controller made
@@ -203,7 +207,7 @@ class KubernetesAdapter:
             for wave in ([s for s in changed if s.kind.kind in _FIRST],
                          [s for s in changed if s.kind.kind not in _FIRST]):
                 self.conn.gather([functools.partial(self._write, s) for s in wave])
-            by_kind = {k.kind: k for k in list(KINDS) + [s.kind for s in steps]}
+            by_kind = {k.kind: k for k in self._served(KINDS) + [s.kind for s in steps]}
             for d in reversed(deletes):
                 self._delete(by_kind[d.kind], d.name)
         return Plan("kubernetes", spec.app.name, tuple([s.change for s in steps if s.change] + deletes))
@@ -237,32 +241,34 @@ class KubernetesAdapter:
         snap = ks.Snapshot()
         before = self.conn.calls
         sel = {"labelSelector": owner_selector(app)}
-        kinds = [k for k in KINDS if k.kind in _STATUS_KINDS] + [PODS]
+        # discovery is read for the first listing of a status, the Deployments'
+        kinds = self._served(tuple(k for k in KINDS if k[1] in _STATUS_KINDS) + (PODS,), "listing deployments")
+        pods, events = self.conn.kind(PODS), self.conn.kind(EVENTS)
 
         def listing(kind: Kind) -> Any:
             return self.conn.request(f"listing {kind.plural}", "GET", kind.path(self.namespace), query=sel)
 
         calls: list[Callable[[], Any]] = [functools.partial(listing, k) for k in kinds]
-        calls.append(lambda: self.conn.request("listing events", "GET", EVENTS.path(self.namespace),
+        calls.append(lambda: self.conn.request("listing events", "GET", events.path(self.namespace),
                                                query={"fieldSelector": "type=Warning"}))
-        *lists, events = self.conn.gather(calls)
+        *lists, warnings = self.conn.gather(calls)
         for kind, listed in zip(kinds, lists):
             items = listed["items"]
             if kind.kind == "Deployment":
                 self._deployments_version = str(listed["metadata"].get("resourceVersion", ""))
-            if kind is PODS:
+            if kind == pods:
                 snap.pods = items
                 continue
             for o in items:
                 o["kind"] = kind.kind  # items of a list carry no kind
             setattr(snap, _STATUS_KINDS[kind.kind], items)
-        snap.events = events["items"]
+        snap.events = warnings["items"]
         snap.api_calls = self.conn.calls - before
         return snap
 
     def status(self, app: str) -> AppStatus:
         """The app's workloads, pods, runs and recent Warning events, in 8 API calls whatever
-        the app's size. Raises PlatformUnreachable, PlatformUnauthorized, PlatformForbidden,
+        the app's size (and 2 for the API server's discovery, once per process). Raises PlatformUnreachable, PlatformUnauthorized, PlatformForbidden,
         PlatformError."""
         return ks.build(app, self._snapshot(app))
 
@@ -304,7 +310,7 @@ class KubernetesAdapter:
         live = {str(d["metadata"]["name"]): d for d in snap.deployments}
         if version and left >= 1.0 and any(ks.rollout_pending(d) for d in live.values()):
             try:
-                for event in self.conn.watch("watching deployments", DEPLOYMENTS.path(self.namespace),
+                for event in self.conn.watch("watching deployments", self.conn.kind(DEPLOYMENTS), self.namespace,
                                              owner_selector(app), version, max(1, round(self._poll))):
                     obj = event.get("object") or {}
                     name = str((obj.get("metadata") or {}).get("name", ""))
@@ -320,7 +326,7 @@ class KubernetesAdapter:
         time.sleep(polling.interval(elapsed, self._poll, left))
 
     def _replicasets(self, app: str) -> list[dict[str, Any]]:
-        return list(self.conn.request("listing replicasets", "GET", REPLICA_SETS.path(self.namespace),
+        return list(self.conn.request("listing replicasets", "GET", self.conn.kind(REPLICA_SETS).path(self.namespace),
                                       query={"labelSelector": owner_selector(app)})["items"])
 
     def _fail(self, app: str, snap: ks.Snapshot, failed: dict[str, str], timeout: float | None) -> None:
@@ -335,7 +341,7 @@ class KubernetesAdapter:
         """Patch the Deployment's template back to its previous ReplicaSet's, as ``kubectl
         rollout undo`` does; returns what was done, for the DeployFailed message."""
         name = str(deployment["metadata"]["name"])
-        listed = self.conn.request("listing replicasets", "GET", REPLICA_SETS.path(self.namespace),
+        listed = self.conn.request("listing replicasets", "GET", self.conn.kind(REPLICA_SETS).path(self.namespace),
                                    query={"labelSelector": owner_selector(app, name)})
         prev = previous_template(deployment, listed["items"])
         if prev is None:
@@ -346,7 +352,7 @@ class KubernetesAdapter:
                  {"op": "replace", "path": "/spec/template", "value": template}]
         try:
             self.conn.request(f"rolling back Deployment {name}", "PATCH",
-                              kind_of("apps/v1", "Deployment").path(self.namespace, name), body=patch,
+                              self.conn.kind(DEPLOYMENTS).path(self.namespace, name), body=patch,
                               content_type="application/json-patch+json", query={"fieldManager": "crossdock-rollback"})
         except PlatformError as e:
             return f"auto_rollback failed: {e}"
@@ -358,13 +364,14 @@ class KubernetesAdapter:
         """Delete every object carrying the app's ownership labels in the namespace (pods go
         with their controllers) and wait until they and the pods are gone; returns
         ``Kind/name`` of what was deleted. Raises PlatformTimeout, PlatformError."""
-        owned = self._owned(app, list(KINDS))
+        owned = self._owned(app, self._served(KINDS, "listing configmaps"))
         for kind, name in reversed(owned):
             self._delete(kind, name)
         sel = {"labelSelector": owner_selector(app)}
 
         def left() -> bool:
-            pods = self.conn.request("listing pods", "GET", PODS.path(self.namespace), query=sel)["items"]
+            pods = self.conn.request("listing pods", "GET", self.conn.kind(PODS).path(self.namespace),
+                                     query=sel)["items"]
             return bool(pods) or any(self._exists(k, n) for k, n in owned)
 
         self._gone(left, DESTROY_TIMEOUT, f"the objects and pods of app {app} to be deleted")

@@ -1,27 +1,27 @@
-"""The Kubernetes adapter's connection: kubeconfig or in-cluster config, raw JSON requests, and
-the one place where the client's exceptions become crossdock errors.
+"""The Kubernetes adapter's connection: raw JSON requests, kinds resolved by discovery, watches
+through the client's ``Watch``, and the one place where the client's exceptions become
+crossdock errors.
 
 Requests go through ``ApiClient.param_serialize`` / ``call_api`` with resource paths and plain
 JSON (dicts), not through the generated typed APIs: server-side apply, dry runs and generic
 listing by label work the same for every kind, and nothing is deserialized into models only to
-be turned back into dicts.  The kinds crossdock renders are known (``KINDS``); any other kind
-an escape-hatch ``resources`` entry adds is resolved by the same rule the API uses for the
-built-in ones (lower-case plural), which the API server confirms or rejects.
+be turned back into dicts.  Where each kind is served comes from the API server's discovery
+(``kubernetes.discovery``), read once per process.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, NoReturn, Sequence, TypeVar
 
 import urllib3
-from crossdock.adapters.kubernetes.client import ApiException, ConfigException, OpenApiException, client, config
+from crossdock.adapters.kubernetes import discovery
+from crossdock.adapters.kubernetes.client import ApiException, OpenApiException, client, watch
+from crossdock.adapters.kubernetes.discovery import Kind
+from crossdock.adapters.kubernetes.kubeconfig import connect
 from crossdock.errors import (
     PlatformError,
     PlatformForbidden,
@@ -31,6 +31,8 @@ from crossdock.errors import (
     PlatformUnreachable,
 )
 
+__all__ = ["Conn", "Kind", "connect", "owner_selector", "raise_for", "raise_transport"]
+
 MANAGED_BY = "app.kubernetes.io/managed-by"
 PART_OF = "app.kubernetes.io/part-of"
 NAME = "app.kubernetes.io/name"
@@ -38,100 +40,53 @@ FIELD_MANAGER = "crossdock"
 # (connect, read) seconds per request: a local or remote API server answers a list or an
 # apply in well under a second; 30 s read leaves room for a loaded control plane.
 REQUEST_TIMEOUT = (5.0, 30.0)
-_SA_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
 # Requests that do not depend on each other (a plan's reads and dry runs, a status's lists) go
 # out side by side: each waits mostly on the API server, so 8 in flight turn ~30 sequential
 # round trips of a deploy into a handful, without loading a small control plane much.
 PARALLEL = 8
 T = TypeVar("T")
 
-
-@dataclass(frozen=True)
-class Kind:
-    """Where the API serves one kind: ``/<prefix>/namespaces/<ns>/<plural>``."""
-
-    api_version: str
-    kind: str
-    plural: str
-
-    @property
-    def prefix(self) -> str:
-        return f"/api/{self.api_version}" if "/" not in self.api_version else f"/apis/{self.api_version}"
-
-    def path(self, namespace: str, name: str | None = None) -> str:
-        base = f"{self.prefix}/namespaces/{namespace}/{self.plural}"
-        return base if name is None else f"{base}/{name}"
-
-
-# What the translator renders, in the order objects are pruned last-to-first (workloads go
-# before the config and secrets they mount).
-KINDS: tuple[Kind, ...] = (
-    Kind("v1", "ConfigMap", "configmaps"),
-    Kind("v1", "Secret", "secrets"),
-    Kind("v1", "PersistentVolumeClaim", "persistentvolumeclaims"),
-    Kind("v1", "Service", "services"),
-    Kind("apps/v1", "Deployment", "deployments"),
-    Kind("apps/v1", "StatefulSet", "statefulsets"),
-    Kind("apps/v1", "DaemonSet", "daemonsets"),
-    Kind("batch/v1", "Job", "jobs"),
-    Kind("batch/v1", "CronJob", "cronjobs"),
-    Kind("autoscaling/v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers"),
-    Kind("networking.k8s.io/v1", "Ingress", "ingresses"),
+# What the translator renders (apiVersion, kind), in the order objects are pruned last-to-first
+# (workloads go before the config and secrets they mount).
+KINDS: tuple[tuple[str, str], ...] = (
+    ("v1", "ConfigMap"),
+    ("v1", "Secret"),
+    ("v1", "PersistentVolumeClaim"),
+    ("v1", "Service"),
+    ("apps/v1", "Deployment"),
+    ("apps/v1", "StatefulSet"),
+    ("apps/v1", "DaemonSet"),
+    ("batch/v1", "Job"),
+    ("batch/v1", "CronJob"),
+    ("autoscaling/v2", "HorizontalPodAutoscaler"),
+    ("networking.k8s.io/v1", "Ingress"),
 )
-_BY_KIND = {(k.api_version, k.kind): k for k in KINDS}
-PODS = Kind("v1", "Pod", "pods")
-EVENTS = Kind("v1", "Event", "events")
-REPLICA_SETS = Kind("apps/v1", "ReplicaSet", "replicasets")
+PODS = ("v1", "Pod")
+EVENTS = ("v1", "Event")
+REPLICA_SETS = ("apps/v1", "ReplicaSet")
+DEPLOYMENTS = ("apps/v1", "Deployment")
+LEASES = ("coordination.k8s.io/v1", "Lease")
+APPLY = "application/apply-patch+yaml"
+# What a YAML reader does not take raw in a quoted scalar: DEL and the C1 controls (not
+# printable), the line breaks it folds into a space (NEL, LINE and PARAGRAPH SEPARATOR), the
+# byte order mark, the non-characters U+FFFE/U+FFFF and lone surrogates.  All are in the BMP.
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
 
 
-def kind_of(api_version: str, kind: str) -> Kind:
-    """The API location of a kind; kinds crossdock does not render get the API's plural rule."""
-    known = _BY_KIND.get((api_version, kind))
-    if known is not None:
-        return known
-    lower = kind.lower()
-    plural = lower + "es" if lower.endswith(("s", "x", "ch")) else (
-        lower[:-1] + "ies" if lower.endswith("y") else lower + "s")
-    return Kind(api_version, kind, plural)
+def yaml_body(doc: Any) -> bytes:
+    r"""``doc`` as the body of an apply patch, which the API server reads with a YAML reader:
+    JSON (valid YAML) in plain UTF-8.  ``json.dumps`` escapes a character outside the Basic
+    Multilingual Plane as a surrogate pair (``\ud83d\udea2``), which that reader refuses
+    (``found invalid Unicode character escape code``); raw, it reads it.  The characters it
+    would fold or refuse raw (``_YAML_UNSAFE``) keep their ``\uXXXX`` escape, JSON's and YAML's."""
+    text = json.dumps(doc, ensure_ascii=False)
+    return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
 
 
 def owner_selector(app: str, workload: str | None = None) -> str:
     """The label selector of everything crossdock created for ``app`` (or one workload of it)."""
     sel = f"{MANAGED_BY}=crossdock,{PART_OF}={app}"
     return sel if workload is None else f"{sel},{NAME}={workload}"
-
-
-def connect(kubeconfig: str | None, context: str | None) -> tuple[client.ApiClient, str | None, str]:
-    """An ApiClient, the namespace the configuration names (or None) and where it came from.
-
-    Order: an explicit ``kubeconfig``; else KUBECONFIG / ~/.kube/config when it exists; else the
-    in-cluster service account (inside a pod).  Raises PlatformError when none is usable."""
-    cfg = client.Configuration()
-    path = kubeconfig or os.environ.get("KUBECONFIG", "").split(os.pathsep)[0] or None
-    default = Path.home() / ".kube" / "config"
-    try:
-        if path or default.exists() or context or "KUBERNETES_SERVICE_HOST" not in os.environ:
-            file = path or str(default)
-            config.load_kube_config(config_file=file, context=context, client_configuration=cfg,
-                                    persist_config=False)  # type: ignore[no-untyped-call]
-            namespace = _context_namespace(file, context)
-            source = f"kubeconfig {file}" + (f" (context {context})" if context else "")
-        else:
-            config.load_incluster_config(client_configuration=cfg)  # type: ignore[no-untyped-call]
-            namespace = _SA_NAMESPACE.read_text().strip() if _SA_NAMESPACE.exists() else None
-            source = "in-cluster service account"
-    except (ConfigException, OSError, ValueError, TypeError, KeyError) as e:
-        raise PlatformError(f"cannot load the Kubernetes configuration: {e} (set KUBECONFIG, "
-                            f"--kubeconfig or --context)") from e
-    cfg.retries = 1  # one retry on a dropped connection; an unreachable server fails fast
-    return client.ApiClient(cfg), namespace, source
-
-
-def _context_namespace(file: str, context: str | None) -> str | None:
-    contexts, active = config.list_kube_config_contexts(config_file=file)  # type: ignore[no-untyped-call]
-    chosen = active if context is None else next((c for c in contexts if c.get("name") == context), None)
-    ns = ((chosen or {}).get("context") or {}).get("namespace")
-    return str(ns) if ns else None
 
 
 class Conn:
@@ -159,16 +114,35 @@ class Conn:
                 raise e
         return [f.result() for f in futures]
 
+    def kind(self, kind: tuple[str, str], what: str = "") -> Kind:
+        """Where ``(apiVersion, kind)`` is served, from discovery (read once per process and
+        server; a failure to read it is reported as ``what``, the operation that needed it).
+        Raises PlatformRejected when the server does not serve it, PlatformError."""
+        return discovery.for_server(self.api.configuration.host).kind(self._discovery(what), *kind)
+
+    def find(self, kind: tuple[str, str], what: str = "") -> Kind | None:
+        """Like ``kind``, None when the server does not serve it. Raises PlatformError."""
+        return discovery.for_server(self.api.configuration.host).find(self._discovery(what), *kind)
+
+    def discover(self, path: str, accept: str, what: str = "") -> Any:
+        """One discovery document (``accept`` chooses its form). Raises PlatformError."""
+        return self.request(what or "reading the API discovery", "GET", path, accept=accept)
+
+    def _discovery(self, what: str) -> discovery.Fetch:
+        return lambda path, accept: self.discover(path, accept, what)
+
     def request(self, what: str, method: str, path: str, *, query: Mapping[str, Any] | None = None,
                 body: Any = None, content_type: str | None = None, missing_ok: bool = False,
-                stream: bool = False) -> Any:
+                stream: bool = False, accept: str = "application/json") -> Any:
         """Send one request; returns the decoded JSON (None for 404 when ``missing_ok``), or
-        the open response when ``stream``.  Raises PlatformUnreachable, PlatformUnauthorized,
-        PlatformForbidden, PlatformRejected (with the API server's message), PlatformTimeout,
-        PlatformError."""
-        headers = {"Accept": "application/json"}
+        the open response when ``stream``.  A YAML body (an apply patch) is sent as
+        ``yaml_body``.  Raises PlatformUnreachable, PlatformUnauthorized, PlatformForbidden,
+        PlatformRejected (with the API server's message), PlatformTimeout, PlatformError."""
+        headers = {"Accept": accept}
         if content_type:
             headers["Content-Type"] = content_type
+            if body is not None and "yaml" in content_type:
+                body = yaml_body(body)  # the client would send json.dumps(body): see yaml_body
         params = [(k, v) for k, v in (query or {}).items() if v is not None]
         with self._count:
             self.calls += 1
@@ -190,33 +164,39 @@ class Conn:
         if resp.status == 404 and missing_ok:
             return None
         if not 200 <= resp.status < 300:
-            body = raw.decode(errors="replace")
+            text = raw.decode(errors="replace")
             # What the generated APIs would raise, kept as the cause for whoever debugs.
-            cause = ApiException(status=resp.status, reason=resp.reason, body=body)
-            raise_for(what, self.where, resp.status, body, cause)
+            cause = ApiException(status=resp.status, reason=resp.reason, body=text)
+            raise_for(what, self.where, resp.status, text, cause)
         return json.loads(raw) if raw else None
 
-    def watch(self, what: str, path: str, selector: str, version: str, seconds: int) -> Iterator[dict[str, Any]]:
-        """The events (``{"type": "ADDED"|"MODIFIED"|"DELETED", "object": ...}``) on the
-        objects listed at ``path`` (by ``selector``) after the list ``version``, until the API
-        server ends the watch after ``seconds`` or the caller stops reading.  One request, as
-        ``kubectl rollout status`` makes.  Raises PlatformError, also for the API server's
-        ERROR event (410 Gone when ``version`` is too old: list again)."""
-        query = {"labelSelector": selector, "watch": "true", "resourceVersion": version,
-                 "timeoutSeconds": str(max(1, seconds)), "allowWatchBookmarks": "false"}
-        for line in self.stream_lines(what, path, query):
-            if not line.strip():
-                continue
-            try:
-                event = json.loads(line)
-            except ValueError:
-                raise PlatformError(f"{what}: the API server sent a watch event that is not JSON ({self.where})") from None
-            if not isinstance(event, dict):
-                raise PlatformError(f"{what}: the API server sent a watch event that is not an object ({self.where})")
-            if event.get("type") == "ERROR":
-                status = event.get("object") or {}
-                raise_for(what, self.where, int(status.get("code") or 500), json.dumps(status), None)
-            yield event
+    def watch(self, what: str, kind: Kind, namespace: str, selector: str, version: str,
+              seconds: int) -> Iterator[dict[str, Any]]:
+        """The events (``{"type": "ADDED"|"MODIFIED"|"DELETED", "object": ...}``, objects as
+        dicts) on the objects of ``kind`` in ``namespace`` matching ``selector`` after the list
+        ``version``, until the API server ends the watch after ``seconds`` or the caller stops
+        reading.  One request, as ``kubectl rollout status`` makes, read by the client's
+        ``Watch``.  Raises PlatformError, also for the API server's ERROR event (410 Gone when
+        ``version`` is too old: list again)."""
+
+        def listing(**kw: Any) -> Any:  # what Watch calls: a list with watch=true, unread
+            query = {"labelSelector": kw["label_selector"], "watch": "true", "resourceVersion": kw["resource_version"],
+                     "timeoutSeconds": str(kw["timeout_seconds"]), "allowWatchBookmarks": "false"}
+            return self.request(what, "GET", kind.path(namespace), query=query, stream=True)
+
+        # No return type on ``listing``: the Watch hands the objects over as dicts, not models.
+        events = watch.Watch().stream(  # type: ignore[no-untyped-call]
+            listing, label_selector=selector, resource_version=version, timeout_seconds=max(1, seconds))
+        try:
+            for event in events:
+                if isinstance(event, dict):
+                    yield {"type": event.get("type"), "object": event.get("raw_object")}
+        except ApiException as e:
+            raise_for(what, self.where, e.status or 500, e.reason or "", e)
+        except urllib3.exceptions.HTTPError as e:
+            raise_transport(what, self.where, e)
+        finally:
+            events.close()  # a caller that stops early: the Watch closes the response now
 
     def stream_lines(self, what: str, path: str, query: Mapping[str, Any]) -> Iterator[str]:
         """The lines of a streamed response (pod logs with follow). Raises PlatformError."""

@@ -11,7 +11,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from crossdock.adapters.kubernetes.conn import MANAGED_BY, Conn
+from crossdock.adapters.kubernetes.conn import LEASES, MANAGED_BY, Conn
 from crossdock.adapters.lock import Holder
 from crossdock.errors import PlatformRejected
 
@@ -45,7 +45,10 @@ class LeaseLock:
         self.app = app
         self.name = f"crossdock-{app}"
         self.where = f"Lease {self.name} in namespace {namespace}"
-        self._base = f"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases"
+
+    def _request(self, what: str, method: str, name: str | None, **kw: Any) -> Any:
+        what = f"{what} the deploy lock ({self.where})"
+        return self.conn.request(what, method, self.conn.kind(LEASES, what).path(self.namespace, name), **kw)
 
     def _spec(self, h: Holder, ttl: int) -> dict[str, Any]:
         return {"holderIdentity": h.identity, "acquireTime": _micro(h.since),
@@ -68,8 +71,7 @@ class LeaseLock:
 
     def create(self, holder: Holder) -> Holder | None:
         try:
-            out = self.conn.request(f"creating the deploy lock ({self.where})", "POST", self._base,
-                                    body=self._write(holder, ""))
+            out = self._request("creating", "POST", None, body=self._write(holder, ""))
         except PlatformRejected as e:
             if _conflict(e):
                 return None
@@ -77,14 +79,12 @@ class LeaseLock:
         return self._holder(out)
 
     def read(self) -> Holder | None:
-        out = self.conn.request(f"reading the deploy lock ({self.where})", "GET", f"{self._base}/{self.name}",
-                                missing_ok=True)
+        out = self._request("reading", "GET", self.name, missing_ok=True)
         return None if out is None else self._holder(out)
 
     def replace(self, old: Holder, new: Holder) -> Holder | None:
         try:
-            out = self.conn.request(f"writing the deploy lock ({self.where})", "PUT", f"{self._base}/{self.name}",
-                                    body=self._write(new, old.version), missing_ok=True)
+            out = self._request("writing", "PUT", self.name, body=self._write(new, old.version), missing_ok=True)
         except PlatformRejected as e:
             if _conflict(e):
                 return None
@@ -93,8 +93,8 @@ class LeaseLock:
 
     def delete(self, holder: Holder) -> None:
         try:
-            self.conn.request(f"deleting the deploy lock ({self.where})", "DELETE", f"{self._base}/{self.name}",
-                              body={"preconditions": {"resourceVersion": holder.version}}, missing_ok=True)
+            self._request("deleting", "DELETE", self.name,
+                          body={"preconditions": {"resourceVersion": holder.version}}, missing_ok=True)
         except PlatformRejected as e:
             if not _conflict(e):  # 409: someone else holds it now; theirs to delete
                 raise

@@ -15,8 +15,9 @@ def pod_logs(conn: Conn, namespace: str, app: str, workload: str, follow: bool) 
     """The log lines of the workload's pods (its main container), prefixed with the pod name
     when there are several; with ``follow``, until the pods end or the caller stops.
     Raises PlatformRejected (no such workload), PlatformError."""
-    pods = conn.request("listing pods", "GET", PODS.path(namespace),
-                    query={"labelSelector": owner_selector(app, workload)})["items"]
+    where = conn.kind(PODS, "listing pods")
+    pods = conn.request("listing pods", "GET", where.path(namespace),
+                        query={"labelSelector": owner_selector(app, workload)})["items"]
     if not pods:
         raise PlatformRejected(f"app {app} has no pods of workload {workload} in namespace {namespace}")
     sources: list[tuple[str, Callable[[], Iterator[str]]]] = []
@@ -25,7 +26,7 @@ def pod_logs(conn: Conn, namespace: str, app: str, workload: str, follow: bool) 
         query = {"container": p["spec"]["containers"][0]["name"], "follow": "true" if follow else None}
         prefix = f"{name}: " if len(pods) > 1 else ""
         sources.append((prefix, functools.partial(conn.stream_lines, f"reading the log of pod {name}",
-                                                  PODS.path(namespace, name) + "/log", query)))
+                                                  where.path(namespace, name) + "/log", query)))
     if not follow or len(sources) == 1:
         for prefix, lines in sources:
             yield from (prefix + line for line in lines())

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import urllib3
 
-from crossdock.adapters.kubernetes.conn import kind_of, owner_selector, raise_for, raise_transport
+from crossdock.adapters.kubernetes.conn import Kind, owner_selector, raise_for, raise_transport
 from crossdock.adapters.kubernetes.diff import (
     MAX_FIELDS,
     changed_paths,
@@ -118,11 +118,10 @@ def test_documents_rejects_what_crossdock_could_not_find_again(text: str, messag
 def test_owner_selector_and_kind_paths() -> None:
     assert owner_selector("shop") == "app.kubernetes.io/managed-by=crossdock,app.kubernetes.io/part-of=shop"
     assert owner_selector("shop", "web").endswith(",app.kubernetes.io/name=web")
-    assert kind_of("apps/v1", "Deployment").path("ns", "web") == "/apis/apps/v1/namespaces/ns/deployments/web"
-    assert kind_of("v1", "ConfigMap").path("ns") == "/api/v1/namespaces/ns/configmaps"
-    assert kind_of("policy/v1", "PodDisruptionBudget").plural == "poddisruptionbudgets"
-    assert kind_of("networking.k8s.io/v1", "NetworkPolicy").plural == "networkpolicies"
-    assert kind_of("v1", "Ingress").plural == "ingresses"
+    assert Kind("apps/v1", "Deployment", "deployments").path("ns", "web") == "/apis/apps/v1/namespaces/ns/deployments/web"
+    assert Kind("v1", "ConfigMap", "configmaps").path("ns") == "/api/v1/namespaces/ns/configmaps"
+    cluster_role = Kind("rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles", namespaced=False)
+    assert cluster_role.path("ns", "r") == "/apis/rbac.authorization.k8s.io/v1/clusterroles/r"
 
 
 def rs(rev: int, owner: str, path: str) -> dict[str, Any]:

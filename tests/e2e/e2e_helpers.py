@@ -16,6 +16,7 @@ import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -187,6 +188,29 @@ class E2EApp:
             assert self.namespace
             client.CoreV1Api(self.platform).delete_namespace(self.namespace, propagation_policy="Background",
                                                             grace_period_seconds=0)
+
+
+def container_lines(app: E2EApp, kubectl: Any, service: str, script: str) -> list[str]:
+    """The output lines of ``sh -c script`` run inside the (one) container of ``service``: a
+    docker exec on Swarm, ``kubectl exec`` on Kubernetes."""
+    if app.target == "swarm":
+        (c,) = app.platform.api.containers(filters={"label": f"com.docker.swarm.service.name={app.name}_{service}"})
+        code, out = app.platform.containers.get(c["Id"]).exec_run(["sh", "-c", script])
+        assert code == 0, out
+        return str(out.decode()).split("\n")[:-1]
+    (pod,) = client.CoreV1Api(app.platform).list_namespaced_pod(
+        app.namespace, label_selector=f"{PART_OF}={app.name},app.kubernetes.io/name={service}").items
+    return str(kubectl("-n", app.namespace, "exec", pod.metadata.name, "--", "sh", "-c", script).stdout).split("\n")[:-1]
+
+
+def app_of_param(request: Any, tmp: Path) -> Iterator[E2EApp]:
+    """The body of a fixture parametrized by target name: its app, cleaned up afterwards."""
+    target = str(request.param)
+    a = make_app(target, request.getfixturevalue(target), tmp)
+    try:
+        yield a
+    finally:
+        a.cleanup()
 
 
 def make_app(target: str, platform: Any, tmp: Path) -> E2EApp:

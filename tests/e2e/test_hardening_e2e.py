@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from e2e_helpers import E2EApp, make_app
+from e2e_helpers import E2EApp, app_of_param, container_lines
 from platforms_fixtures import HTTPD_IMAGE
 from crossdock.errors import DeployFailed
 from crossdock.specs.loader import load
@@ -62,24 +62,12 @@ PROBE = ("id -u; id -g; pwd; hostname; "
 
 @pytest.fixture(params=["swarm", "kubernetes"])
 def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[E2EApp]:
-    target = str(request.param)
-    a = make_app(target, request.getfixturevalue(target), tmp_path)
-    try:
-        yield a
-    finally:
-        a.cleanup()
+    yield from app_of_param(request, tmp_path)
 
 
 def probe_lines(app: E2EApp, kubectl: Any) -> list[str]:
     """PROBE's output lines from inside the app's ``hard`` container."""
-    if app.target == "swarm":
-        (c,) = app.platform.api.containers(filters={"label": f"com.docker.swarm.service.name={app.name}_hard"})
-        code, out = app.platform.containers.get(c["Id"]).exec_run(["sh", "-c", PROBE])
-        assert code == 0, out
-        return str(out.decode()).split("\n")[:-1]
-    (pod,) = client.CoreV1Api(app.platform).list_namespaced_pod(
-        app.namespace, label_selector=f"app.kubernetes.io/part-of={app.name},app.kubernetes.io/name=hard").items
-    return str(kubectl("-n", app.namespace, "exec", pod.metadata.name, "--", "sh", "-c", PROBE).stdout).split("\n")[:-1]
+    return container_lines(app, kubectl, "hard", PROBE)
 
 
 def test_hardening_and_per_node_as_the_platform_and_the_container_see_them(app: E2EApp, kubectl: Any) -> None:
