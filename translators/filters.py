@@ -66,7 +66,9 @@ def compose_scalar(value: Any) -> str:
     return yaml_scalar(value)
 
 
-_HCL_ESCAPES = {i: f"\\u{i:04x}" for i in range(0x20)}
+# C0 and C1 controls and the Unicode line separators are escaped: a raw NEL (U+0085), U+2028 or
+# U+2029 is read fine by HCL but breaks the line for editors and line-based tools.
+_HCL_ESCAPES = {i: f"\\u{i:04x}" for i in (*range(0x20), *range(0x80, 0xA0))}
 _HCL_ESCAPES.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t", ord('"'): '\\"', ord("\\"): "\\\\",
                      0x7F: "\\u007f", 0x2028: "\\u2028", 0x2029: "\\u2029"})
 

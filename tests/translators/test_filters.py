@@ -52,6 +52,7 @@ def _hcl_value(literal: str) -> str:
 @pytest.mark.parametrize("text", HOSTILE)
 def test_filters_hcl_round_trip_table(text: str) -> None:
     assert _hcl_value(hcl_scalar(text)) == text
+    assert len(hcl_scalar(text).splitlines()) == 1  # no raw NEL, U+2028/2029 or newline: one line
 
 
 @settings(max_examples=150, deadline=None)
