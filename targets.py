@@ -44,19 +44,30 @@ class Connection:
 
 
 @dataclass(frozen=True)
+class RenderOptions:
+    """What a translator is asked beyond the spec; a target takes what applies to it and
+    ignores the rest."""
+
+    layout: str = "single"  # `render --layout`: one file, or one file per object ("directory")
+    secret_values: bool = True  # secret values in the files, where they can hold one (deploy and
+    # diff need them; `render` passes False unless --include-secrets)
+
+
+@dataclass(frozen=True)
 class Target:
     """One target.  ``translator``, ``support``, ``adapter`` and ``compare`` are factories that
     import their package when called; ``adapter`` is None for a target that only renders."""
 
     name: str  # `-t NAME`, the spec's `x-NAME` block, the support matrix column
     title: str  # what a person reads: "Kubernetes", "Docker Swarm"
-    translator: Callable[[], Translator]
+    translator: Callable[[RenderOptions], Translator]
     support: Callable[[], Mapping[str, Support]]  # feature id -> how this target expresses it
     adapter: Callable[[Connection], Adapter] | None = None
     compare: Callable[[Connection], CompareHooks] | None = None  # live compare scenarios
     options: frozenset[str] = frozenset()  # the connection options it takes: context, namespace, kubeconfig
     connects: str = ""  # how it finds its platform, said when an option it does not take is given
     order: int = 1000  # position among the targets (the built-in three: 10, 20, 30)
+    holds_secret_values: bool = False  # its files can hold a secret's value (only if RenderOptions asks)
 
 
 class TargetError(CrossdockError):

@@ -166,25 +166,21 @@ def render(file: str, env: str | None, set_vars: Sequence[str], overlays: Sequen
       crossdock render app.yaml -t swarm -o - > stack.yml
       crossdock render app.yaml -t kubernetes --layout directory -o deploy/
     """
+    from crossdock import targets
     from crossdock.cli import output as out
     from crossdock.translators import base
 
     include_secrets = include_secrets or with_secret_values
-    # Only Kubernetes files can hold a value, and only with --include-secrets: then every value
-    # must be there (an unset variable is exit 2 with its place in the spec).
-    spec = _load(file, env, set_vars, overlays, secret_values=include_secrets and "kubernetes" in _targets(target))
+    chosen = _targets(target)
+    # Only a target whose files can hold a value writes one, and only with --include-secrets:
+    # then every value must be there (an unset variable is exit 2 with its place in the spec).
+    holds = any(targets.get(t).holds_secret_values for t in chosen)
+    spec = _load(file, env, set_vars, overlays, secret_values=include_secrets and holds)
     if output != "-":  # refused before rendering: nothing is written and no time is spent
-        out.check_destination(output, _targets(target), spec.read_files, force=force)
+        out.check_destination(output, chosen, spec.read_files, force=force)
     _cache_templates()
-    bundles = []
-    for name in _targets(target):
-        if name == "kubernetes":
-            from crossdock.translators.kubernetes.translator import KubernetesTranslator
-            translator: base.Translator = KubernetesTranslator(layout=layout,  # type: ignore[arg-type]
-                                                               secret_values=include_secrets)
-        else:
-            translator = base.get(name)
-        bundles.append(translator.translate(spec))
+    options = targets.RenderOptions(layout=layout, secret_values=include_secrets)
+    bundles = [base.get(name, options).translate(spec) for name in chosen]
     warnings = [w for b in bundles for w in b.warnings]
     if warnings and not quiet:
         click.echo("Portability report:", err=True)

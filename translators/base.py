@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from crossdock.errors import shown
 from crossdock.specs.loader import LoadedSpec
@@ -11,6 +11,9 @@ from crossdock.specs.model import App
 from crossdock.specs.names import all_workloads
 from crossdock.specs.yamlsrc import Path, format_path
 from crossdock.translators.support import Level, Target, on
+
+if TYPE_CHECKING:  # the registry is read when get() runs
+    from crossdock.targets import RenderOptions
 
 
 @dataclass(frozen=True, order=True)
@@ -103,8 +106,9 @@ def alias_clash(app: App, owner: str, alias: str) -> str | None:
 
 
 
-def get(target: str) -> Translator:
-    """The translator of the registered ``target``; its package is imported only now.
+def get(target: str, options: RenderOptions | None = None) -> Translator:
+    """The translator of the registered ``target`` (its package is imported only now), with
+    ``options`` (default: one file, secret values included, as deploy and diff need them).
     Raises InputError for a name no installed distribution registers."""
     from crossdock import targets
-    return targets.get(target).translator()
+    return targets.get(target).translator(options or targets.RenderOptions())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Mapping
 
-from crossdock.targets import Connection, Target
+from crossdock.targets import Connection, RenderOptions, Target
 
 if TYPE_CHECKING:
     from crossdock.adapters.base import Adapter
@@ -14,9 +14,9 @@ if TYPE_CHECKING:
     from crossdock.translators.support import Support
 
 
-def _translator() -> Translator:
-    from crossdock.translators.kubernetes.translator import KubernetesTranslator
-    return KubernetesTranslator()
+def _translator(options: RenderOptions) -> Translator:
+    from crossdock.translators.kubernetes.translator import KubernetesTranslator, layout
+    return KubernetesTranslator(layout=layout(options.layout), secret_values=options.secret_values)
 
 
 def _support() -> Mapping[str, Support]:
@@ -38,4 +38,4 @@ def _compare(c: Connection) -> CompareHooks:
 TARGET = Target("kubernetes", "Kubernetes", _translator, _support, _adapter, compare=_compare,
                 options=frozenset({"context", "namespace", "kubeconfig"}),
                 connects="Kubernetes connects through KUBECONFIG or ~/.kube/config, --kubeconfig FILE, --context NAME",
-                order=10)
+                order=10, holds_secret_values=True)

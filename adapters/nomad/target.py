@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Mapping
 
-from crossdock.targets import Connection, Target
+from crossdock.targets import Connection, RenderOptions, Target
 
 if TYPE_CHECKING:
     from crossdock.adapters.base import Adapter
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from crossdock.translators.support import Support
 
 
-def _translator() -> Translator:
+def _translator(options: RenderOptions) -> Translator:  # its files never hold a value
     from crossdock.translators.nomad.translator import NomadTranslator
     return NomadTranslator()
 

@@ -19,7 +19,7 @@ from crossdock.adapters.compare.session import Guard
 from crossdock.cli.compare import charts, table
 from crossdock.errors import CrossdockError
 from crossdock.specs.loader import LoadedSpec, load
-from crossdock.targets import Connection, Target
+from crossdock.targets import Connection, RenderOptions, Target
 from crossdock.translators.base import Bundle, Translator, get
 from test_compare_cli import KUBECONFIG  # an API server on a closed port
 
@@ -37,7 +37,7 @@ class PlainTranslator:
         return dataclasses.replace(get("swarm").translate(spec), target="plain")
 
 
-def _plain() -> Translator:
+def _plain(options: RenderOptions) -> Translator:
     return PlainTranslator()
 
 

@@ -75,6 +75,15 @@ _UNSAFE = re.compile(r"[^a-z0-9._-]")
 Layout = Literal["single", "directory"]
 
 
+def layout(name: str) -> Layout:
+    """``render --layout``'s value, which the CLI limits to these two."""
+    if name == "directory":
+        return "directory"
+    if name == "single":
+        return "single"
+    raise ValueError(f"layout {name!r}: expected single or directory")
+
+
 class KubernetesTranslator:
     name: Target = "kubernetes"
 
